@@ -1,0 +1,107 @@
+#include "CSockDiag.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/socket.h>
+#include <linux/tcp.h>
+#include <libmnl/libmnl.h>
+
+// MARK: - tcp_info layout
+
+_Static_assert(offsetof(struct tcp_info, tcpi_options) + 1 == 6, "snd/rcv_wscale byte moved");
+_Static_assert(offsetof(struct tcp_info, tcpi_rto) == 8, "delivery_rate_app_limited byte moved");
+
+#define CSD_ROW_F(n) \
+    [CSD_TCPI_##n] = { #n, offsetof(struct tcp_info, tcpi_##n), sizeof(((struct tcp_info *)0)->tcpi_##n), 0, 0 },
+#define CSD_ROW_B(n, byte, sh, width) [CSD_TCPI_##n] = { #n, byte, 1, sh, width },
+const csd_field csd_tcp_info_fields[CSD_TCPI_COUNT] = { CSD_TCP_INFO_FIELDS(CSD_ROW_F, CSD_ROW_B) };
+const uint32_t csd_tcp_info_size = sizeof(struct tcp_info);
+
+// MARK: - Socket
+
+// The kernel never sends a dump datagram larger than ~32 KiB; twice that leaves room.
+#define CSD_RECV_SIZE (64u * 1024u)
+
+struct csd_socket {
+    struct mnl_socket *nl;
+    uint32_t portid;
+    uint32_t seq;
+    unsigned char buf[CSD_RECV_SIZE];
+};
+
+csd_socket *csd_open(void) {
+    csd_socket *sock = calloc(1, sizeof(*sock));
+    if (!sock) return NULL;
+    sock->nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+    if (!sock->nl) { int e = errno; free(sock); errno = e; return NULL; }
+    if (mnl_socket_bind(sock->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+        int e = errno; mnl_socket_close(sock->nl); free(sock); errno = e; return NULL;
+    }
+    // A larger queue means fewer stalls between the kernel filling and us draining; best effort.
+    int rcvbuf = 4 * 1024 * 1024;
+    int fd = mnl_socket_get_fd(sock->nl);
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    sock->portid = mnl_socket_get_portid(sock->nl);
+    sock->seq = (uint32_t)time(NULL);
+    return sock;
+}
+
+void csd_close(csd_socket *sock) {
+    if (!sock) return;
+    mnl_socket_close(sock->nl);
+    free(sock);
+}
+
+uint32_t csd_portid(const csd_socket *sock) { return sock->portid; }
+uint32_t csd_last_seq(const csd_socket *sock) { return sock->seq; }
+
+// MARK: - Dump
+
+static int csd_run(csd_socket *sock, const struct nlmsghdr *nlh, csd_batch_fn fn, void *ctx) {
+    ssize_t sent;
+    do {
+        sent = mnl_socket_sendto(sock->nl, nlh, nlh->nlmsg_len);
+    } while (sent < 0 && errno == EINTR);
+    if (sent < 0) return -errno;
+
+    for (;;) {
+        ssize_t n;
+        do {
+            n = mnl_socket_recvfrom(sock->nl, sock->buf, sizeof(sock->buf));
+        } while (n < 0 && errno == EINTR);
+        if (n < 0) return -errno;
+        if (n == 0) return -EPIPE;
+        int verdict = fn(sock->buf, (size_t)n, ctx);
+        if (verdict < 0) return verdict;
+        if (verdict == CSD_BATCH_DONE) return 0;
+    }
+}
+
+int csd_inet_dump(csd_socket *sock, const csd_inet_request *req, csd_batch_fn fn, void *ctx) {
+    // Header, request and an optional bytecode attribute; bytecode is bounded by the caller.
+    size_t need = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2))
+        + MNL_ATTR_HDRLEN + MNL_ALIGN(req->bytecode_len);
+    if (req->bytecode_len > 0xFFFF - 64) return -EMSGSIZE;
+    char *out = calloc(1, need);
+    if (!out) return -ENOMEM;
+
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(out);
+    nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    nlh->nlmsg_seq = ++sock->seq;
+
+    struct inet_diag_req_v2 *r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
+    r->sdiag_family = req->family;
+    r->sdiag_protocol = req->protocol;
+    r->idiag_ext = req->ext;
+    r->idiag_states = req->states;
+    if (req->bytecode && req->bytecode_len > 0)
+        mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, req->bytecode_len, req->bytecode);
+
+    int rc = csd_run(sock, nlh, fn, ctx);
+    free(out);
+    return rc;
+}

@@ -1,0 +1,94 @@
+#ifndef CSOCKDIAG_H
+#define CSOCKDIAG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/inet_diag.h>
+
+// MARK: - Netlink macros Swift cannot import
+
+static inline uint32_t CSockDiag_NLMSG_ALIGN(uint32_t len) { return NLMSG_ALIGN(len); }
+static inline uint32_t CSockDiag_NLMSG_HDRLEN(void) { return NLMSG_HDRLEN; }
+static inline uint32_t CSockDiag_NLA_ALIGN(uint32_t len) { return NLA_ALIGN(len); }
+static inline uint32_t CSockDiag_NLA_HDRLEN(void) { return NLA_HDRLEN; }
+static inline uint16_t CSockDiag_NLA_TYPE_MASK(void) { return (uint16_t)(NLA_TYPE_MASK & 0xFFFF); }
+/// The extension bit that asks for attribute `type` (`1 << (type - 1)`), as `idiag_ext` wants it.
+static inline uint8_t CSockDiag_ext_bit(uint16_t type) { return (uint8_t)(1u << (type - 1)); }
+
+// MARK: - The dump
+
+/// An open `NETLINK_SOCK_DIAG` socket with its receive buffer. Opaque to Swift.
+typedef struct csd_socket csd_socket;
+
+/// Opens a `NETLINK_SOCK_DIAG` socket; NULL with `errno` set on failure.
+csd_socket *csd_open(void);
+void csd_close(csd_socket *sock);
+/// The netlink port id the kernel gave this socket.
+uint32_t csd_portid(const csd_socket *sock);
+/// The sequence number of the request sent last.
+uint32_t csd_last_seq(const csd_socket *sock);
+
+/// What a batch callback tells the dump loop.
+enum {
+    CSD_BATCH_DONE = 0,      // NLMSG_DONE seen, or the consumer wants no more
+    CSD_BATCH_CONTINUE = 1,  // receive the next batch
+};
+
+/// Receives one datagram of netlink messages. Returns `CSD_BATCH_*`, or `-errno` to abort the dump.
+typedef int (*csd_batch_fn)(const void *buf, size_t len, void *ctx);
+
+/// One `SOCK_DIAG_BY_FAMILY` request for `AF_INET`/`AF_INET6`. The kernel struct is `inet_diag_req_v2`.
+typedef struct csd_inet_request {
+    uint8_t family;           // AF_INET or AF_INET6
+    uint8_t protocol;         // IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE...
+    uint8_t ext;              // idiag_ext: 1 << (INET_DIAG_x - 1)
+    uint32_t states;          // idiag_states: 1 << TCP_x
+    const void *bytecode;     // INET_DIAG_REQ_BYTECODE payload, or NULL
+    uint32_t bytecode_len;
+} csd_inet_request;
+
+/// Sends `req` and hands every received batch to `fn` until it returns `CSD_BATCH_DONE`.
+/// Returns 0, or `-errno` (from send/recv, or from `fn`). `EINTR` is retried here.
+int csd_inet_dump(csd_socket *sock, const csd_inet_request *req, csd_batch_fn fn, void *ctx);
+
+// MARK: - tcp_info, described from <linux/tcp.h> (which Swift must not import)
+
+/// One field of `struct tcp_info`: where it is and how wide.
+typedef struct csd_field {
+    const char *name;   // the kernel's name without `tcpi_`
+    uint16_t offset;    // byte offset in the struct
+    uint8_t size;       // 1, 2, 4 or 8 bytes
+    uint8_t shift;      // for bitfields: the low bit inside the byte
+    uint8_t bits;       // for bitfields: the width; 0 for whole fields
+} csd_field;
+
+// F(name) is a whole field; B(name, byte, shift, bits) a bitfield at a byte offset checked in the .c file.
+#define CSD_TCP_INFO_FIELDS(F, B) \
+    F(state) F(ca_state) F(retransmits) F(probes) F(backoff) F(options) \
+    B(snd_wscale, 6, 0, 4) B(rcv_wscale, 6, 4, 4) \
+    B(delivery_rate_app_limited, 7, 0, 1) B(fastopen_client_fail, 7, 1, 2) \
+    F(rto) F(ato) F(snd_mss) F(rcv_mss) \
+    F(unacked) F(sacked) F(lost) F(retrans) F(fackets) \
+    F(last_data_sent) F(last_ack_sent) F(last_data_recv) F(last_ack_recv) \
+    F(pmtu) F(rcv_ssthresh) F(rtt) F(rttvar) F(snd_ssthresh) F(snd_cwnd) F(advmss) F(reordering) \
+    F(rcv_rtt) F(rcv_space) F(total_retrans) \
+    F(pacing_rate) F(max_pacing_rate) F(bytes_acked) F(bytes_received) F(segs_out) F(segs_in) \
+    F(notsent_bytes) F(min_rtt) F(data_segs_in) F(data_segs_out) F(delivery_rate) \
+    F(busy_time) F(rwnd_limited) F(sndbuf_limited) F(delivered) F(delivered_ce) \
+    F(bytes_sent) F(bytes_retrans) F(dsack_dups) F(reord_seen) F(rcv_ooopack) F(snd_wnd)
+
+#define CSD_ENUM_F(n) CSD_TCPI_##n,
+#define CSD_ENUM_B(n, byte, shift, bits) CSD_TCPI_##n,
+/// Index of a field in `csd_tcp_info_fields`.
+typedef enum csd_tcpi { CSD_TCP_INFO_FIELDS(CSD_ENUM_F, CSD_ENUM_B) CSD_TCPI_COUNT } csd_tcpi;
+#undef CSD_ENUM_F
+#undef CSD_ENUM_B
+
+extern const csd_field csd_tcp_info_fields[CSD_TCPI_COUNT];
+/// `sizeof(struct tcp_info)` in the headers sockwatch was built with.
+extern const uint32_t csd_tcp_info_size;
+
+#endif

@@ -1,0 +1,85 @@
+import Glibc
+
+/// Reads one process's `/proc/PID/fd` links and `/proc/PID/comm`, with no per-descriptor allocation.
+struct Scanner {
+    let root: String
+
+    /// Parses a NUL-terminated decimal pid; nil for anything else (`self`, `sys`…).
+    static func parsePID(_ name: UnsafePointer<UInt8>) -> Int32? {
+        var value: Int32 = 0
+        var i = 0
+        while name[i] != 0 {
+            let c = name[i]
+            guard c >= 48, c <= 57, i < 10 else { return nil }
+            value = value &* 10 &+ Int32(c - 48)
+            i += 1
+        }
+        return i == 0 ? nil : value
+    }
+
+    /// Calls `body(fd, inode)` for each socket descriptor of `pid`. Returns false when the fd table cannot be
+    /// read at all (the process is gone, or access is denied).
+    func forEachSocket(pid: Int32, _ body: (Int32, UInt64) -> Void) -> Bool {
+        let dirfd = open("\(root)/\(pid)/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dirfd >= 0 else { return false }
+        guard let dir = fdopendir(dirfd) else {
+            close(dirfd)
+            return false
+        }
+        defer { closedir(dir) }
+        var link = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        var readAny = false
+        while true {
+            errno = 0
+            guard let entry = readdir(dir) else {
+                // EACCES/ENOENT while listing: the process went away or is hidden; keep what was read.
+                return readAny || errno == 0
+            }
+            readAny = true
+            withUnsafePointer(to: &entry.pointee.d_name) {
+                $0.withMemoryRebound(to: UInt8.self, capacity: 256) { name in
+                    guard let fd = Self.parsePID(name) else { return }
+                    withUnsafeMutableBytes(of: &link) { buf in
+                        let n = name.withMemoryRebound(to: CChar.self, capacity: 256) {
+                            readlinkat(dirfd, $0, buf.baseAddress!.assumingMemoryBound(to: CChar.self), buf.count)
+                        }
+                        if n > 0, let inode = Self.socketInode(UnsafeRawBufferPointer(rebasing: buf[0..<n])) {
+                            body(fd, inode)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Parses `socket:[12345]`; nil for any other link target.
+    static func socketInode(_ target: UnsafeRawBufferPointer) -> UInt64? {
+        // "socket:[" is 8 bytes; a number and "]" follow.
+        guard target.count >= 10, target[0] == 0x73, target[6] == 0x3A, target[7] == 0x5B,
+            target[target.count - 1] == 0x5D,
+            target[1] == 0x6F, target[2] == 0x63, target[3] == 0x6B, target[4] == 0x65, target[5] == 0x74
+        else { return nil }
+        var value: UInt64 = 0
+        for i in 8..<(target.count - 1) {
+            let c = target[i]
+            guard c >= 48, c <= 57 else { return nil }
+            value = value &* 10 &+ UInt64(c - 48)
+        }
+        return value
+    }
+
+    /// The command name from `/proc/PID/comm`, without its trailing newline; nil when unreadable.
+    func command(pid: Int32) -> String? {
+        let fd = open("\(root)/\(pid)/comm", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buf = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        return withUnsafeMutableBytes(of: &buf) { raw -> String? in
+            let n = read(fd, raw.baseAddress, raw.count)
+            guard n > 0 else { return nil }
+            var end = n
+            if raw[end - 1] == 0x0A { end -= 1 }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: raw[0..<end]), as: UTF8.self)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import CSockDiag
+import SystemPackage
+
+/// Asks the kernel for sockets over sock_diag and streams them, decoded, as they arrive.
+///
+/// The kernel's interface is `NETLINK_SOCK_DIAG` with `SOCK_DIAG_BY_FAMILY` requests. One client owns one netlink
+/// socket and one receive buffer; records are decoded straight from that buffer, one batch at a time.
+public final class DiagClient {
+    private let socket: DiagSocket
+    /// Times a dump is restarted when the kernel flags it `NLM_F_DUMP_INTR` before sockwatch gives up and warns.
+    public var interruptedDumpRetries = 3
+    /// Things the caller should tell the user on stderr (an inconsistent dump kept after retries…).
+    public private(set) var warnings: [String] = []
+
+    public init() throws {
+        socket = try DiagSocket()
+    }
+
+    /// Streams every socket matching `request` to `body`, in the kernel's order.
+    ///
+    /// When the kernel says the table changed during the dump, the dump is run again (up to
+    /// `interruptedDumpRetries` times) and sockets already delivered are not delivered twice (by cookie).
+    /// - Returns: how many records were delivered.
+    @discardableResult
+    public func dump(_ request: InetRequest, _ body: (borrowing SocketRecord) throws -> Void) throws -> Int {
+        var delivered: [UInt64] = []
+        var seen: Set<UInt64>? = nil
+        var attempt = 0
+        while true {
+            let interrupted = try dumpOnce(request) { record in
+                if let seen, seen.contains(record.cookie) { return }
+                delivered.append(record.cookie)
+                try body(record)
+            }
+            guard interrupted else { break }
+            attempt += 1
+            if attempt > interruptedDumpRetries {
+                warnings.append(
+                    "\(request.label): the socket table kept changing during the dump (NLM_F_DUMP_INTR); "
+                        + "the listing may miss sockets")
+                break
+            }
+            seen = Set(delivered)
+        }
+        return delivered.count
+    }
+
+    /// Runs the dump once; returns whether any message carried `NLM_F_DUMP_INTR`.
+    private func dumpOnce(_ request: InetRequest, _ body: (borrowing SocketRecord) throws -> Void) throws -> Bool {
+        var interrupted = false
+        let label = request.label
+        let netid = request.netid
+        let handle = socket.handle
+        return try withoutActuallyEscaping(body) { body in
+            let sink = BatchSink { [socket] batch in
+                let outcome = try NetlinkBatch.walk(batch, sequence: socket.lastSequence, request: label) { message in
+                    guard message.type == UInt16(SOCK_DIAG_BY_FAMILY) else { return }
+                    if let record = try InetDiagDecoder.decode(message.payload, netid: netid) {
+                        try body(record)
+                    }
+                }
+                if outcome.interrupted { interrupted = true }
+                return outcome.done
+            }
+            let rc = request.bytecode.withUnsafeBytes { code -> Int32 in
+                var req = csd_inet_request(
+                    family: request.family.rawValue, protocol: netid.ipProtocol, ext: request.extensions.rawValue,
+                    states: request.states.rawValue,
+                    bytecode: code.baseAddress, bytecode_len: UInt32(code.count))
+                return withExtendedLifetime(sink) {
+                    csd_inet_dump(handle, &req, BatchSink.trampoline, Unmanaged.passUnretained(sink).toOpaque())
+                }
+            }
+            if let error = sink.error { throw error }
+            if rc < 0 { throw DiagError.system(Errno(rawValue: -rc), operation: "\(label)") }
+            return interrupted
+        }
+    }
+}

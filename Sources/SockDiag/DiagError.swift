@@ -1,0 +1,53 @@
+import Glibc
+import SystemPackage
+
+/// What can go wrong between sockwatch and the kernel.
+public enum DiagError: Error, Equatable, CustomStringConvertible {
+    /// A system call failed: opening the netlink socket, sending or receiving.
+    case system(Errno, operation: String)
+    /// The kernel answered the request with `NLMSG_ERROR` (or a negative `NLMSG_DONE`).
+    case kernel(Errno, request: String)
+    /// The bytes received do not make a well-formed netlink message.
+    case malformed(String)
+
+    public var description: String {
+        switch self {
+        case let .system(errno, operation):
+            "netlink \(operation) failed: \(errno) (\(errnoName(errno)))"
+        case let .kernel(errno, request):
+            "kernel refused \(request): \(errno) (\(errnoName(errno)))"
+        case let .malformed(what):
+            "malformed netlink data: \(what)"
+        }
+    }
+
+    /// The errno carried, if any.
+    public var errno: Errno? {
+        switch self {
+        case let .system(e, _), let .kernel(e, _): e
+        case .malformed: nil
+        }
+    }
+}
+
+/// The C name of an errno (`EPERM`), for one-line messages.
+public func errnoName(_ errno: Errno) -> String {
+    switch errno.rawValue {
+    case EPERM: "EPERM"
+    case ENOENT: "ENOENT"
+    case ESRCH: "ESRCH"
+    case EINTR: "EINTR"
+    case EACCES: "EACCES"
+    case EINVAL: "EINVAL"
+    case ENOBUFS: "ENOBUFS"
+    case EPROTONOSUPPORT: "EPROTONOSUPPORT"
+    case EAFNOSUPPORT: "EAFNOSUPPORT"
+    case EOPNOTSUPP: "EOPNOTSUPP"
+    case EPIPE: "EPIPE"
+    case ENOMEM: "ENOMEM"
+    case EMSGSIZE: "EMSGSIZE"
+    case ECANCELED: "ECANCELED"
+    case EBADF: "EBADF"
+    default: "errno \(errno.rawValue)"
+    }
+}

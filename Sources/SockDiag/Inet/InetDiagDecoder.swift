@@ -1,0 +1,91 @@
+import CSockDiag
+
+/// Decodes one INET diag message into a `SocketRecord`.
+///
+/// The kernel struct is `inet_diag_msg`, followed by `INET_DIAG_*` attributes. Unknown attributes are skipped;
+/// an attribute too short for its struct is ignored rather than read past its end.
+public enum InetDiagDecoder {
+    static let messageSize = MemoryLayout<inet_diag_msg>.size
+
+    /// Decodes `payload` (the bytes after the `nlmsghdr`). Returns nil for a socket in a state sockwatch does not
+    /// know (a newer kernel's); throws when the bytes are malformed.
+    public static func decode(_ payload: UnsafeRawBufferPointer, netid: NetID) throws -> SocketRecord? {
+        guard payload.count >= messageSize else {
+            throw DiagError.malformed("inet_diag_msg of \(payload.count) bytes, expected \(messageSize)")
+        }
+        let msg = payload.loadUnaligned(as: inet_diag_msg.self)
+        guard let family = IPAddress.Family(rawValue: msg.idiag_family) else {
+            throw DiagError.malformed("inet_diag_msg with address family \(msg.idiag_family)")
+        }
+        guard let state = SocketState(rawValue: msg.idiag_state) else { return nil }
+
+        let srcOffset = MemoryLayout<inet_diag_msg>.offset(of: \inet_diag_msg.id.idiag_src)!
+        let dstOffset = MemoryLayout<inet_diag_msg>.offset(of: \inet_diag_msg.id.idiag_dst)!
+        let local = InetEndpoint(
+            address: IPAddress(
+                family: family,
+                high: payload.loadUnaligned(fromByteOffset: srcOffset, as: UInt64.self),
+                low: payload.loadUnaligned(fromByteOffset: srcOffset + 8, as: UInt64.self)),
+            port: UInt16(bigEndian: msg.id.idiag_sport))
+        let peer = InetEndpoint(
+            address: IPAddress(
+                family: family,
+                high: payload.loadUnaligned(fromByteOffset: dstOffset, as: UInt64.self),
+                low: payload.loadUnaligned(fromByteOffset: dstOffset + 8, as: UInt64.self)),
+            port: UInt16(bigEndian: msg.id.idiag_dport))
+
+        var record = SocketRecord(
+            netid: netid, family: family, state: state, local: local, peer: peer,
+            interface: msg.id.idiag_if,
+            cookie: UInt64(msg.id.idiag_cookie.0) | UInt64(msg.id.idiag_cookie.1) << 32,
+            timer: SocketTimer(
+                kind: SocketTimer.Kind(rawValue: msg.idiag_timer) ?? .unknown,
+                expiresMilliseconds: msg.idiag_expires, retransmits: msg.idiag_retrans),
+            recvQ: msg.idiag_rqueue, sendQ: msg.idiag_wqueue, uid: msg.idiag_uid, inode: msg.idiag_inode)
+
+        let attributes = UnsafeRawBufferPointer(
+            rebasing: payload[min(payload.count, Int(CSockDiag_NLMSG_ALIGN(UInt32(messageSize))))...])
+        try NetlinkAttributes.forEach(in: attributes) { type, value in
+            decodeAttribute(type: type, value, into: &record)
+        }
+        return record
+    }
+
+    @inline(__always)
+    static func decodeAttribute(type: UInt16, _ value: UnsafeRawBufferPointer, into record: inout SocketRecord) {
+        switch Int(type) {
+        case INET_DIAG_INFO:
+            // A UDP socket answers with an empty or foreign struct; only TCP carries tcp_info.
+            if record.netid == .tcp, value.count > 0 { record.tcpInfo = TCPInfo(bytes: value) }
+        case INET_DIAG_MEMINFO:
+            if value.count >= 16 {
+                record.memInfo = MemInfo(
+                    rmem: value.loadUnaligned(fromByteOffset: 0, as: UInt32.self),
+                    wmem: value.loadUnaligned(fromByteOffset: 4, as: UInt32.self),
+                    fmem: value.loadUnaligned(fromByteOffset: 8, as: UInt32.self),
+                    tmem: value.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
+            }
+        case INET_DIAG_SKMEMINFO:
+            record.skMemInfo = SkMemInfo(bytes: value)
+        case INET_DIAG_CONG:
+            let bytes = value.prefix { $0 != 0 }
+            if !bytes.isEmpty { record.congestion = String(decoding: bytes, as: UTF8.self) }
+        case INET_DIAG_SHUTDOWN:
+            if value.count >= 1 { record.shutdown = value[0] }
+        case INET_DIAG_TOS:
+            if value.count >= 1 { record.tos = value[0] }
+        case INET_DIAG_TCLASS:
+            if value.count >= 1 { record.trafficClass = value[0] }
+        case INET_DIAG_SKV6ONLY:
+            if value.count >= 1 { record.v6only = value[0] != 0 }
+        case INET_DIAG_MARK:
+            if value.count >= 4 { record.mark = value.loadUnaligned(as: UInt32.self) }
+        case INET_DIAG_CGROUP_ID:
+            if value.count >= 8 { record.cgroupID = value.loadUnaligned(as: UInt64.self) }
+        case INET_DIAG_SOCKOPT:
+            if value.count >= 2 { record.options = SocketOptions(rawValue: value.loadUnaligned(as: UInt16.self)) }
+        default:
+            break  // unknown or not decoded: skipped
+        }
+    }
+}

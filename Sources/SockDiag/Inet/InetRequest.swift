@@ -1,0 +1,46 @@
+import CSockDiag
+
+/// Which attributes to ask the kernel for, as the request's `idiag_ext` bits.
+public struct DiagExtensions: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// `INET_DIAG_MEMINFO`.
+    public static let memInfo = DiagExtensions(rawValue: CSockDiag_ext_bit(UInt16(INET_DIAG_MEMINFO)))
+    /// `INET_DIAG_INFO`: `tcp_info`.
+    public static let info = DiagExtensions(rawValue: CSockDiag_ext_bit(UInt16(INET_DIAG_INFO)))
+    /// `INET_DIAG_CONG`: the congestion control name.
+    public static let congestion = DiagExtensions(rawValue: CSockDiag_ext_bit(UInt16(INET_DIAG_CONG)))
+    /// `INET_DIAG_TOS`.
+    public static let tos = DiagExtensions(rawValue: CSockDiag_ext_bit(UInt16(INET_DIAG_TOS)))
+    /// `INET_DIAG_TCLASS` (also brings `INET_DIAG_CLASS_ID`).
+    public static let trafficClass = DiagExtensions(rawValue: CSockDiag_ext_bit(UInt16(INET_DIAG_TCLASS)))
+    /// `INET_DIAG_SKMEMINFO`.
+    public static let skMemInfo = DiagExtensions(rawValue: CSockDiag_ext_bit(UInt16(INET_DIAG_SKMEMINFO)))
+}
+
+/// One INET diag dump: a transport, an address family, the states wanted and the attributes wanted.
+///
+/// The kernel struct is `inet_diag_req_v2`.
+public struct InetRequest: Sendable, Hashable {
+    public var netid: NetID
+    public var family: IPAddress.Family
+    public var states: StateSet
+    public var extensions: DiagExtensions
+    /// `INET_DIAG_REQ_BYTECODE`: a filter the kernel runs on each socket; empty for none.
+    public var bytecode: [UInt8]
+
+    public init(
+        netid: NetID, family: IPAddress.Family, states: StateSet,
+        extensions: DiagExtensions = [], bytecode: [UInt8] = []
+    ) {
+        self.netid = netid
+        self.family = family
+        self.states = states
+        self.extensions = extensions
+        self.bytecode = bytecode
+    }
+
+    /// A short name for messages: "tcp/inet6 dump".
+    public var label: String { "\(netid.rawValue)/\(family == .inet ? "inet" : "inet6") dump" }
+}

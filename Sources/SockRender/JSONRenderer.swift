@@ -1,0 +1,98 @@
+import ProcIndex
+import SockDiag
+
+/// Renders NDJSON: one object per socket, one socket per line, written as it is decoded.
+///
+/// The schema is documented in README.md ("JSON output").
+public final class JSONRenderer: SocketRenderer {
+    let out: OutputBuffer
+    let options: RenderOptions
+
+    public init(out: OutputBuffer, options: RenderOptions) {
+        self.out = out
+        self.options = options
+    }
+
+    public func render(_ record: borrowing SocketRecord, owners: ProcessIndex?) throws {
+        out.append("{\"netid\":\"")
+        out.append(record.netid.rawValue)
+        out.append(record.family == .inet ? "\",\"family\":\"inet\",\"state\":\"" : "\",\"family\":\"inet6\",\"state\":\"")
+        out.append(record.state.name)
+        out.append("\",\"recv_q\":")
+        out.append(decimal: UInt64(record.recvQ))
+        out.append(",\"send_q\":")
+        out.append(decimal: UInt64(record.sendQ))
+        out.append(",\"local_addr\":\"")
+        out.append(address: record.local.address)
+        out.append("\",\"local_port\":")
+        out.append(decimal: UInt64(record.local.port))
+        out.append(",\"peer_addr\":\"")
+        out.append(address: record.peer.address)
+        out.append("\",\"peer_port\":")
+        out.append(decimal: UInt64(record.peer.port))
+        out.append(",\"uid\":")
+        out.append(decimal: UInt64(record.uid))
+        out.append(",\"inode\":")
+        out.append(decimal: UInt64(record.inode))
+        out.append(",\"cookie\":")
+        out.append(decimal: record.cookie)
+        if options.processes {
+            out.append(",\"processes\":[")
+            var first = true
+            owners?.forEachHolder(of: UInt64(record.inode)) { holder in
+                out.append(first ? "{\"pid\":" : ",{\"pid\":")
+                first = false
+                out.append(decimal: holder.pid)
+                out.append(",\"fd\":")
+                out.append(decimal: holder.fd)
+                out.append(",\"comm\":")
+                out.appendJSONString(holder.command)
+                out.append(0x7D)
+            }
+            out.append(0x5D)
+        }
+        if let cong = record.congestion {
+            out.append(",\"cong\":")
+            out.appendJSONString(cong)
+        }
+        if options.timers {
+            out.append(",\"timer\":{\"name\":\"")
+            out.append(record.timer.kind.name)
+            out.append("\",\"expires_ms\":")
+            out.append(decimal: UInt64(record.timer.expiresMilliseconds))
+            out.append(",\"retrans\":")
+            out.append(decimal: UInt64(record.timer.retransmits))
+            out.append(0x7D)
+        }
+        if options.info, let info = record.tcpInfo {
+            out.append(",\"tcp_info\":{")
+            var first = true
+            for field in TCPInfo.fields {
+                guard let value = info[field] else { continue }
+                out.append(first ? "\"" : ",\"")
+                first = false
+                out.append(field.name)
+                out.append("\":")
+                out.append(decimal: value)
+            }
+            out.append(0x7D)
+        }
+        if options.memory, let mem = record.skMemInfo {
+            out.append(",\"skmem\":{")
+            for (i, counter) in SkMemInfo.counters.enumerated() {
+                guard let value = mem[i] else { break }
+                out.append(i == 0 ? "\"" : ",\"")
+                out.append(counter.name)
+                out.append("\":")
+                out.append(decimal: UInt64(value))
+            }
+            out.append(0x7D)
+        }
+        out.append("}\n")
+        try out.flushIfFull()
+    }
+
+    public func finish() throws {
+        try out.flush()
+    }
+}

@@ -1,0 +1,127 @@
+import Glibc
+
+/// Bytes on their way to a file descriptor, written in large chunks.
+///
+/// Every renderer appends here; nothing prints a line on its own. When the reader has gone (`EPIPE`), `flush`
+/// throws `OutputBuffer.Closed`, which the CLI turns into a quiet exit.
+public final class OutputBuffer {
+    /// The reader closed the pipe.
+    public struct Closed: Error {}
+
+    public private(set) var bytes: [UInt8] = []
+    let fd: Int32?
+    let flushThreshold: Int
+
+    /// A buffer that flushes to `fd` once it holds `flushThreshold` bytes; `fd` nil keeps everything in memory.
+    public init(fd: Int32? = 1, flushThreshold: Int = 256 * 1024) {
+        self.fd = fd
+        self.flushThreshold = flushThreshold
+        bytes.reserveCapacity(flushThreshold + 4096)
+    }
+
+    /// Writes everything out if the buffer is full enough.
+    @inline(__always)
+    public func flushIfFull() throws {
+        if bytes.count >= flushThreshold { try flush() }
+    }
+
+    /// Writes everything out.
+    public func flush() throws {
+        guard let fd, !bytes.isEmpty else { return }
+        try bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR || errno == EAGAIN { continue }
+                    if errno == EPIPE { throw Closed() }
+                    throw Closed()
+                }
+                offset += n
+            }
+        }
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// Drops what is held without writing it.
+    public func reset() { bytes.removeAll(keepingCapacity: true) }
+
+    /// The text held, for tests.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    // MARK: - Appending
+
+    @inline(__always) public func append(_ byte: UInt8) { bytes.append(byte) }
+
+    @inline(__always) public func append(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    @inline(__always) public func append(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    public func append(_ raw: UnsafeRawBufferPointer) { bytes.append(contentsOf: raw) }
+
+    /// Appends `count` spaces.
+    @inline(__always) public func appendSpaces(_ count: Int) {
+        if count > 0 { bytes.append(contentsOf: repeatElement(0x20, count: count)) }
+    }
+
+    /// Appends an unsigned decimal without going through `String`.
+    public func append(decimal value: UInt64) {
+        if value < 10 {
+            bytes.append(UInt8(48 + value))
+            return
+        }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+        withUnsafeMutableBytes(of: &digits) { buf in
+            var v = value
+            var i = buf.count
+            while v > 0 {
+                i -= 1
+                buf[i] = UInt8(48 + v % 10)
+                v /= 10
+            }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[i...]))
+        }
+    }
+
+    @inline(__always) public func append<T: BinaryInteger>(decimal value: T) {
+        if value < 0 {
+            bytes.append(0x2D)
+            append(decimal: UInt64(-Int64(value)))
+        } else {
+            append(decimal: UInt64(value))
+        }
+    }
+
+    /// Appends `value / 10^scale` with exactly `scale` decimals (`1234, 3` gives `1.234`).
+    public func append(fixed value: UInt64, scale: Int) {
+        var divisor: UInt64 = 1
+        for _ in 0..<scale { divisor *= 10 }
+        append(decimal: value / divisor)
+        guard scale > 0 else { return }
+        bytes.append(0x2E)
+        var fraction = value % divisor
+        for _ in 0..<scale {
+            divisor /= 10
+            bytes.append(UInt8(48 + fraction / divisor))
+            fraction %= divisor
+        }
+    }
+
+    /// Appends lower-case hex.
+    public func append(hex value: UInt64) {
+        let digits: StaticString = "0123456789abcdef"
+        var shift = 60
+        while shift > 0 && (value >> UInt64(shift)) & 0xF == 0 { shift -= 4 }
+        digits.withUTF8Buffer { table in
+            while shift >= 0 {
+                bytes.append(table[Int((value >> UInt64(shift)) & 0xF)])
+                shift -= 4
+            }
+        }
+    }
+}

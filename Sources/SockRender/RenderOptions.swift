@@ -1,0 +1,17 @@
+/// What the user asked to see, independent of the output format.
+public struct RenderOptions: Sendable {
+    /// Show owning processes (`-p`).
+    public var processes = false
+    /// Show uid, inode and cookie (`-e`).
+    public var extended = false
+    /// Show the timer (`-o`).
+    public var timers = false
+    /// Show `tcp_info` (`-i`).
+    public var info = false
+    /// Show socket memory (`-m`).
+    public var memory = false
+    /// Print the header line (tables only).
+    public var header = true
+
+    public init() {}
+}

@@ -1,0 +1,173 @@
+import ProcIndex
+import SockDiag
+
+/// Renders the netstat-like table: `Proto Recv-Q Send-Q Local Address Foreign Address State …`.
+///
+/// Rows are staged in windows of `window` records; each window's column widths are the widest cell seen so far,
+/// so a listing of up to `window` sockets is aligned exactly and a longer one stays aligned unless a later
+/// window holds a wider address. Addresses are never truncated. `-i`/`-m` details go on an indented second line.
+public final class TableRenderer: SocketRenderer {
+    enum Column: CaseIterable {
+        case proto, recvQ, sendQ, local, peer, state, user, inode, cookie, timer, process
+
+        var title: StaticString {
+            switch self {
+            case .proto: "Proto"
+            case .recvQ: "Recv-Q"
+            case .sendQ: "Send-Q"
+            case .local: "Local Address"
+            case .peer: "Foreign Address"
+            case .state: "State"
+            case .user: "User"
+            case .inode: "Inode"
+            case .cookie: "Cookie"
+            case .timer: "Timer"
+            case .process: "PID/Program"
+            }
+        }
+
+        var rightAligned: Bool {
+            switch self {
+            case .recvQ, .sendQ, .user, .inode, .cookie: true
+            default: false
+            }
+        }
+    }
+
+    let out: OutputBuffer
+    let options: RenderOptions
+    let columns: [Column]
+    let window: Int
+    private var widths: [Int]
+    private var headerWritten = false
+    /// Staged cells: every row has `columns.count` cells and one detail cell.
+    private let stage = OutputBuffer(fd: nil)
+    private var cellEnds: [Int] = []
+
+    public init(out: OutputBuffer, options: RenderOptions, window: Int = 4096) {
+        self.out = out
+        self.options = options
+        self.window = window
+        var columns: [Column] = [.proto, .recvQ, .sendQ, .local, .peer, .state]
+        if options.extended { columns += [.user, .inode, .cookie] }
+        if options.timers { columns.append(.timer) }
+        if options.processes { columns.append(.process) }
+        self.columns = columns
+        widths = columns.map { $0.title.utf8CodeUnitCount }
+        cellEnds.reserveCapacity(window * (columns.count + 1))
+    }
+
+    public func render(_ record: borrowing SocketRecord, owners: ProcessIndex?) throws {
+        for column in columns {
+            appendCell(column, record, owners: owners)
+            cellEnds.append(stage.bytes.count)
+        }
+        if options.info || options.memory { _ = DetailLine.append(record, options: options, to: stage) }
+        cellEnds.append(stage.bytes.count)
+        if cellEnds.count >= window * (columns.count + 1) { try emitStaged() }
+    }
+
+    public func finish() throws {
+        try emitStaged()
+        try out.flush()
+    }
+
+    // MARK: - Cells
+
+    private func appendCell(_ column: Column, _ record: borrowing SocketRecord, owners: ProcessIndex?) {
+        switch column {
+        case .proto:
+            stage.append(record.netid.rawValue)
+            if record.family == .inet6 { stage.append(0x36) }
+        case .recvQ: stage.append(decimal: UInt64(record.recvQ))
+        case .sendQ: stage.append(decimal: UInt64(record.sendQ))
+        case .local: stage.append(endpoint: record.local)
+        case .peer: stage.append(endpoint: record.peer)
+        case .state:
+            // Unconnected UDP is "close" to the kernel; netstat leaves it blank, we say UNCONN as ss does.
+            if record.netid != .tcp && record.state == .close {
+                stage.append("UNCONN")
+            } else {
+                stage.append(record.state.netstatName)
+            }
+        case .user: stage.append(decimal: UInt64(record.uid))
+        case .inode: stage.append(decimal: UInt64(record.inode))
+        case .cookie: stage.append(decimal: record.cookie)
+        case .timer:
+            stage.append(record.timer.kind.name)
+            stage.append(" (")
+            stage.append(fixed: UInt64(record.timer.expiresMilliseconds) / 10, scale: 2)
+            stage.append(0x2F)
+            stage.append(decimal: UInt64(record.timer.retransmits))
+            stage.append("/0)")
+        case .process:
+            var lastPID: Int32 = -1
+            owners?.forEachHolder(of: UInt64(record.inode)) { holder in
+                guard holder.pid != lastPID else { return }
+                if lastPID != -1 { stage.append(0x2C) }
+                lastPID = holder.pid
+                stage.append(decimal: holder.pid)
+                stage.append(0x2F)
+                stage.appendEscaped(holder.command)
+            }
+            if lastPID == -1 { stage.append(0x2D) }
+        }
+    }
+
+    // MARK: - Emitting
+
+    private func emitStaged() throws {
+        let perRow = columns.count + 1
+        let rows = cellEnds.count / perRow
+        // Widen columns to this window's widest cells (the last column is never padded).
+        for row in 0..<rows {
+            var start = row == 0 ? 0 : cellEnds[row * perRow - 1]
+            for c in 0..<columns.count {
+                let end = cellEnds[row * perRow + c]
+                widths[c] = max(widths[c], end - start)
+                start = end
+            }
+        }
+        if !headerWritten {
+            headerWritten = true
+            if options.header { writeHeader() }
+        }
+        stage.bytes.withUnsafeBytes { cells in
+            for row in 0..<rows {
+                var start = row == 0 ? 0 : cellEnds[row * perRow - 1]
+                for c in 0..<columns.count {
+                    let end = cellEnds[row * perRow + c]
+                    let cell = UnsafeRawBufferPointer(rebasing: cells[start..<end])
+                    writePadded(cell, column: c)
+                    start = end
+                }
+                out.append(0x0A)
+                let detailEnd = cellEnds[row * perRow + columns.count]
+                if detailEnd > start {
+                    out.append(0x09)
+                    out.append(UnsafeRawBufferPointer(rebasing: cells[start..<detailEnd]))
+                    out.append(0x0A)
+                }
+            }
+        }
+        stage.reset()
+        cellEnds.removeAll(keepingCapacity: true)
+        try out.flushIfFull()
+    }
+
+    private func writeHeader() {
+        for (c, column) in columns.enumerated() {
+            column.title.withUTF8Buffer { writePadded(UnsafeRawBufferPointer($0), column: c) }
+        }
+        out.append(0x0A)
+    }
+
+    private func writePadded(_ cell: UnsafeRawBufferPointer, column c: Int) {
+        let last = c == columns.count - 1
+        let pad = widths[c] - cell.count
+        if columns[c].rightAligned { out.appendSpaces(pad) }
+        out.append(cell)
+        if !columns[c].rightAligned && !last { out.appendSpaces(pad) }
+        if !last { out.append(0x20) }
+    }
+}

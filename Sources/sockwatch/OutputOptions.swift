@@ -1,0 +1,49 @@
+import ArgumentParser
+import SockDiag
+import SockRender
+
+/// What to show about each socket and in which format.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: [.customShort("n"), .long], help: "Numeric addresses and ports (the default; accepted for habit).")
+    var numeric = false
+
+    @Flag(name: [.customShort("p"), .long], help: "Show the processes holding each socket (pid, fd, command).")
+    var processes = false
+
+    @Flag(name: [.customShort("e"), .long], help: "Show uid, inode and cookie.")
+    var extended = false
+
+    @Flag(name: [.customShort("o"), .long], help: "Show the socket timer.")
+    var timers = false
+
+    @Flag(name: [.customShort("i"), .long], help: "Show TCP internals (tcp_info, congestion control).")
+    var info = false
+
+    @Flag(name: [.customShort("m"), .long], help: "Show socket memory (skmem).")
+    var memory = false
+
+    @Flag(name: [.customShort("H"), .customLong("no-header")], help: "Leave out the header line.")
+    var noHeader = false
+
+    @Flag(name: .long, help: "Write NDJSON: one object per socket.")
+    var json = false
+
+    var renderOptions: RenderOptions {
+        var options = RenderOptions()
+        options.processes = processes
+        options.extended = extended
+        options.timers = timers
+        options.info = info
+        options.memory = memory
+        options.header = !noHeader
+        return options
+    }
+
+    /// Only the extensions the output needs.
+    var extensions: DiagExtensions {
+        var ext: DiagExtensions = []
+        if info { ext.formUnion([.info, .congestion]) }
+        if memory { ext.insert(.skMemInfo) }
+        return ext
+    }
+}
