@@ -42,9 +42,11 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "SockDiagTests", dependencies: ["SockDiag", "CSockDiag"]),
-        .testTarget(name: "ProcIndexTests", dependencies: ["ProcIndex"]),
-        .testTarget(name: "SockRenderTests", dependencies: ["SockRender", "SockDiag", "ProcIndex"]),
-        .testTarget(name: "SockwatchTests", dependencies: ["sockwatch"]),
+        // Real sockets for the live tests.
+        .target(name: "SockTestSupport", path: "Tests/SockTestSupport"),
+        .testTarget(name: "SockDiagTests", dependencies: ["SockDiag", "CSockDiag", "SockTestSupport"]),
+        .testTarget(name: "ProcIndexTests", dependencies: ["ProcIndex", "SockTestSupport"]),
+        .testTarget(name: "SockRenderTests", dependencies: ["SockRender", "SockDiag", "ProcIndex", "SockTestSupport"]),
+        .testTarget(name: "SockwatchTests", dependencies: ["sockwatch", "SockTestSupport"]),
     ]
 )

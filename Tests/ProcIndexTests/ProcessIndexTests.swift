@@ -1,0 +1,98 @@
+import Glibc
+import SockTestSupport
+import Testing
+
+@testable import ProcIndex
+
+@Suite struct ProcessIndexTests {
+    @Test func indexMapsTheTestsOwnSocketsToItsPidAndFd() throws {
+        let listener = LiveSocket.tcpListener(v6: false)
+        let (client, server) = LiveSocket.tcpConnection(to: listener)
+        let udp = LiveSocket.udp(v6: true)
+        let index = ProcessIndex()
+        for socket in [listener, client, server, udp] {
+            let holders = index.holders(of: socket.inode)
+            #expect(holders.count == 1)
+            #expect(holders.first?.pid == getpid())
+            #expect(holders.first?.fd == socket.fd)
+            #expect(holders.first?.command.isEmpty == false)
+        }
+        #expect(index.scannedProcesses > 1)
+    }
+
+    @Test func selectedPidsOnlyReadThosePids() throws {
+        let udp = LiveSocket.udp(v6: false)
+        let index = ProcessIndex(pids: [getpid()])
+        #expect(index.holders(of: udp.inode).map(\.pid) == [getpid()])
+        #expect(index.scannedProcesses == 1)
+        // A pid that does not exist is skipped, not fatal.
+        let gone = ProcessIndex(pids: [Int32.max - 1])
+        #expect(gone.count == 0)
+        #expect(gone.skippedProcesses == 1)
+    }
+
+    @Test func socketSharedWithAChildListsEveryHolder() throws {
+        let listener = LiveSocket.tcpListener(v6: false)
+        // Hand the listener to a child as its fd 50, as a forking server would.
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, listener.fd, 50)
+        var child: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("30"), nil]
+        defer { argv.forEach { free($0) } }
+        #expect(posix_spawn(&child, "/bin/sleep", &actions, nil, argv, environ) == 0)
+        defer {
+            kill(child, SIGKILL)
+            var status: Int32 = 0
+            waitpid(child, &status, 0)
+        }
+        // The exec has happened once /proc shows sleep's comm.
+        var holders: [SocketHolder] = []
+        for _ in 0..<200 {
+            holders = ProcessIndex(pids: [getpid(), child]).holders(of: listener.inode)
+            if holders.contains(where: { $0.pid == child && $0.command == "sleep" }) { break }
+            usleep(10_000)
+        }
+        #expect(holders.contains(SocketHolder(pid: getpid(), fd: listener.fd, command: holders.first?.command ?? "")))
+        #expect(holders.contains(SocketHolder(pid: child, fd: 50, command: "sleep")))
+        #expect(holders.count == 2)
+    }
+
+    /// A fake /proc: one process with sockets and other files, one that vanished (no fd dir), junk entries.
+    @Test func scannerParsesLinksAndSkipsWhatItCannotRead() throws {
+        let root = "/tmp/sockwatch-fakeproc-\(getpid())"
+        defer { _ = system("rm -rf '\(root)'") }
+        #expect(system("mkdir -p '\(root)/456/fd' '\(root)/123' '\(root)/self/fd' '\(root)/sys'") == 0)
+        symlink("socket:[999]", "\(root)/456/fd/3")
+        symlink("socket:[999]", "\(root)/456/fd/7")
+        symlink("socket:[12]", "\(root)/456/fd/4")
+        symlink("/dev/null", "\(root)/456/fd/0")
+        symlink("pipe:[555]", "\(root)/456/fd/1")
+        symlink("socket:[12x]", "\(root)/456/fd/5")
+        symlink("socket:[1]", "\(root)/self/fd/9")
+        #expect(system("printf 'evil\\nname\\n' > '\(root)/456/comm'") == 0)
+
+        let index = ProcessIndex(procRoot: root)
+        #expect(index.holders(of: 999) == [
+            SocketHolder(pid: 456, fd: 3, command: "evil\nname"),
+            SocketHolder(pid: 456, fd: 7, command: "evil\nname"),
+        ])
+        #expect(index.holders(of: 12).map(\.fd) == [4])
+        #expect(index.holders(of: 555).isEmpty)
+        #expect(index.holders(of: 1).isEmpty)  // "self" is not a pid
+        #expect(index.count == 3)
+        #expect(index.skippedProcesses == 1)  // 123 has no fd directory: gone mid-scan
+        #expect(index.scannedProcesses == 1)
+    }
+
+    @Test(arguments: [
+        ("socket:[12345]", UInt64?.some(12345)), ("socket:[]", nil), ("pipe:[12]", nil),
+        ("socket:[1a]", nil), ("socket:[7", nil), ("/dev/null", nil),
+    ])
+    func socketLinkParsing(target: String, expected: UInt64?) {
+        var copy = target
+        let parsed = copy.withUTF8 { Scanner.socketInode(UnsafeRawBufferPointer($0)) }
+        #expect(parsed == expected)
+    }
+}

@@ -1,0 +1,136 @@
+import Glibc
+import SockTestSupport
+import Testing
+
+@testable import SockDiag
+
+/// DiagClient against the real kernel, on sockets the test opens itself.
+@Suite struct DiagClientLiveTests {
+    /// Dumps `netid` over both families in every state and keeps the records on the given local ports.
+    func records(
+        _ netid: NetID, states: StateSet = .all, extensions: DiagExtensions = [], ports: Set<UInt16>
+    ) throws -> [SocketRecord] {
+        let client = try DiagClient()
+        var found: [SocketRecord] = []
+        for family in [IPAddress.Family.inet, .inet6] {
+            let request = InetRequest(netid: netid, family: family, states: states, extensions: extensions)
+            try client.dump(request) { record in
+                if ports.contains(record.local.port) { found.append(record) }
+            }
+        }
+        return found
+    }
+
+    @Test(arguments: [false, true])
+    func tcpListenerAndConnectionAreReportedExactly(v6: Bool) throws {
+        let listener = LiveSocket.tcpListener(v6: v6)
+        let (client, server) = LiveSocket.tcpConnection(to: listener)
+        let loopback = IPAddress(v6 ? "::1" : "127.0.0.1")!
+        let any = IPAddress(v6 ? "::" : "0.0.0.0")!
+        let found = try records(.tcp, ports: [listener.localPort, client.localPort])
+
+        let listening = try #require(found.first { $0.inode == UInt32(listener.inode) })
+        #expect(listening.state == .listen)
+        #expect(listening.family == (v6 ? .inet6 : .inet))
+        #expect(listening.local == InetEndpoint(address: loopback, port: listener.localPort))
+        #expect(listening.peer == InetEndpoint(address: any, port: 0))
+        #expect(listening.uid == getuid())
+
+        let outbound = try #require(found.first { $0.inode == UInt32(client.inode) })
+        #expect(outbound.state == .established)
+        #expect(outbound.local == InetEndpoint(address: loopback, port: client.localPort))
+        #expect(outbound.peer == InetEndpoint(address: loopback, port: listener.localPort))
+        #expect(outbound.uid == getuid())
+
+        let inbound = try #require(found.first { $0.inode == UInt32(server.inode) })
+        #expect(inbound.state == .established)
+        #expect(inbound.local == InetEndpoint(address: loopback, port: listener.localPort))
+        #expect(inbound.peer == InetEndpoint(address: loopback, port: client.localPort))
+
+        // Exactly these three sockets, each once, with distinct cookies.
+        #expect(found.count == 3)
+        #expect(Set(found.map(\.cookie)).count == 3)
+        #expect(found.allSatisfy { $0.netid == .tcp && $0.cookie != 0 })
+    }
+
+    @Test(arguments: [false, true])
+    func udpSocketsReportCloseOrEstablished(v6: Bool) throws {
+        let bound = LiveSocket.udp(v6: v6)
+        let connected = LiveSocket.udp(v6: v6, connectedTo: bound)
+        let found = try records(.udp, ports: [bound.localPort, connected.localPort])
+
+        let unconnected = try #require(found.first { $0.inode == UInt32(bound.inode) })
+        #expect(unconnected.state == .close)
+        #expect(unconnected.local.port == bound.localPort)
+        #expect(unconnected.peer.port == 0)
+        #expect(unconnected.uid == getuid())
+        #expect(unconnected.netid == .udp)
+
+        let peered = try #require(found.first { $0.inode == UInt32(connected.inode) })
+        #expect(peered.state == .established)
+        #expect(peered.peer.port == bound.localPort)
+        #expect(found.count == 2)
+    }
+
+    @Test func stateMaskIsAppliedByTheKernel() throws {
+        let listener = LiveSocket.tcpListener(v6: false)
+        let (client, server) = LiveSocket.tcpConnection(to: listener)
+        let ports: Set<UInt16> = [listener.localPort, client.localPort]
+
+        let listening = try records(.tcp, states: StateSet(.listen), ports: ports)
+        #expect(listening.map(\.inode) == [UInt32(listener.inode)])
+
+        let established = try records(.tcp, states: StateSet(.established), ports: ports)
+        #expect(Set(established.map(\.inode)) == [UInt32(client.inode), UInt32(server.inode)])
+        #expect(established.allSatisfy { $0.state == .established })
+    }
+
+    @Test func attributesComeOnlyWhenAskedFor() throws {
+        let listener = LiveSocket.tcpListener(v6: false)
+        let (client, server) = LiveSocket.tcpConnection(to: listener)
+        client.send(count: 100)
+        var waited = 0
+        var serverRecord: SocketRecord?
+        // The bytes are in the receiver's queue once the loopback delivers them.
+        repeat {
+            serverRecord = try records(.tcp, states: StateSet(.established), ports: [listener.localPort])
+                .first { $0.inode == UInt32(server.inode) }
+            if serverRecord?.recvQ == 100 { break }
+            usleep(10_000)
+            waited += 1
+        } while waited < 100
+        #expect(serverRecord?.recvQ == 100)
+
+        let plain = try #require(
+            try records(.tcp, states: StateSet(.established), ports: [client.localPort]).first)
+        #expect(plain.tcpInfo == nil)
+        #expect(plain.skMemInfo == nil)
+        #expect(plain.congestion == nil)
+
+        let detailed = try #require(
+            try records(
+                .tcp, states: StateSet(.established), extensions: [.info, .congestion, .skMemInfo, .memInfo],
+                ports: [client.localPort]
+            ).first)
+        let info = try #require(detailed.tcpInfo)
+        #expect(info[.state] == UInt64(SocketState.established.rawValue))
+        #expect(info.bytesAcked.map { $0 >= 100 } == true)
+        #expect(info.rtt != nil)
+        #expect(info.sendCongestionWindow.map { $0 > 0 } == true)
+        #expect(detailed.congestion?.isEmpty == false)
+        let skmem = try #require(detailed.skMemInfo)
+        #expect(skmem.count == SkMemInfo.counters.count)
+        #expect(skmem[1].map { $0 > 0 } == true)  // rcvbuf
+        #expect(detailed.memInfo != nil)
+        // Sent with every socket, unasked.
+        #expect(detailed.shutdown == 0)
+        #expect(detailed.options != nil)
+    }
+
+    @Test func tcpInfoFieldTableMatchesTheKernelHeader() {
+        #expect(TCPInfo.fields.first?.name == "state")
+        #expect(TCPInfo.fields.contains { $0.name == "bytes_acked" })
+        #expect(TCPInfo.fields.allSatisfy { !$0.name.hasPrefix("tcpi_") })
+        #expect(TCPInfo.Field.rtt.name == "rtt")
+    }
+}

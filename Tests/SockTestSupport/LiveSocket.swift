@@ -1,0 +1,131 @@
+import Glibc
+
+/// A real socket opened by a test, closed when the value is released.
+public final class LiveSocket: @unchecked Sendable {
+    public let fd: Int32
+    public let v6: Bool
+
+    init(fd: Int32, v6: Bool) {
+        self.fd = fd
+        self.v6 = v6
+    }
+
+    deinit { close(fd) }
+
+    /// The socket's inode, from `fstat` of the test's own descriptor.
+    public var inode: UInt64 {
+        var st = stat()
+        precondition(fstat(fd, &st) == 0, "fstat failed")
+        return UInt64(st.st_ino)
+    }
+
+    /// The bound local port.
+    public var localPort: UInt16 { Self.port(fd) { getsockname($0, $1, $2) } }
+    /// The connected peer's port.
+    public var peerPort: UInt16 { Self.port(fd) { getpeername($0, $1, $2) } }
+
+    private static func port(
+        _ fd: Int32, _ call: (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32
+    ) -> UInt16 {
+        var storage = sockaddr_in6()
+        var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+        let rc = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { call(fd, $0, &length) }
+        }
+        precondition(rc == 0, "getsockname/getpeername failed: \(errno)")
+        // sin_port and sin6_port sit at the same offset.
+        return UInt16(bigEndian: storage.sin6_port)
+    }
+
+    // MARK: - Opening
+
+    private static func make(_ type: Int32, v6: Bool) -> LiveSocket {
+        let fd = socket(v6 ? AF_INET6 : AF_INET, type | Int32(SOCK_CLOEXEC.rawValue), 0)
+        precondition(fd >= 0, "socket() failed: \(errno)")
+        return LiveSocket(fd: fd, v6: v6)
+    }
+
+    private func bindLoopback(port: UInt16 = 0) {
+        let rc: Int32
+        if v6 {
+            var addr = sockaddr_in6()
+            addr.sin6_family = sa_family_t(AF_INET6)
+            addr.sin6_port = port.bigEndian
+            addr.sin6_addr = in6addr_loopback
+            rc = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
+        } else {
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = port.bigEndian
+            addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+            rc = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+        precondition(rc == 0, "bind() failed: \(errno)")
+    }
+
+    private func connectLoopback(port: UInt16) {
+        let rc: Int32
+        if v6 {
+            var addr = sockaddr_in6()
+            addr.sin6_family = sa_family_t(AF_INET6)
+            addr.sin6_port = port.bigEndian
+            addr.sin6_addr = in6addr_loopback
+            rc = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
+        } else {
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = port.bigEndian
+            addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+            rc = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+        precondition(rc == 0, "connect() failed: \(errno)")
+    }
+
+    /// A TCP listener on 127.0.0.1 or ::1, on an ephemeral port.
+    public static func tcpListener(v6: Bool) -> LiveSocket {
+        let s = make(Int32(SOCK_STREAM.rawValue), v6: v6)
+        s.bindLoopback()
+        precondition(listen(s.fd, 16) == 0, "listen() failed: \(errno)")
+        return s
+    }
+
+    /// A TCP connection to `listener`, and the accepted end.
+    public static func tcpConnection(to listener: LiveSocket) -> (client: LiveSocket, server: LiveSocket) {
+        let client = make(Int32(SOCK_STREAM.rawValue), v6: listener.v6)
+        client.connectLoopback(port: listener.localPort)
+        let accepted = accept(listener.fd, nil, nil)
+        precondition(accepted >= 0, "accept() failed: \(errno)")
+        return (client, LiveSocket(fd: accepted, v6: listener.v6))
+    }
+
+    /// A UDP socket bound to loopback; connected to `peer` when given.
+    public static func udp(v6: Bool, connectedTo peer: LiveSocket? = nil) -> LiveSocket {
+        let s = make(Int32(SOCK_DGRAM.rawValue), v6: v6)
+        s.bindLoopback()
+        if let peer { s.connectLoopback(port: peer.localPort) }
+        return s
+    }
+
+    /// Sends `count` bytes (for queue tests).
+    public func send(count: Int) {
+        let bytes = [UInt8](repeating: 0x61, count: count)
+        let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
+        precondition(n == count, "send() failed: \(errno)")
+    }
+}
