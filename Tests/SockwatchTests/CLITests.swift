@@ -1,0 +1,207 @@
+import Foundation
+import SockTestSupport
+import Testing
+
+/// The built `sockwatch` binary, end to end, on sockets the test opens itself.
+@Suite(.enabled(if: BinaryRunner.available, "build the sockwatch product first (Scripts/test does)"))
+struct CLITests {
+    /// The JSON objects whose local port is one of `ports`.
+    func objects(_ arguments: [String], ports: Set<UInt16>) throws -> [[String: Any]] {
+        let result = try BinaryRunner.run(arguments + ["--json"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let objects = try #require(result.objects, "output is not NDJSON")
+        return objects.filter { ports.contains(UInt16(($0["local_port"] as? Int) ?? -1)) }
+    }
+
+    @Test func establishedJSONWithProcessesShowsTheTestsConnection() throws {
+        let listener = LiveSocket.tcpListener(v6: false)
+        let (client, server) = LiveSocket.tcpConnection(to: listener)
+        let found = try objects(["--state", "established", "-p"], ports: [client.localPort, listener.localPort])
+        #expect(found.count == 2)
+        let mine = try #require(found.first { ($0["inode"] as? Int) == Int(client.inode) })
+        #expect(mine["netid"] as? String == "tcp")
+        #expect(mine["family"] as? String == "inet")
+        #expect(mine["state"] as? String == "established")
+        #expect(mine["local_addr"] as? String == "127.0.0.1")
+        #expect(mine["peer_addr"] as? String == "127.0.0.1")
+        #expect(mine["peer_port"] as? Int == Int(listener.localPort))
+        #expect(mine["uid"] as? Int == Int(getuid()))
+        #expect((mine["cookie"] as? Int).map { $0 > 0 } == true)
+        #expect(mine["recv_q"] as? Int == 0)
+        #expect(mine["send_q"] as? Int == 0)
+        let processes = try #require(mine["processes"] as? [[String: Any]])
+        #expect(processes.count == 1)
+        #expect(processes.first?["pid"] as? Int == Int(getpid()))
+        #expect(processes.first?["fd"] as? Int == Int(client.fd))
+        #expect((processes.first?["comm"] as? String)?.isEmpty == false)
+        // Keys that were not asked for stay out.
+        #expect(mine["tcp_info"] == nil && mine["skmem"] == nil && mine["timer"] == nil)
+        _ = server
+    }
+
+    @Test func exactKeysAndOptionalGroups() throws {
+        let listener = LiveSocket.tcpListener(v6: true)
+        let (client, server) = LiveSocket.tcpConnection(to: listener)
+        defer { withExtendedLifetime(server) {} }
+        let found = try objects(["-t", "-6", "-i", "-m", "-o"], ports: [client.localPort])
+        let object = try #require(found.first)
+        let always: Set<String> = [
+            "netid", "family", "state", "recv_q", "send_q", "local_addr", "local_port", "peer_addr", "peer_port",
+            "uid", "inode", "cookie",
+        ]
+        #expect(always.isSubset(of: Set(object.keys)))
+        #expect(Set(object.keys).subtracting(always) == ["tcp_info", "skmem", "timer", "cong"])
+        #expect(object["family"] as? String == "inet6")
+        #expect(object["local_addr"] as? String == "::1")
+        let info = try #require(object["tcp_info"] as? [String: Any])
+        for key in ["rtt", "rttvar", "snd_cwnd", "total_retrans", "bytes_acked", "delivery_rate"] {
+            #expect(info[key] is Int, "tcp_info.\(key)")
+        }
+        #expect(info["state"] as? Int == 1)
+        let skmem = try #require(object["skmem"] as? [String: Any])
+        #expect(skmem["rcvbuf"] is Int)
+        #expect((object["timer"] as? [String: Any])?["name"] is String)
+    }
+
+    @Test func statesFamiliesAndTransportsSelectWhatTheKernelSends() throws {
+        let listener = LiveSocket.tcpListener(v6: false)
+        let (client, server) = LiveSocket.tcpConnection(to: listener)
+        let udp = LiveSocket.udp(v6: true)
+        let ports: Set<UInt16> = [listener.localPort, client.localPort, udp.localPort]
+        func inodes(_ args: [String]) throws -> Set<Int> {
+            Set(try objects(args, ports: ports).compactMap { $0["inode"] as? Int })
+        }
+        let l = Int(listener.inode), c = Int(client.inode), s = Int(server.inode), u = Int(udp.inode)
+        #expect(try inodes([]) == [c, s])  // default: connected
+        #expect(try inodes(["-l"]) == [l, u])  // listening TCP + unconnected UDP
+        #expect(try inodes(["-a"]) == [l, c, s, u])
+        #expect(try inodes(["-ua"]) == [u])
+        #expect(try inodes(["-ta"]) == [l, c, s])
+        #expect(try inodes(["-a", "-6"]) == [u])
+        #expect(try inodes(["-a", "-4"]) == [l, c, s])
+        #expect(try inodes(["--state", "listen,established"]) == [l, c, s])
+        #expect(try inodes(["--state", "listening", "--state", "closed"]) == [l, u])
+        #expect(try inodes(["-a", "--exclude-state", "established"]) == [l, u])
+        #expect(try inodes(["--state", "connected"]) == [c, s])
+        #expect(try inodes(["--state", "time-wait"]) == [])
+    }
+
+    @Test func tableIsAlignedAndBracketsIPv6() throws {
+        let v4 = LiveSocket.tcpListener(v6: false)
+        let v6 = LiveSocket.tcpListener(v6: true)
+        let udp = LiveSocket.udp(v6: false)
+        let result = try BinaryRunner.run(["-l", "-e", "-p"])
+        #expect(result.status == 0)
+        let lines = result.lines
+        let header = try #require(lines.first)
+        #expect(header.hasPrefix("Proto Recv-Q Send-Q Local Address"))
+        #expect(header.contains("State") && header.contains("Inode") && header.hasSuffix("PID/Program"))
+        let localColumn = try #require(header.range(of: "Local Address")).lowerBound
+        let offset = header.distance(from: header.startIndex, to: localColumn)
+        for line in lines.dropFirst() {
+            // Every row's Local Address starts where the header's does, after the numeric columns.
+            let index = line.index(line.startIndex, offsetBy: offset)
+            #expect(line[line.index(before: index)] == " " && line[index] != " ", "misaligned: \(line)")
+        }
+        let v6Row = try #require(lines.first { $0.contains("[::1]:\(v6.localPort) ") })
+        #expect(v6Row.hasPrefix("tcp6 "))
+        #expect(v6Row.contains("[::]:*") && v6Row.contains("LISTEN"))
+        #expect(v6Row.contains("\(getpid())/"))
+        let v4Row = try #require(lines.first { $0.contains("127.0.0.1:\(v4.localPort) ") })
+        #expect(v4Row.contains("0.0.0.0:*") && v4Row.contains(" \(v4.inode) "))
+        let udpRow = try #require(lines.first { $0.contains("127.0.0.1:\(udp.localPort) ") })
+        #expect(udpRow.hasPrefix("udp ") && udpRow.contains("UNCONN"))
+        #expect(try BinaryRunner.run(["-l", "-H"]).lines.first?.hasPrefix("Proto") == false)
+    }
+
+    @Test func detailLinesForInfoAndMemory() throws {
+        let listener = LiveSocket.tcpListener(v6: false)
+        let (client, server) = LiveSocket.tcpConnection(to: listener)
+        defer { withExtendedLifetime(server) {} }
+        let result = try BinaryRunner.run(["-t", "-i", "-m", "-H"])
+        let lines = result.lines
+        let row = try #require(lines.firstIndex {
+            $0.contains(" 127.0.0.1:\(client.localPort) 127.0.0.1:\(listener.localPort) ")
+        })
+        let detail = lines[lines.index(after: row)]
+        #expect(detail.hasPrefix("\t"))
+        #expect(detail.contains("skmem:(r") && detail.contains("rtt:") && detail.contains("cwnd:"))
+    }
+
+    @Test func agreesWithSSOnTheTestsOwnSockets() throws {
+        let ss = try BinaryRunner.exec("/usr/bin/env", ["ss", "-V"])
+        try #require(ss.status == 0, "ss (iproute2) is not installed")
+        let listeners = [LiveSocket.tcpListener(v6: false), LiveSocket.tcpListener(v6: true)]
+        let connections = listeners.map { LiveSocket.tcpConnection(to: $0) }
+        let ports = Set(listeners.map(\.localPort) + connections.map(\.client.localPort))
+
+        func key(_ state: String, _ local: String, _ peer: String) -> String { "\(state) \(local) \(peer)" }
+        func port(_ endpoint: Substring) -> UInt16? { endpoint.split(separator: ":").last.flatMap { UInt16($0) } }
+
+        let ssStates = ["ESTAB": "established", "LISTEN": "listen", "TIME-WAIT": "time-wait"]
+        var fromSS = Set<String>()
+        for line in try BinaryRunner.exec("/usr/bin/env", ["ss", "-tanH"]).lines {
+            let f = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard f.count >= 5, let lp = port(f[3]), ports.contains(lp) else { continue }
+            let peer = f[4].replacingOccurrences(of: "*", with: "0")
+            fromSS.insert(key(ssStates[String(f[0])] ?? String(f[0]), String(f[3]), peer))
+        }
+        var fromSockwatch = Set<String>()
+        for o in try objects(["-ta"], ports: ports) {
+            let v6 = o["family"] as? String == "inet6"
+            func endpoint(_ a: String, _ p: String) -> String {
+                let addr = o[a] as? String ?? "?"
+                return v6 ? "[\(addr)]:\(o[p] as? Int ?? -1)" : "\(addr):\(o[p] as? Int ?? -1)"
+            }
+            fromSockwatch.insert(
+                key(o["state"] as? String ?? "?", endpoint("local_addr", "local_port"), endpoint("peer_addr", "peer_port")))
+        }
+        #expect(fromSS.count == 6)
+        #expect(fromSockwatch == fromSS)
+    }
+
+    @Test(arguments: [
+        ["--state", "bogus"], ["--bogus-flag"], ["-Z"], ["-l", "-a"], ["-4", "-6"], ["--state"],
+        ["--state", "listen,"], ["--state", "/etc/passwd"],
+    ])
+    func badUsageIsOneLineAndStatusTwo(arguments: [String]) throws {
+        let result = try BinaryRunner.run(arguments)
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "stderr: \(result.stderr)")
+        #expect(lines.first?.hasPrefix("sockwatch: ") == true)
+    }
+
+    @Test func helpExitsZero() throws {
+        let result = try BinaryRunner.run(["--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("--state"))
+    }
+
+    @Test func closedPipeEndsQuietly() throws {
+        // Enough rows (with -i detail lines) to overflow the pipe before `head` goes away.
+        let listener = LiveSocket.tcpListener(v6: false)
+        let connections = (0..<300).map { _ in LiveSocket.tcpConnection(to: listener) }
+        let result = try BinaryRunner.shell(#""$SW" -tai | head -1; echo "status=${PIPESTATUS:-}""#)
+        #expect(result.stderr.isEmpty, "stderr: \(result.stderr)")
+        let status = try BinaryRunner.exec(
+            "/bin/bash", ["-c", "'\(BinaryRunner.binary)' -tai --json | head -1 >/dev/null; echo ${PIPESTATUS[0]}"])
+        #expect(status.stdout == "0\n")
+        #expect(status.stderr.isEmpty, "stderr: \(status.stderr)")
+        _ = (result, connections)
+    }
+
+    @Test(.enabled(if: getuid() == 0, "needs root to run sockwatch as another user"))
+    func unprivilegedUserStillSeesSocketsButNotOwners() throws {
+        let listener = LiveSocket.tcpListener(v6: false)
+        let result = try BinaryRunner.exec(
+            "/usr/bin/setpriv",
+            ["--reuid=65534", "--regid=65534", "--clear-groups", BinaryRunner.binary, "-l", "-p", "--json"])
+        try #require(result.status == 0, "run as nobody failed (is the build directory readable?): \(result.stderr)")
+        let objects = try #require(result.objects)
+        let mine = try #require(objects.first { ($0["inode"] as? Int) == Int(listener.inode) })
+        #expect(mine["state"] as? String == "listen")
+        #expect((mine["processes"] as? [Any])?.isEmpty == true)
+    }
+}
