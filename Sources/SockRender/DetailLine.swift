@@ -39,7 +39,7 @@ enum DetailLine {
             separator()
             out.append(label)
             out.append(0x3A)
-            out.append(fixed: micros, scale: 3)
+            out.append(trimmed: micros, scale: 3)
         }
         if let snd = info[.sndWscale], let rcv = info[.rcvWscale],
             let options = info[.options], options & 4 != 0
@@ -54,9 +54,9 @@ enum DetailLine {
         if let rtt = info[.rtt], let rttvar = info[.rttvar] {
             separator()
             out.append("rtt:")
-            out.append(fixed: rtt, scale: 3)
+            out.append(trimmed: rtt, scale: 3)
             out.append(0x2F)
-            out.append(fixed: rttvar, scale: 3)
+            out.append(trimmed: rttvar, scale: 3)
         }
         millis("ato", .ato)
         field("mss", .sndMss)

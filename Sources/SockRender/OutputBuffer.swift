@@ -112,6 +112,17 @@ public final class OutputBuffer {
         }
     }
 
+    /// Appends `value / 10^scale` as `%g` would for these magnitudes: `204000, 3` gives `204`, `29, 3` `0.029`.
+    public func append(trimmed value: UInt64, scale: Int) {
+        var scale = scale
+        var value = value
+        while scale > 0 && value % 10 == 0 {
+            value /= 10
+            scale -= 1
+        }
+        append(fixed: value, scale: scale)
+    }
+
     /// Appends lower-case hex.
     public func append(hex value: UInt64) {
         let digits: StaticString = "0123456789abcdef"

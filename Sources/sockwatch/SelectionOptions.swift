@@ -2,19 +2,22 @@ import ArgumentParser
 import SockDiag
 
 /// A comma list of state names and groups, as `--state` and `--exclude-state` take it.
-struct StateList: ExpressibleByArgument {
+struct StateList {
     var set: StateSet
 
-    init?(argument: String) {
+    /// Parses `listen,established`; the error names the bad entry and the accepted names.
+    static func parse(_ argument: String) throws -> StateList {
         var set: StateSet = []
         for name in argument.split(separator: ",", omittingEmptySubsequences: false) {
-            guard let named = StateSet(name: String(name)) else { return nil }
+            guard let named = StateSet(name: String(name)) else {
+                throw ValidationError(
+                    "unknown state '\(name)' in '\(argument)'; "
+                        + "accepted: \(StateSet.acceptedNames.joined(separator: ", "))")
+            }
             set.formUnion(named)
         }
-        self.set = set
+        return StateList(set: set)
     }
-
-    static var defaultCompletionKind: CompletionKind { .list(StateSet.acceptedNames) }
 }
 
 /// Which sockets to ask the kernel for: transports, address families and states.
@@ -36,10 +39,13 @@ struct SelectionOptions: ParsableArguments {
         help: ArgumentHelp(
             "States to list: a comma list, repeatable.",
             discussion: "Names: \(StateSet.acceptedNames.joined(separator: ", ")).",
-            valueName: "list"))
+            valueName: "list"),
+        transform: StateList.parse)
     var states: [StateList] = []
 
-    @Option(name: .customLong("exclude-state"), help: ArgumentHelp("States to leave out.", valueName: "list"))
+    @Option(
+        name: .customLong("exclude-state"), help: ArgumentHelp("States to leave out.", valueName: "list"),
+        transform: StateList.parse)
     var excludedStates: [StateList] = []
 
     @Flag(name: [.customShort("l"), .long], help: "Listening TCP and unconnected UDP sockets only.")
