@@ -18,8 +18,9 @@ public final class DiagClient {
 
     /// Streams every socket matching `request` to `body`, in the kernel's order.
     ///
-    /// When the kernel says the table changed during the dump, the dump is run again (up to
-    /// `interruptedDumpRetries` times) and sockets already delivered are not delivered twice (by cookie).
+    /// When the kernel says the table changed during the dump (`NLM_F_DUMP_INTR`), or messages were lost
+    /// (`ENOBUFS`), the dump is run again (up to `interruptedDumpRetries` times) and sockets already delivered
+    /// are not delivered twice (by cookie).
     /// - Returns: how many records were delivered.
     @discardableResult
     public func dump(_ request: InetRequest, _ body: (borrowing SocketRecord) throws -> Void) throws -> Int {
@@ -27,16 +28,22 @@ public final class DiagClient {
         var seen: Set<UInt64>? = nil
         var attempt = 0
         while true {
-            let interrupted = try dumpOnce(request) { record in
-                if let seen, seen.contains(record.cookie) { return }
-                delivered.append(record.cookie)
-                try body(record)
+            let interrupted: Bool
+            do {
+                interrupted = try dumpOnce(request) { record in
+                    if let seen, seen.contains(record.cookie) { return }
+                    delivered.append(record.cookie)
+                    try body(record)
+                }
+            } catch DiagError.system(.noBufferSpace, _) {
+                // The receive queue overflowed and messages were lost: run the dump again.
+                interrupted = true
             }
             guard interrupted else { break }
             attempt += 1
             if attempt > interruptedDumpRetries {
                 warnings.append(
-                    "\(request.label): the socket table kept changing during the dump (NLM_F_DUMP_INTR); "
+                    "\(request.label): the socket table kept changing during the dump (NLM_F_DUMP_INTR or ENOBUFS); "
                         + "the listing may miss sockets")
                 break
             }

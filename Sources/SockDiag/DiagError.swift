@@ -21,6 +21,14 @@ public enum DiagError: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// True when the kernel lacks this family or protocol (module not loaded, not built in): a request to
+    /// skip with a note, not a failure.
+    public var isUnsupported: Bool {
+        guard case let .kernel(errno, _) = self else { return false }
+        return [.noSuchFileOrDirectory, .invalidArgument, .protocolNotSupported, .addressFamilyNotSupported]
+            .contains(errno)
+    }
+
     /// The errno carried, if any.
     public var errno: Errno? {
         switch self {

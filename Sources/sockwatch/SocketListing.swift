@@ -21,8 +21,12 @@ struct SocketListing {
         for netid in selection.netids {
             for family in selection.families {
                 let request = InetRequest(netid: netid, family: family, states: states, extensions: extensions)
-                try client.dump(request) { record in
-                    try renderer.render(record, owners: owners)
+                do {
+                    try client.dump(request) { record in
+                        try renderer.render(record, owners: owners)
+                    }
+                } catch let error as DiagError where error.isUnsupported {
+                    _ = Sockwatch.fail("note: \(request.label) skipped: this kernel does not support it (\(error))", status: 0)
                 }
             }
         }

@@ -195,10 +195,17 @@ struct CLITests {
     @Test(.enabled(if: getuid() == 0, "needs root to run sockwatch as another user"))
     func unprivilegedUserStillSeesSocketsButNotOwners() throws {
         let listener = LiveSocket.tcpListener(v6: false)
+        // The build directory may sit under a private home: run a world-readable copy.
+        let directory = "/tmp/sockwatch-nobody-\(getpid())"
+        let copy = "\(directory)/sockwatch"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: BinaryRunner.binary, toPath: copy)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy)
         let result = try BinaryRunner.exec(
-            "/usr/bin/setpriv",
-            ["--reuid=65534", "--regid=65534", "--clear-groups", BinaryRunner.binary, "-l", "-p", "--json"])
-        try #require(result.status == 0, "run as nobody failed (is the build directory readable?): \(result.stderr)")
+            "/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", copy, "-l", "-p", "--json"])
+        try #require(result.status == 0, "run as nobody failed: \(result.stderr)")
         let objects = try #require(result.objects)
         let mine = try #require(objects.first { ($0["inode"] as? Int) == Int(listener.inode) })
         #expect(mine["state"] as? String == "listen")
