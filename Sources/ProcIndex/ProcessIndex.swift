@@ -20,18 +20,31 @@ public struct ProcessIndex: Sendable {
     /// Processes whose fd table was read.
     public private(set) var scannedProcesses = 0
 
+    /// True when the scan stopped before the end of /proc because every wanted inode had an owner.
+    public private(set) var stoppedEarly = false
+
     /// Scans `/proc` (or only `pids`, when given) and builds the index.
-    public init(procRoot: String = "/proc", pids: [Int32]? = nil) {
+    ///
+    /// - Parameter wanted: when given, the scan stops after the first process that completes the set of
+    ///   wanted inodes (0 is ignored). Processes after that point are not read, so a socket shared with a
+    ///   later process lists only the holders found so far (usually the parent: /proc lists pids in order).
+    public init(procRoot: String = "/proc", pids: [Int32]? = nil, until wanted: Set<UInt64>? = nil) {
         let scanner = Scanner(root: procRoot)
+        var missing = wanted?.subtracting([0])
         if let pids {
-            for pid in Set(pids).sorted() { scan(pid: pid, with: scanner) }
+            for pid in Set(pids).sorted() { scan(pid: pid, with: scanner, missing: &missing) }
         } else if let dir = opendir(procRoot) {
             defer { closedir(dir) }
             while let entry = readdir(dir) {
                 let pid = withUnsafePointer(to: &entry.pointee.d_name) {
                     $0.withMemoryRebound(to: UInt8.self, capacity: 256) { Scanner.parsePID($0) }
                 }
-                if let pid { scan(pid: pid, with: scanner) }
+                guard let pid else { continue }
+                scan(pid: pid, with: scanner, missing: &missing)
+                if let missing, missing.isEmpty {
+                    stoppedEarly = true
+                    break
+                }
             }
         }
         entries.sort { ($0.inode, $0.pid, $0.fd) < ($1.inode, $1.pid, $1.fd) }
@@ -40,11 +53,12 @@ public struct ProcessIndex: Sendable {
     /// Socket descriptors indexed.
     public var count: Int { entries.count }
 
-    private mutating func scan(pid: Int32, with scanner: Scanner) {
+    private mutating func scan(pid: Int32, with scanner: Scanner, missing: inout Set<UInt64>?) {
         let before = entries.count
         let processIndex = Int32(commands.count)
         let readable = scanner.forEachSocket(pid: pid) { fd, inode in
             entries.append(Entry(inode: inode, pid: pid, fd: fd, process: processIndex))
+            if missing != nil { missing!.remove(inode) }
         }
         guard readable else {
             skippedProcesses += 1

@@ -24,16 +24,39 @@ public final class DiagClient {
     /// - Returns: how many records were delivered.
     @discardableResult
     public func dump(_ request: InetRequest, _ body: (borrowing SocketRecord) throws -> Void) throws -> Int {
+        try dumpMessages(request) { record, _ in try body(record) }
+    }
+
+    /// Runs `request` and keeps the sockets for which `include` holds in `capture`, to decode again later.
+    /// - Returns: how many sockets were captured.
+    @discardableResult
+    public func capture(
+        _ request: InetRequest, into capture: inout SocketCapture,
+        where include: (borrowing SocketRecord) -> Bool = { _ in true }
+    ) throws -> Int {
+        var kept = 0
+        _ = try dumpMessages(request) { record, payload in
+            guard include(record) else { return }
+            capture.append(payload, record: record)
+            kept += 1
+        }
+        return kept
+    }
+
+    /// `dump`, also handing over each message's payload (valid only inside `body`).
+    private func dumpMessages(
+        _ request: InetRequest, _ body: (borrowing SocketRecord, UnsafeRawBufferPointer) throws -> Void
+    ) throws -> Int {
         var delivered: [UInt64] = []
         var seen: Set<UInt64>? = nil
         var attempt = 0
         while true {
             let interrupted: Bool
             do {
-                interrupted = try dumpOnce(request) { record in
+                interrupted = try dumpOnce(request) { record, payload in
                     if let seen, seen.contains(record.cookie) { return }
                     delivered.append(record.cookie)
-                    try body(record)
+                    try body(record, payload)
                 }
             } catch DiagError.system(.noBufferSpace, _) {
                 // The receive queue overflowed and messages were lost: run the dump again.
@@ -53,7 +76,9 @@ public final class DiagClient {
     }
 
     /// Runs the dump once; returns whether any message carried `NLM_F_DUMP_INTR`.
-    private func dumpOnce(_ request: InetRequest, _ body: (borrowing SocketRecord) throws -> Void) throws -> Bool {
+    private func dumpOnce(
+        _ request: InetRequest, _ body: (borrowing SocketRecord, UnsafeRawBufferPointer) throws -> Void
+    ) throws -> Bool {
         var interrupted = false
         let label = request.label
         let netid = request.netid
@@ -63,7 +88,7 @@ public final class DiagClient {
                 let outcome = try NetlinkBatch.walk(batch, sequence: socket.lastSequence, request: label) { message in
                     guard message.type == UInt16(SOCK_DIAG_BY_FAMILY) else { return }
                     if let record = try InetDiagDecoder.decode(message.payload, netid: netid) {
-                        try body(record)
+                        try body(record, message.payload)
                     }
                 }
                 if outcome.interrupted { interrupted = true }

@@ -8,6 +8,12 @@ public final class OutputBuffer {
     /// The reader closed the pipe.
     public struct Closed: Error {}
 
+    /// Writing failed for another reason (a full disk, an I/O error).
+    public struct WriteFailed: Error, CustomStringConvertible {
+        public var errno: Int32
+        public var description: String { "cannot write output: \(String(cString: strerror(errno)))" }
+    }
+
     public private(set) var bytes: [UInt8] = []
     let fd: Int32?
     let flushThreshold: Int
@@ -33,9 +39,16 @@ public final class OutputBuffer {
             while offset < raw.count {
                 let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
                 if n < 0 {
-                    if errno == EINTR || errno == EAGAIN { continue }
-                    if errno == EPIPE { throw Closed() }
-                    throw Closed()
+                    switch errno {
+                    case EINTR: continue
+                    case EAGAIN:
+                        // A non-blocking stdout: wait until it drains instead of spinning.
+                        var waiter = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                        _ = poll(&waiter, 1, -1)
+                        continue
+                    case EPIPE: throw Closed()
+                    case let code: throw WriteFailed(errno: code)
+                    }
                 }
                 offset += n
             }
@@ -89,12 +102,8 @@ public final class OutputBuffer {
     }
 
     @inline(__always) public func append<T: BinaryInteger>(decimal value: T) {
-        if value < 0 {
-            bytes.append(0x2D)
-            append(decimal: UInt64(-Int64(value)))
-        } else {
-            append(decimal: UInt64(value))
-        }
+        if value < 0 { bytes.append(0x2D) }
+        append(decimal: UInt64(value.magnitude))
     }
 
     /// Appends `value / 10^scale` with exactly `scale` decimals (`1234, 3` gives `1.234`).

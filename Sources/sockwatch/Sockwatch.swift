@@ -35,6 +35,8 @@ struct Sockwatch: ParsableCommand {
             status = Self.fail(error.description, status: 1)
         } catch is OutputBuffer.Closed {
             status = 0
+        } catch let error as OutputBuffer.WriteFailed {
+            status = Self.fail(error.description, status: 1)
         } catch let code as ExitCode {
             status = code.rawValue
         } catch {

@@ -68,7 +68,7 @@ public enum NetlinkBatch {
                 // The dump may end with an error code in place of success.
                 if payload.count >= 4 {
                     let code = payload.loadUnaligned(as: Int32.self)
-                    if code < 0 { throw DiagError.kernel(Errno(rawValue: -code), request: request) }
+                    if code < 0 { throw DiagError.kernel(try errno(from: code), request: request) }
                 }
                 outcome.done = true
                 return outcome
@@ -76,7 +76,7 @@ public enum NetlinkBatch {
                 guard payload.count >= 4 else { throw DiagError.malformed("NLMSG_ERROR without an error code") }
                 let code = payload.loadUnaligned(as: Int32.self)
                 if code == 0 { continue }  // an acknowledgement
-                throw DiagError.kernel(Errno(rawValue: code < 0 ? -code : code), request: request)
+                throw DiagError.kernel(try errno(from: code), request: request)
             case NLMSG_OVERRUN:
                 throw DiagError.kernel(.noBufferSpace, request: request)
             default:
@@ -87,5 +87,12 @@ public enum NetlinkBatch {
             }
         }
         return outcome
+    }
+
+    /// The errno of a kernel error code (`-EPERM`); codes outside the kernel's errno range are malformed.
+    static func errno(from code: Int32) throws -> Errno {
+        let value = code.magnitude
+        guard value > 0, value < 4096 else { throw DiagError.malformed("error code \(code) out of range") }
+        return Errno(rawValue: Int32(value))
     }
 }

@@ -1,0 +1,67 @@
+import CSockDiag
+
+/// Sockets kept as the kernel encoded them, to be decoded again once something else is ready.
+///
+/// `-p` needs every socket's inode before the /proc scan (so the scan can stop early) and the owners before
+/// rendering. Holding decoded records would cost hundreds of bytes each; this keeps each `inet_diag_msg` and
+/// only the attributes the output asked for, back to back in one arena.
+public struct SocketCapture {
+    private var arena: [UInt8] = []
+    private var ends: [Int] = []
+    private var netids: [NetID] = []
+    /// Attribute types worth keeping; the rest are dropped on capture.
+    private let keep: Set<UInt16>
+    /// The inodes captured, in order (0 for sockets without one: time-wait, request sockets).
+    public private(set) var inodes: [UInt64] = []
+
+    /// A capture that keeps the attributes `extensions` brings.
+    public init(keeping extensions: DiagExtensions) {
+        var keep: Set<UInt16> = []
+        if extensions.contains(.info) { keep.insert(UInt16(INET_DIAG_INFO)) }
+        if extensions.contains(.congestion) { keep.insert(UInt16(INET_DIAG_CONG)) }
+        if extensions.contains(.memInfo) { keep.insert(UInt16(INET_DIAG_MEMINFO)) }
+        if extensions.contains(.skMemInfo) { keep.insert(UInt16(INET_DIAG_SKMEMINFO)) }
+        if extensions.contains(.tos) { keep.insert(UInt16(INET_DIAG_TOS)) }
+        if extensions.contains(.trafficClass) { keep.insert(UInt16(INET_DIAG_TCLASS)) }
+        self.keep = keep
+    }
+
+    /// Sockets held.
+    public var count: Int { ends.count }
+
+    /// Keeps one message payload (already decoded once as `record`).
+    mutating func append(_ payload: UnsafeRawBufferPointer, record: borrowing SocketRecord) {
+        let head = min(payload.count, InetDiagDecoder.messageSize)
+        arena.append(contentsOf: UnsafeRawBufferPointer(rebasing: payload[0..<head]))
+        if !keep.isEmpty && payload.count > head {
+            // Attributes were validated by the first decode; copy the kept ones with their headers.
+            try? NetlinkAttributes.forEach(in: UnsafeRawBufferPointer(rebasing: payload[head...])) { type, value in
+                guard keep.contains(type) else { return }
+                let length = value.count + NetlinkAttributes.headerSize
+                withUnsafeBytes(of: UInt16(length)) { arena.append(contentsOf: $0) }
+                withUnsafeBytes(of: type) { arena.append(contentsOf: $0) }
+                arena.append(contentsOf: value)
+                let padded = Int(CSockDiag_NLA_ALIGN(UInt32(length)))
+                arena.append(contentsOf: repeatElement(0, count: padded - length))
+            }
+        }
+        ends.append(arena.count)
+        netids.append(record.netid)
+        inodes.append(UInt64(record.inode))
+    }
+
+    /// Decodes every captured socket again, in capture order.
+    public func forEach(_ body: (borrowing SocketRecord) throws -> Void) throws {
+        try arena.withUnsafeBytes { raw in
+            var start = 0
+            for (i, end) in ends.enumerated() {
+                if let record = try InetDiagDecoder.decode(
+                    UnsafeRawBufferPointer(rebasing: raw[start..<end]), netid: netids[i])
+                {
+                    try body(record)
+                }
+                start = end
+            }
+        }
+    }
+}
