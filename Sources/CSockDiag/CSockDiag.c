@@ -34,7 +34,7 @@ struct csd_socket {
 csd_socket *csd_open(void) {
     csd_socket *sock = calloc(1, sizeof(*sock));
     if (!sock) return NULL;
-    sock->nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+    sock->nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
     if (!sock->nl) { int e = errno; free(sock); errno = e; return NULL; }
     if (mnl_socket_bind(sock->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
         int e = errno; mnl_socket_close(sock->nl); free(sock); errno = e; return NULL;

@@ -1,36 +1,101 @@
+import ArgumentParser
 import ProcIndex
 import SockDiag
 import SockRender
 
-/// The main job: dump the requested sockets, join them with their owners, render them.
+/// The main job: ask the kernel for the selected sockets, join them with their owners, render them.
+///
+/// Three paths, cheapest first:
+/// - no owners wanted: stream each socket from the receive buffer to the output buffer;
+/// - `--pid`/`--command`/`--user`: read only those processes' fds, then stream the sockets they hold;
+/// - `-p`: capture the dump, scan /proc until every captured inode has an owner, then render the capture.
 struct SocketListing {
     var selection: SelectionOptions
     var output: OutputOptions
+    var filter: FilterOptions
+    var processes: ProcessOptions
 
     func run() throws {
+        let parsed = try filter.parsed()
+        var states = parsed.states ?? selection.stateSet
+        for excluded in selection.excludedStates { states.subtract(excluded.set) }
+        let plan: BytecodeCompiler.Plan =
+            filter.noKernelFilter
+            ? BytecodeCompiler.Plan(bytecode: [], residual: parsed.expression)
+            : BytecodeCompiler.plan(parsed.expression)
+        if filter.explain { return try explain(states: states, plan: plan) }
+
+        let processSelection = try processes.selection()
+        var options = output.renderOptions
+        if !processSelection.isEmpty { options.processes = true }
+
         let out = OutputBuffer(fd: 1)
-        let options = output.renderOptions
         let renderer: any SocketRenderer =
             output.json ? JSONRenderer(out: out, options: options) : TableRenderer(out: out, options: options)
-
-        // Owners are read before the dump, as ss does, and only when asked for.
-        let owners = output.processes ? ProcessIndex() : nil
         let client = try DiagClient()
-        let states = selection.stateSet
-        let extensions = output.extensions
-        for netid in selection.netids {
-            for family in selection.families {
-                let request = InetRequest(netid: netid, family: family, states: states, extensions: extensions)
-                do {
-                    try client.dump(request) { record in
-                        try renderer.render(record, owners: owners)
-                    }
-                } catch let error as DiagError where error.isUnsupported {
-                    _ = Sockwatch.fail("note: \(request.label) skipped: this kernel does not support it (\(error))", status: 0)
+        let requests = selection.netids.flatMap { netid in
+            selection.families.map { family in
+                InetRequest(
+                    netid: netid, family: family, states: states, extensions: output.extensions,
+                    bytecode: plan.bytecode)
+            }
+        }
+        let residual = plan.residual
+
+        if !processSelection.isEmpty {
+            let (pids, missing) = processSelection.resolve()
+            for pid in missing { _ = Sockwatch.fail("no process with pid \(pid)", status: 1) }
+            if pids.isEmpty && !missing.isEmpty { throw ExitCode(1) }
+            let owners = ProcessIndex(pids: pids)
+            try forEachRequest(requests, client) { request in
+                try client.dump(request) { record in
+                    guard owners.contains(UInt64(record.inode)), residual.matches(record) else { return }
+                    try renderer.render(record, owners: owners)
+                }
+            }
+        } else if options.processes {
+            var capture = SocketCapture(keeping: output.extensions)
+            try forEachRequest(requests, client) { request in
+                try client.capture(request, into: &capture) { residual.matches($0) }
+            }
+            let owners = ProcessIndex(until: Set(capture.inodes))
+            try capture.forEach { try renderer.render($0, owners: owners) }
+        } else {
+            try forEachRequest(requests, client) { request in
+                try client.dump(request) { record in
+                    guard residual.matches(record) else { return }
+                    try renderer.render(record, owners: nil)
                 }
             }
         }
         try renderer.finish()
         for warning in client.warnings { _ = Sockwatch.fail(warning, status: 0) }
+    }
+
+    /// Runs `body` for each request; a family or protocol the kernel lacks is skipped with a note.
+    private func forEachRequest(
+        _ requests: [InetRequest], _ client: DiagClient, _ body: (InetRequest) throws -> Void
+    ) throws {
+        for request in requests {
+            do {
+                try body(request)
+            } catch let error as DiagError where error.isUnsupported {
+                _ = Sockwatch.fail("note: \(request.label) skipped, the kernel does not support it: \(error)", status: 0)
+            }
+        }
+    }
+
+    /// `--explain`: what the kernel is asked, and what Swift still checks.
+    private func explain(states: StateSet, plan: BytecodeCompiler.Plan) throws {
+        let out = OutputBuffer(fd: 1)
+        out.append("states: \(states.states.map(\.name).joined(separator: ","))\n")
+        if plan.bytecode.isEmpty {
+            out.append("kernel bytecode: none\n")
+        } else {
+            out.append("kernel bytecode (\(plan.bytecode.count) bytes, INET_DIAG_REQ_BYTECODE):\n")
+            for line in BytecodeCompiler.disassemble(plan.bytecode) { out.append("  \(line)\n") }
+        }
+        out.append("swift residual: \(plan.residual == .all ? "none" : plan.residual.description)\n")
+        try out.flush()
     }
 }

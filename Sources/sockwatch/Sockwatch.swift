@@ -16,10 +16,12 @@ struct Sockwatch: ParsableCommand {
         version: "0.1.0")
 
     @OptionGroup(title: "Selection") var selection: SelectionOptions
+    @OptionGroup(title: "Filter") var filter: FilterOptions
+    @OptionGroup(title: "Processes") var processes: ProcessOptions
     @OptionGroup(title: "Output") var output: OutputOptions
 
     func run() throws {
-        try SocketListing(selection: selection, output: output).run()
+        try SocketListing(selection: selection, output: output, filter: filter, processes: processes).run()
     }
 
     /// Parses, runs, and maps every failure to one line on stderr and an exit status:

@@ -1,5 +1,12 @@
 import Glibc
 
+/// glibc's `accept4`, which the Glibc module does not export (it is a `_GNU_SOURCE` declaration).
+@_silgen_name("accept4")
+private func acceptCloseOnExec(
+    _ fd: Int32, _ address: UnsafeMutablePointer<sockaddr>?, _ length: UnsafeMutablePointer<socklen_t>?,
+    _ flags: Int32
+) -> Int32
+
 /// A real socket opened by a test, closed when the value is released.
 public final class LiveSocket: @unchecked Sendable {
     public let fd: Int32
@@ -109,8 +116,9 @@ public final class LiveSocket: @unchecked Sendable {
     public static func tcpConnection(to listener: LiveSocket) -> (client: LiveSocket, server: LiveSocket) {
         let client = make(Int32(SOCK_STREAM.rawValue), v6: listener.v6)
         client.connectLoopback(port: listener.localPort)
-        let accepted = accept(listener.fd, nil, nil)
-        precondition(accepted >= 0, "accept() failed: \(errno)")
+        // Close-on-exec from the start: children spawned by other tests must not inherit it.
+        let accepted = acceptCloseOnExec(listener.fd, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+        precondition(accepted >= 0, "accept4() failed: \(errno)")
         return (client, LiveSocket(fd: accepted, v6: listener.v6))
     }
 

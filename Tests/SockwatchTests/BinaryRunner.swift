@@ -62,3 +62,41 @@ struct BinaryRunner {
         try exec("/bin/sh", ["-c", "SW='\(binary)'; \(script)"])
     }
 }
+
+/// A child process holding some of the test's sockets, killed by `terminate()`.
+struct HoldingChild {
+    let processIdentifier: pid_t
+
+    func terminate() {
+        kill(processIdentifier, SIGKILL)
+        var status: Int32 = 0
+        waitpid(processIdentifier, &status, 0)
+    }
+}
+
+extension BinaryRunner {
+    /// Starts `sleep 60` holding the test's descriptors at the given numbers (`[ourFD: childFD]`).
+    static func spawnHolding(_ descriptors: [Int32: Int32]) throws -> HoldingChild {
+        // Descriptors the test runtime opened without close-on-exec must not reach the child.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+            if let fd = Int32(name), fd > 2 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for (ours, theirs) in descriptors { posix_spawn_file_actions_adddup2(&actions, ours, theirs) }
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("60"), nil]
+        defer { argv.forEach { free($0) } }
+        let rc = posix_spawn(&pid, "/bin/sleep", &actions, nil, argv, environ)
+        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EINVAL) }
+        // Wait until the exec has happened and the descriptors are in place.
+        for _ in 0..<300 {
+            let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+            if comm == "sleep\n" && descriptors.values.allSatisfy({ fds.contains(String($0)) }) { break }
+            usleep(10_000)
+        }
+        return HoldingChild(processIdentifier: pid)
+    }
+}

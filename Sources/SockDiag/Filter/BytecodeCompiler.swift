@@ -13,6 +13,11 @@ public enum BytecodeCompiler {
         public var bytecode: [UInt8]
         /// What must still be evaluated in Swift on each decoded socket; `.all` when nothing.
         public var residual: FilterExpression
+
+        public init(bytecode: [UInt8], residual: FilterExpression) {
+            self.bytecode = bytecode
+            self.residual = residual
+        }
     }
 
     /// Splits `expression` into the part the kernel runs and the part Swift evaluates.

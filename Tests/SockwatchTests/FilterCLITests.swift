@@ -1,0 +1,191 @@
+import Foundation
+import SockTestSupport
+import Testing
+
+/// Filters and process selection through the binary, with `ss` as the oracle.
+@Suite(.enabled(if: BinaryRunner.available, "build the sockwatch product first (Scripts/test does)"))
+struct FilterCLITests {
+    /// Sockets on several ports over both loopback families, kept open for the whole test.
+    final class Fixture {
+        let listeners = [false, false, true].map { LiveSocket.tcpListener(v6: $0) }
+        lazy var connections = listeners.map { LiveSocket.tcpConnection(to: $0) }
+        let udp = [LiveSocket.udp(v6: false), LiveSocket.udp(v6: true)]
+        var ports: Set<UInt16> {
+            Set(listeners.map(\.localPort) + connections.map(\.client.localPort) + udp.map(\.localPort))
+        }
+    }
+
+    /// `(state local peer)` of the fixture's sockets, from sockwatch's JSON.
+    static func sockwatchSet(_ arguments: [String], ports: Set<UInt16>) throws -> Set<String> {
+        let result = try BinaryRunner.run(arguments + ["--json"])
+        #expect(result.status == 0, "sockwatch \(arguments): \(result.stderr)")
+        var set = Set<String>()
+        for o in result.objects ?? [] {
+            let lp = o["local_port"] as? Int ?? -1, pp = o["peer_port"] as? Int ?? -1
+            guard ports.contains(UInt16(truncatingIfNeeded: lp)) || ports.contains(UInt16(truncatingIfNeeded: pp))
+            else { continue }
+            let v6 = o["family"] as? String == "inet6"
+            func endpoint(_ address: String, _ port: Int) -> String {
+                (v6 ? "[\(address)]" : address) + ":" + (port == 0 ? "*" : String(port))
+            }
+            set.insert("\(o["netid"]!) \(endpoint(o["local_addr"] as! String, lp)) \(endpoint(o["peer_addr"] as! String, pp))")
+        }
+        return set
+    }
+
+    /// The same from `ss -tuanH EXPRESSION`.
+    static func ssSet(_ expression: [String], ports: Set<UInt16>) throws -> Set<String> {
+        let result = try BinaryRunner.exec("/usr/bin/env", ["ss", "-tuanH"] + expression)
+        #expect(result.status == 0, "ss \(expression): \(result.stderr)")
+        var set = Set<String>()
+        for line in result.lines {
+            // Netid [State] Recv-Q Send-Q Local Peer: ss drops the State column when one state is asked for.
+            let f = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard f.count >= 5 else { continue }
+            let local = f[f.count - 2], peer = f[f.count - 1]
+            func port(_ s: Substring) -> UInt16? { s.split(separator: ":").last.flatMap { UInt16($0) } }
+            let lp = port(local), pp = port(peer)
+            guard lp.map(ports.contains) == true || pp.map(ports.contains) == true else { continue }
+            set.insert("\(f[0]) \(local) \(peer)")
+        }
+        return set
+    }
+
+    @Test func expressionsSelectWhatSSSelects() throws {
+        try #require(try BinaryRunner.exec("/usr/bin/env", ["ss", "-V"]).status == 0, "ss is not installed")
+        let fixture = Fixture()
+        _ = fixture.connections
+        let l = fixture.listeners.map(\.localPort)
+        let c = fixture.connections.map(\.client.localPort)
+        let lo = min(l[0], l[1]), hi = max(l[0], l[1])
+        let expressions: [[String]] = [
+            ["sport = :\(l[0])"],
+            ["dport", "=", ":\(l[1])"],
+            ["( sport = :\(l[0]) or sport = :\(l[2]) )"],
+            ["not", "sport = :\(l[0])"],
+            ["sport >= :\(lo) and sport <= :\(hi)"],
+            ["sport ge :\(lo) sport le :\(hi)"],
+            ["src 127.0.0.0/8"],
+            ["src [::1]"],
+            ["dst 127.0.0.1:\(l[1])"],
+            ["not ( sport = :\(l[0]) or dport = :\(l[0]) )"],
+            ["src 127.0.0.1 and ! dport = :\(l[1])"],
+            ["( src ::1/128 or not ( dport > :\(c[0]) || sport < :\(c[1]) ) ) and not dst 10.0.0.0/8"],
+            ["state", "listening", "sport = :\(l[0]) or sport = :\(l[2])"],
+            ["state", "established", "( dport = :\(l[0]) or dport = :\(l[1]) )"],
+            ["exclude", "established", "src *:\(l[1])"],
+            ["dst *"],
+            ["sport != :\(l[0]) and sport neq :\(l[1])"],
+        ]
+        for expression in expressions {
+            let ss = try Self.ssSet(expression, ports: fixture.ports)
+            let ours = try Self.sockwatchSet(["-a"] + expression, ports: fixture.ports)
+            #expect(!(ss.isEmpty && ours.isEmpty) || expression.contains("established"), "\(expression) selects nothing")
+            #expect(ours == ss, "\(expression.joined(separator: " "))")
+            // Evaluating in Swift gives the same answer as the kernel.
+            let swift = try Self.sockwatchSet(["-a", "--no-kernel-filter"] + expression, ports: fixture.ports)
+            #expect(swift == ours, "--no-kernel-filter \(expression.joined(separator: " "))")
+        }
+    }
+
+    @Test func sugarOptionsMatchTheirExpressions() throws {
+        let fixture = Fixture()
+        let l = fixture.listeners.map(\.localPort)
+        let ports = fixture.ports
+        #expect(
+            try Self.sockwatchSet(["-a", "--port", "\(l[0])"], ports: ports)
+                == Self.sockwatchSet(["-a", "( sport = :\(l[0]) or dport = :\(l[0]) )"], ports: ports))
+        #expect(
+            try Self.sockwatchSet(["-a", "--sport", "\(l[1])", "--dst", "*"], ports: ports)
+                == Self.sockwatchSet(["-a", "sport = :\(l[1])"], ports: ports))
+        #expect(
+            try Self.sockwatchSet(["-a", "--src", "[::1]", "--dport", ":\(l[2])"], ports: ports)
+                == Self.sockwatchSet(["-a", "src [::1] and dport = :\(l[2])"], ports: ports))
+        #expect(try Self.sockwatchSet(["-a", "--port", "\(l[0])"], ports: ports).count == 3)
+    }
+
+    @Test func explainShowsTheKernelProgram() throws {
+        let result = try BinaryRunner.run(["--explain", "-t", "state", "established", "( dport = :443 or dport = :80 )"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("states: established\n"))
+        #expect(result.stdout.contains("D_EQ 443"))
+        #expect(result.stdout.contains("D_EQ 80"))
+        #expect(result.stdout.contains("swift residual: none"))
+    }
+
+    @Test(arguments: [
+        (["( sport = :80"], "unbalanced '('", "position 1"),
+        (["sport = :80 )"], "unbalanced ')'", "position 13"),
+        (["sprot = :80"], "unknown keyword", "'sprot'"),
+        (["src 10.0.0.300"], "bad address", "'10.0.0.300'"),
+        (["src 10.0.0.0/33"], "bad prefix length", "'10.0.0.0/33'"),
+        (["dport = :70000"], "bad port", "':70000'"),
+        (["dport = :nosuchservice"], "bad port", "':nosuchservice'"),
+        (["dport =< :80"], "unknown comparison", "'=<'"),
+        (["src < 10.0.0.1"], "addresses compare only", "'<'"),
+        (["state", "bogus"], "unknown state", "'bogus'"),
+        (["dport ="], "expected a port", "end of the expression"),
+        (["--port", "99999"], "bad port", "99999"),
+        (["--src", "not-an-address"], "bad address", "'not-an-address'"),
+    ])
+    func malformedExpressionsNameTheTokenAndExitTwo(arguments: [String], message: String, where token: String) throws {
+        let result = try BinaryRunner.run(arguments)
+        #expect(result.status == 2)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(result.stderr.contains(token), "\(result.stderr)")
+    }
+
+    @Test func pidOfAChildListsExactlyItsSockets() throws {
+        let listener = LiveSocket.tcpListener(v6: false)
+        let udp = LiveSocket.udp(v6: true)
+        let (client, server) = LiveSocket.tcpConnection(to: listener)
+        // The child holds the listener as fd 40 and the UDP socket as fd 41, nothing else.
+        let child = try BinaryRunner.spawnHolding([listener.fd: 40, udp.fd: 41])
+        defer { child.terminate() }
+        let result = try BinaryRunner.run(["-a", "--pid", "\(child.processIdentifier)", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let objects = try #require(result.objects)
+        #expect(
+            Set(objects.compactMap { $0["inode"] as? Int }) == [Int(listener.inode), Int(udp.inode)],
+            "\(result.stdout)")
+        for object in objects {
+            let holders = try #require(object["processes"] as? [[String: Any]])
+            #expect(holders.count == 1)
+            #expect(holders.first?["pid"] as? Int == Int(child.processIdentifier))
+            #expect([40, 41].contains(holders.first?["fd"] as? Int ?? -1))
+        }
+        // Our own pid lists the connection too, and a comma list ORs.
+        let both = try BinaryRunner.run(["-a", "--pid", "\(getpid()),\(child.processIdentifier)", "--json"])
+        let inodes = Set((both.objects ?? []).compactMap { $0["inode"] as? Int })
+        #expect(inodes.isSuperset(of: [Int(client.inode), Int(server.inode), Int(listener.inode), Int(udp.inode)]))
+    }
+
+    @Test func missingPidsExitOneUnlessAnotherMatched() throws {
+        let missing = try BinaryRunner.run(["--pid", "2147483600"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no process with pid 2147483600"))
+        let mixed = try BinaryRunner.run(["-a", "--pid", "2147483600,\(getpid())", "-H"])
+        #expect(mixed.status == 0)
+        #expect(mixed.stderr.contains("no process with pid 2147483600"))
+        #expect(try BinaryRunner.run(["--pid", "12x"]).status == 2)
+        #expect(try BinaryRunner.run(["--pid", "/etc/passwd"]).status == 2)
+        #expect(try BinaryRunner.run(["--command", "/[unclosed/"]).status == 2)
+        #expect(try BinaryRunner.run(["--user", "no-such-user-here"]).status == 2)
+    }
+
+    @Test func commandAndUserSelectProcesses() throws {
+        let listener = LiveSocket.tcpListener(v6: false)
+        let child = try BinaryRunner.spawnHolding([listener.fd: 40])
+        defer { child.terminate() }
+        let bySleep = try BinaryRunner.run(["-l", "--command", "sleep", "--json", "--user", "\(getuid())"])
+        let holders = (bySleep.objects ?? []).filter { ($0["inode"] as? Int) == Int(listener.inode) }
+            .flatMap { ($0["processes"] as? [[String: Any]]) ?? [] }
+        #expect(holders.map { $0["pid"] as? Int } == [Int(child.processIdentifier)])
+        let byRegex = try BinaryRunner.run(["-l", "--command", "/^sl[e]+p$/", "--json"])
+        #expect((byRegex.objects ?? []).contains { ($0["inode"] as? Int) == Int(listener.inode) })
+        let nobody = try BinaryRunner.run(["-l", "--command", "sleep", "--user", "65534", "--json"])
+        #expect(!(nobody.objects ?? []).contains { ($0["inode"] as? Int) == Int(listener.inode) })
+    }
+}
