@@ -10,6 +10,13 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: [.customShort("p"), .long], help: "Show the processes holding each socket (pid, fd, command).")
     var processes = false
 
+    @Flag(
+        name: .customLong("all-owners"),
+        help: """
+            With -p and a narrowed listing (-l, --state, a filter), read every process's fds instead of stopping             once each socket has an owner; a socket shared with a later process then lists that process too.
+            """)
+    var allOwners = false
+
     @Flag(name: [.customShort("e"), .long], help: "Show uid, inode and cookie.")
     var extended = false
 

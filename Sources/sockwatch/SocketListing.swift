@@ -8,7 +8,8 @@ import SockRender
 /// Three paths, cheapest first:
 /// - no owners wanted: stream each socket from the receive buffer to the output buffer;
 /// - `--pid`/`--command`/`--user`: read only those processes' fds, then stream the sockets they hold;
-/// - `-p`: capture the dump, scan /proc until every captured inode has an owner, then render the capture.
+/// - `-p`: capture the dump, scan /proc (for a narrowed listing, only until every captured inode has an
+///   owner), then render the capture.
 struct SocketListing {
     var selection: SelectionOptions
     var output: OutputOptions
@@ -58,7 +59,10 @@ struct SocketListing {
             try forEachRequest(requests, client) { request in
                 try client.capture(request, into: &capture) { residual.matches($0) }
             }
-            let owners = ProcessIndex(until: Set(capture.inodes))
+            // A narrowed listing stops the scan once every socket has an owner; a full one reads every
+            // process, so sockets shared by several processes list them all, as ss does.
+            let narrowed = states != .all || parsed.expression != .all
+            let owners = ProcessIndex(until: narrowed && !output.allOwners ? Set(capture.inodes) : nil)
             try capture.forEach { try renderer.render($0, owners: owners) }
         } else {
             try forEachRequest(requests, client) { request in
