@@ -1,6 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// The hot path (decode -> render) touches class storage per byte; dynamic exclusivity checks cost ~20% of a
+/// large listing there (measured with perf on 200k sockets). The code keeps accesses non-overlapping by
+/// construction, so release builds skip the runtime check.
+let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "sockwatch",
     products: [
@@ -23,15 +28,17 @@ let package = Package(
         // kernel -> records.
         .target(
             name: "SockDiag",
-            dependencies: ["CSockDiag", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["CSockDiag", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: hotPath
         ),
         // /proc -> owners.
         .target(
             name: "ProcIndex",
-            dependencies: [.product(name: "SystemPackage", package: "swift-system")]
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: hotPath
         ),
         // records -> bytes.
-        .target(name: "SockRender", dependencies: ["SockDiag", "ProcIndex"]),
+        .target(name: "SockRender", dependencies: ["SockDiag", "ProcIndex"], swiftSettings: hotPath),
         // CLI wiring only.
         .executableTarget(
             name: "sockwatch",

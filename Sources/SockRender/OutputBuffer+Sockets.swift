@@ -1,15 +1,6 @@
 import SockDiag
 
 extension OutputBuffer {
-    /// Appends an address in numeric form (`127.0.0.1`, `::1`).
-    @inline(__always)
-    public func append(address: IPAddress) {
-        withUnsafeTemporaryAllocation(byteCount: 64, alignment: 8) { scratch in
-            let n = address.format(into: scratch)
-            append(UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
-        }
-    }
-
     /// Appends `address:port` as netstat writes it, with IPv6 in brackets (`[::1]:443`) and port 0 as `*`.
     @inline(__always)
     public func append(endpoint: InetEndpoint) {

@@ -77,9 +77,16 @@ public final class OutputBuffer {
 
     public func append(_ raw: UnsafeRawBufferPointer) { bytes.append(contentsOf: raw) }
 
+    private static let spaces = [UInt8](repeating: 0x20, count: 64)
+
     /// Appends `count` spaces.
     @inline(__always) public func appendSpaces(_ count: Int) {
-        if count > 0 { bytes.append(contentsOf: repeatElement(0x20, count: count)) }
+        var left = count
+        while left > 0 {
+            let n = min(left, 64)
+            Self.spaces.withUnsafeBytes { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            left -= n
+        }
     }
 
     /// Appends an unsigned decimal without going through `String`.
