@@ -6,8 +6,9 @@ import Glibc
 /// socket ones in one flat array sorted by inode, and answers lookups by binary search. A process that exits
 /// mid-scan (ENOENT, ESRCH) or refuses access (EACCES, EPERM) is skipped: its sockets simply have no known owner.
 public struct ProcessIndex: Sendable {
+    /// 16 bytes: sock_diag reports inodes as 32 bits (`idiag_inode`), so wider ones can never be joined.
     struct Entry: Sendable {
-        var inode: UInt64
+        var inode: UInt32
         var pid: Int32
         var fd: Int32
         var process: Int32  // index into `commands`
@@ -25,27 +26,44 @@ public struct ProcessIndex: Sendable {
 
     /// Scans `/proc` (or only `pids`, when given) and builds the index.
     ///
-    /// - Parameter wanted: when given, the scan stops after the first process that completes the set of
-    ///   wanted inodes (0 is ignored). Processes after that point are not read, so a socket shared with a
-    ///   later process lists only the holders found so far (usually the parent: /proc lists pids in order).
-    public init(procRoot: String = "/proc", pids: [Int32]? = nil, until wanted: Set<UInt64>? = nil) {
-        let scanner = Scanner(root: procRoot)
-        var missing = wanted?.subtracting([0])
-        if let pids {
-            for pid in Set(pids).sorted() { scan(pid: pid, with: scanner, missing: &missing) }
-        } else if let dir = opendir(procRoot) {
-            defer { closedir(dir) }
-            while let entry = readdir(dir) {
-                let pid = withUnsafePointer(to: &entry.pointee.d_name) {
-                    $0.withMemoryRebound(to: UInt8.self, capacity: 256) { Scanner.parsePID($0) }
-                }
-                guard let pid else { continue }
-                scan(pid: pid, with: scanner, missing: &missing)
-                if let missing, missing.isEmpty {
-                    stoppedEarly = true
-                    break
-                }
+    /// - Parameters:
+    ///   - wanted: when given, the scan stops once every wanted inode (0 is ignored) has an owner. Processes
+    ///     after that point are not read, so a socket shared with a later process lists only the holders
+    ///     found so far (usually the parent: pids are read in ascending order).
+    ///   - workers: threads reading /proc; reading links is kernel work that scales over cores.
+    public init(procRoot: String = "/proc", pids: [Int32]? = nil, until wanted: Set<UInt64>? = nil, workers: Int = 1) {
+        self.init(procRoot: procRoot, pids: pids, wanted: wanted, workers: workers, alongside: {})
+    }
+
+    /// Builds the index on `workers` threads while `work` (the netlink dump, say) runs on the calling thread,
+    /// which joins the scan when `work` returns.
+    public static func build(
+        procRoot: String = "/proc", pids: [Int32]? = nil, until wanted: Set<UInt64>? = nil, workers: Int,
+        alongside work: () throws -> Void
+    ) rethrows -> ProcessIndex {
+        try ProcessIndex(procRoot: procRoot, pids: pids, wanted: wanted, workers: workers, alongside: work)
+    }
+
+    private init(
+        procRoot: String, pids: [Int32]?, wanted: Set<UInt64>?, workers: Int, alongside work: () throws -> Void
+    ) rethrows {
+        let list = pids.map { Array(Set($0)).sorted() } ?? ProcessSelection.allPIDs(procRoot: procRoot)
+        let scan = ParallelScan(root: procRoot, pids: list, wanted: wanted?.subtracting([0]))
+        let partials = try scan.run(workers: max(1, workers), alongside: work)
+        stoppedEarly = scan.stoppedEarly
+        // Merge: process numbers of each partial move past the ones before it.
+        for partial in partials {
+            let base = Int32(commands.count)
+            commands += partial.commands
+            if entries.isEmpty {
+                swap(&entries, &partial.entries)  // the first partial's array becomes the index, uncopied
+            } else {
+                entries.reserveCapacity(entries.count + partial.entries.count)
+                for e in partial.entries { entries.append(Entry(inode: e.inode, pid: e.pid, fd: e.fd, process: e.process + base)) }
+                partial.entries = []
             }
+            skippedProcesses += partial.skipped
+            scannedProcesses += partial.scanned
         }
         entries.sort { ($0.inode, $0.pid, $0.fd) < ($1.inode, $1.pid, $1.fd) }
     }
@@ -53,25 +71,10 @@ public struct ProcessIndex: Sendable {
     /// Socket descriptors indexed.
     public var count: Int { entries.count }
 
-    private mutating func scan(pid: Int32, with scanner: Scanner, missing: inout Set<UInt64>?) {
-        let before = entries.count
-        let processIndex = Int32(commands.count)
-        let readable = scanner.forEachSocket(pid: pid) { fd, inode in
-            entries.append(Entry(inode: inode, pid: pid, fd: fd, process: processIndex))
-            if missing != nil { missing!.remove(inode) }
-        }
-        guard readable else {
-            skippedProcesses += 1
-            return
-        }
-        scannedProcesses += 1
-        if entries.count > before { commands.append(scanner.command(pid: pid) ?? "") }
-    }
-
     /// Calls `body` for every holder of the socket with `inode`, ordered by pid then fd.
     @inline(__always)
     public func forEachHolder(of inode: UInt64, _ body: (SocketHolder) throws -> Void) rethrows {
-        guard inode != 0 else { return }
+        guard inode != 0, let inode = UInt32(exactly: inode) else { return }
         var i = lowerBound(inode)
         while i < entries.count, entries[i].inode == inode {
             let e = entries[i]
@@ -89,11 +92,12 @@ public struct ProcessIndex: Sendable {
 
     /// Whether any process holds `inode`.
     public func contains(_ inode: UInt64) -> Bool {
+        guard let inode = UInt32(exactly: inode) else { return false }
         let i = lowerBound(inode)
         return i < entries.count && entries[i].inode == inode
     }
 
-    private func lowerBound(_ inode: UInt64) -> Int {
+    private func lowerBound(_ inode: UInt32) -> Int {
         var low = 0
         var high = entries.count
         while low < high {

@@ -6,13 +6,16 @@ import CSockDiag
 /// rendering. Holding decoded records would cost hundreds of bytes each; this keeps each `inet_diag_msg` and
 /// only the attributes the output asked for, back to back in one arena.
 public struct SocketCapture {
-    private var arena: [UInt8] = []
-    private var ends: [Int] = []
+    /// Fixed-size chunks: a growing single array would copy itself and briefly need twice its size.
+    private var chunks: [[UInt8]] = []
+    private static let chunkSize = 1 << 20
+    /// Per socket: its chunk and where it ends there.
+    private var ends: [(chunk: UInt32, end: UInt32)] = []
     private var netids: [NetID] = []
     /// Attribute types worth keeping; the rest are dropped on capture.
     private let keep: Set<UInt16>
     /// The inodes captured, in order (0 for sockets without one: time-wait, request sockets).
-    public private(set) var inodes: [UInt64] = []
+    public private(set) var inodes: [UInt32] = []
 
     /// A capture that keeps the attributes `extensions` brings.
     public init(keeping extensions: DiagExtensions) {
@@ -32,36 +35,44 @@ public struct SocketCapture {
     /// Keeps one message payload (already decoded once as `record`).
     mutating func append(_ payload: UnsafeRawBufferPointer, record: borrowing SocketRecord) {
         let head = min(payload.count, InetDiagDecoder.messageSize)
-        arena.append(contentsOf: UnsafeRawBufferPointer(rebasing: payload[0..<head]))
+        // At most the whole payload is kept; start a new chunk when it might not fit.
+        if chunks.isEmpty || chunks[chunks.count - 1].count + payload.count > Self.chunkSize {
+            chunks.append([])
+            chunks[chunks.count - 1].reserveCapacity(max(Self.chunkSize, payload.count))
+        }
+        let last = chunks.count - 1
+        chunks[last].append(contentsOf: UnsafeRawBufferPointer(rebasing: payload[0..<head]))
         if !keep.isEmpty && payload.count > head {
             // Attributes were validated by the first decode; copy the kept ones with their headers.
             try? NetlinkAttributes.forEach(in: UnsafeRawBufferPointer(rebasing: payload[head...])) { type, value in
                 guard keep.contains(type) else { return }
                 let length = value.count + NetlinkAttributes.headerSize
-                withUnsafeBytes(of: UInt16(length)) { arena.append(contentsOf: $0) }
-                withUnsafeBytes(of: type) { arena.append(contentsOf: $0) }
-                arena.append(contentsOf: value)
+                withUnsafeBytes(of: UInt16(length)) { chunks[last].append(contentsOf: $0) }
+                withUnsafeBytes(of: type) { chunks[last].append(contentsOf: $0) }
+                chunks[last].append(contentsOf: value)
                 let padded = Int(CSockDiag_NLA_ALIGN(UInt32(length)))
-                arena.append(contentsOf: repeatElement(0, count: padded - length))
+                chunks[last].append(contentsOf: repeatElement(0, count: padded - length))
             }
         }
-        ends.append(arena.count)
+        ends.append((UInt32(last), UInt32(chunks[last].count)))
         netids.append(record.netid)
-        inodes.append(UInt64(record.inode))
+        inodes.append(record.inode)
     }
 
     /// Decodes every captured socket again, in capture order.
     public func forEach(_ body: (borrowing SocketRecord) throws -> Void) throws {
-        try arena.withUnsafeBytes { raw in
-            var start = 0
-            for (i, end) in ends.enumerated() {
-                if let record = try InetDiagDecoder.decode(
-                    UnsafeRawBufferPointer(rebasing: raw[start..<end]), netid: netids[i])
-                {
-                    try body(record)
-                }
-                start = end
+        var start = 0
+        var chunk: UInt32 = 0
+        for (i, end) in ends.enumerated() {
+            if end.chunk != chunk {
+                chunk = end.chunk
+                start = 0
             }
+            let record = try chunks[Int(chunk)].withUnsafeBytes { raw in
+                try InetDiagDecoder.decode(UnsafeRawBufferPointer(rebasing: raw[start..<Int(end.end)]), netid: netids[i])
+            }
+            if let record { try body(record) }
+            start = Int(end.end)
         }
     }
 }

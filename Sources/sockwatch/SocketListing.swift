@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import ProcIndex
 import SockDiag
 import SockRender
@@ -56,13 +57,21 @@ struct SocketListing {
             }
         } else if options.processes {
             var capture = SocketCapture(keeping: output.extensions)
-            try forEachRequest(requests, client) { request in
-                try client.capture(request, into: &capture) { residual.matches($0) }
+            func dumpAll() throws {
+                try forEachRequest(requests, client) { request in
+                    try client.capture(request, into: &capture) { residual.matches($0) }
+                }
             }
-            // A narrowed listing stops the scan once every socket has an owner; a full one reads every
-            // process, so sockets shared by several processes list them all, as ss does.
-            let narrowed = states != .all || parsed.expression != .all
-            let owners = ProcessIndex(until: narrowed && !output.allOwners ? Set(capture.inodes) : nil)
+            let owners: ProcessIndex
+            if states != .all || parsed.expression != .all, !output.allOwners {
+                // A narrowed listing: dump first, then read /proc only until every socket has an owner.
+                try dumpAll()
+                owners = ProcessIndex(until: Set(capture.inodes.lazy.map(UInt64.init)), workers: Self.workers)
+            } else {
+                // A full listing reads every process anyway (so shared sockets list all holders, as in ss):
+                // read /proc on the other cores while this thread dumps.
+                owners = try ProcessIndex.build(workers: Self.workers, alongside: dumpAll)
+            }
             try capture.forEach { try renderer.render($0, owners: owners) }
         } else {
             try forEachRequest(requests, client) { request in
@@ -75,6 +84,9 @@ struct SocketListing {
         try renderer.finish()
         for warning in client.warnings { _ = Sockwatch.fail(warning, status: 0) }
     }
+
+    /// Threads for the /proc scan: the online cores, at most 4 (more only contend in the kernel).
+    static let workers = max(1, min(4, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
 
     /// Runs `body` for each request; a family or protocol the kernel lacks is skipped with a note.
     private func forEachRequest(
