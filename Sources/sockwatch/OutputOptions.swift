@@ -12,9 +12,9 @@ struct OutputOptions: ParsableArguments {
 
     @Flag(
         name: .customLong("all-owners"),
-        help: """
-            With -p and a narrowed listing (-l, --state, a filter), read every process's fds instead of stopping             once each socket has an owner; a socket shared with a later process then lists that process too.
-            """)
+        help: ArgumentHelp(
+            "With -p on a narrowed listing (-l, --state, a filter), read every process's fds.",
+            discussion: "Otherwise the /proc scan stops once each socket has an owner, so a socket shared with a later process may not list it."))
     var allOwners = false
 
     @Flag(name: [.customShort("e"), .long], help: "Show uid, inode and cookie.")
