@@ -34,7 +34,7 @@ let package = Package(
         // /proc -> owners.
         .target(
             name: "ProcIndex",
-            dependencies: [.product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["CSockDiag", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: hotPath
         ),
         // records -> bytes.

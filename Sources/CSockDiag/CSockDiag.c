@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <linux/tcp.h>
 #include <libmnl/libmnl.h>
 
@@ -90,7 +92,7 @@ int csd_inet_dump(csd_socket *sock, const csd_inet_request *req, csd_batch_fn fn
 
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(out);
     nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    nlh->nlmsg_flags = req->id ? NLM_F_REQUEST : (NLM_F_REQUEST | NLM_F_DUMP);
     nlh->nlmsg_seq = ++sock->seq;
 
     struct inet_diag_req_v2 *r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
@@ -98,6 +100,7 @@ int csd_inet_dump(csd_socket *sock, const csd_inet_request *req, csd_batch_fn fn
     r->sdiag_protocol = req->protocol;
     r->idiag_ext = req->ext;
     r->idiag_states = req->states;
+    if (req->id) r->id = *req->id;
     if (req->bytecode && req->bytecode_len > 0)
         mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, req->bytecode_len, req->bytecode);
 
@@ -105,3 +108,16 @@ int csd_inet_dump(csd_socket *sock, const csd_inet_request *req, csd_batch_fn fn
     free(out);
     return rc;
 }
+
+// MARK: - Another process's descriptors
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
+int csd_pidfd_open(int pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+
+int csd_pidfd_getfd(int pidfd, int fd) { return (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0); }

@@ -90,6 +90,16 @@ public struct ProcessIndex: Sendable {
         return out
     }
 
+    /// Every indexed inode once, ascending, with its first holder (lowest pid, then fd).
+    public func forEachInode(_ body: (UInt64, SocketHolder) throws -> Void) rethrows {
+        var i = 0
+        while i < entries.count {
+            let e = entries[i]
+            try body(UInt64(e.inode), SocketHolder(pid: e.pid, fd: e.fd, command: commands[Int(e.process)]))
+            while i < entries.count, entries[i].inode == e.inode { i += 1 }
+        }
+    }
+
     /// Whether any process holds `inode`.
     public func contains(_ inode: UInt64) -> Bool {
         guard let inode = UInt32(exactly: inode) else { return false }

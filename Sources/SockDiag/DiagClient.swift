@@ -43,6 +43,18 @@ public final class DiagClient {
         return kept
     }
 
+    /// Looks up the one socket `request.id` names; nil when the kernel has no such socket (`ENOENT`).
+    public func lookup(_ request: InetRequest) throws -> SocketRecord? {
+        precondition(request.id != nil, "lookup needs request.id")
+        var found: SocketRecord?
+        do {
+            try dump(request) { found = copy $0 }
+        } catch let error as DiagError where error.errno == .noSuchFileOrDirectory {
+            return nil
+        }
+        return found
+    }
+
     /// `dump`, also handing over each message's payload (valid only inside `body`).
     private func dumpMessages(
         _ request: InetRequest, _ body: (borrowing SocketRecord, UnsafeRawBufferPointer) throws -> Void
@@ -92,15 +104,20 @@ public final class DiagClient {
                     }
                 }
                 if outcome.interrupted { interrupted = true }
-                return outcome.done
+                // A lookup is answered by one message and no NLMSG_DONE.
+                return outcome.done || (request.id != nil && outcome.messages > 0)
             }
+            var id = request.id?.kernelID(for: netid) ?? inet_diag_sockid()
+            let lookup = request.id != nil
             let rc = request.bytecode.withUnsafeBytes { code -> Int32 in
-                var req = csd_inet_request(
-                    family: request.family.rawValue, protocol: netid.ipProtocol, ext: request.extensions.rawValue,
-                    states: request.states.rawValue,
-                    bytecode: code.baseAddress, bytecode_len: UInt32(code.count))
-                return withExtendedLifetime(sink) {
-                    csd_inet_dump(handle, &req, BatchSink.trampoline, Unmanaged.passUnretained(sink).toOpaque())
+                withUnsafePointer(to: &id) { idPointer in
+                    var req = csd_inet_request(
+                        family: request.family.rawValue, protocol: netid.ipProtocol,
+                        ext: request.extensions.rawValue, states: request.states.rawValue,
+                        bytecode: code.baseAddress, bytecode_len: UInt32(code.count), id: lookup ? idPointer : nil)
+                    return withExtendedLifetime(sink) {
+                        csd_inet_dump(handle, &req, BatchSink.trampoline, Unmanaged.passUnretained(sink).toOpaque())
+                    }
                 }
             }
             if let error = sink.error { throw error }

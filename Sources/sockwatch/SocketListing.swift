@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import SystemPackage
 import ProcIndex
 import SockDiag
 import SockRender
@@ -49,10 +50,17 @@ struct SocketListing {
             for pid in missing { _ = Sockwatch.fail("no process with pid \(pid)", status: 1) }
             if pids.isEmpty && !missing.isEmpty { throw ExitCode(1) }
             let owners = ProcessIndex(pids: pids)
-            try forEachRequest(requests, client) { request in
-                try client.dump(request) { record in
-                    guard owners.contains(UInt64(record.inode)), residual.matches(record) else { return }
-                    try renderer.render(record, owners: owners)
+            let looked =
+                owners.count <= Self.lookupLimit
+                ? lookUpEach(owners, client, states: states, filter: parsed.expression) : nil
+            if let looked {
+                for record in looked { try renderer.render(record, owners: owners) }
+            } else {
+                try forEachRequest(requests, client) { request in
+                    try client.dump(request) { record in
+                        guard owners.contains(UInt64(record.inode)), residual.matches(record) else { return }
+                        try renderer.render(record, owners: owners)
+                    }
                 }
             }
         } else if options.processes {
@@ -83,6 +91,52 @@ struct SocketListing {
         }
         try renderer.finish()
         for warning in client.warnings { _ = Sockwatch.fail(warning, status: 0) }
+    }
+
+    /// Up to this many selected sockets, each is looked up by its addresses instead of dumping the table.
+    static let lookupLimit = 1000
+
+    /// Looks up each selected socket on its own, so the cost follows the selection, not the host: the
+    /// addresses come from a duplicate of the owner's descriptor (`pidfd_getfd`), then the kernel is asked for
+    /// that one socket. Returns nil when descriptors cannot be duplicated (no ptrace rights), so the caller
+    /// dumps instead. The kernel runs no bytecode on a lookup: states and the filter are checked here.
+    private func lookUpEach(
+        _ owners: ProcessIndex, _ client: DiagClient, states: StateSet, filter: FilterExpression
+    ) -> [SocketRecord]? {
+        let probe = SocketProbe()
+        var records: [SocketRecord] = []
+        var refused = false
+        owners.forEachInode { inode, holder in
+            guard !refused else { return }
+            let inet: SocketProbe.Inet?
+            do {
+                inet = try probe.inet(pid: holder.pid, fd: holder.fd)
+            } catch {
+                // No ptrace rights, or a kernel without pidfd_getfd: dump instead. Anything else means the
+                // process or descriptor went away, and its socket with it.
+                switch (error as? Errno)?.rawValue {
+                case EPERM, EACCES, ENOSYS: refused = true
+                default: break
+                }
+                return
+            }
+            guard let inet,
+                let family = IPAddress.Family(rawValue: UInt8(truncatingIfNeeded: inet.family)),
+                let netid = NetID.allCases.first(where: { Int32($0.ipProtocol) == inet.ipProtocol }),
+                selection.netids.contains(netid), selection.families.contains(family)
+            else { return }
+            func endpoint(_ e: SocketProbe.Endpoint) -> InetEndpoint {
+                InetEndpoint(address: IPAddress(family: family, high: e.high, low: e.low), port: e.port)
+            }
+            let id = SocketID(local: endpoint(inet.local), peer: endpoint(inet.peer))
+            let request = InetRequest(
+                netid: netid, family: family, states: .all, extensions: output.extensions, id: id)
+            guard let record = try? client.lookup(request), UInt64(record.inode) == inode,
+                states.contains(record.state), filter.matches(record)
+            else { return }
+            records.append(record)
+        }
+        return refused ? nil : records
     }
 
     /// Threads for the /proc scan: the online cores, at most 4 (more only contend in the kernel).

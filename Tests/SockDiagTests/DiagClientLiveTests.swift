@@ -128,6 +128,35 @@ import Testing
         #expect(detailed.options != nil)
     }
 
+    @Test(arguments: [false, true])
+    func lookupFindsOneSocketByItsAddresses(v6: Bool) throws {
+        let listener = LiveSocket.tcpListener(v6: v6)
+        let (client, server) = LiveSocket.tcpConnection(to: listener)
+        let bound = LiveSocket.udp(v6: v6)
+        let connected = LiveSocket.udp(v6: v6, connectedTo: bound)
+        let loopback = IPAddress(v6 ? "::1" : "127.0.0.1")!
+        let any = IPAddress(v6 ? "::" : "0.0.0.0")!
+        let family: IPAddress.Family = v6 ? .inet6 : .inet
+        func end(_ address: IPAddress, _ port: UInt16) -> InetEndpoint { InetEndpoint(address: address, port: port) }
+        let cases: [(NetID, SocketID, LiveSocket)] = [
+            (.tcp, SocketID(local: end(loopback, listener.localPort), peer: end(any, 0)), listener),
+            (.tcp, SocketID(local: end(loopback, client.localPort), peer: end(loopback, listener.localPort)), client),
+            (.tcp, SocketID(local: end(loopback, listener.localPort), peer: end(loopback, client.localPort)), server),
+            (.udp, SocketID(local: end(loopback, bound.localPort), peer: end(any, 0)), bound),
+            (.udp, SocketID(local: end(loopback, connected.localPort), peer: end(loopback, bound.localPort)), connected),
+        ]
+        let client_ = try DiagClient()
+        for (netid, id, socket) in cases {
+            let request = InetRequest(netid: netid, family: family, states: .all, extensions: [.info], id: id)
+            let record = try #require(try client_.lookup(request), "\(netid) \(id)")
+            #expect(UInt64(record.inode) == socket.inode, "\(netid) \(id)")
+            #expect(record.local == id.local && record.peer == id.peer)
+        }
+        // A socket that does not exist is nil, not an error.
+        let nothing = SocketID(local: end(loopback, 1), peer: end(loopback, 2))
+        #expect(try client_.lookup(InetRequest(netid: .tcp, family: family, states: .all, id: nothing)) == nil)
+    }
+
     @Test func tcpInfoFieldTableMatchesTheKernelHeader() {
         #expect(TCPInfo.fields.first?.name == "state")
         #expect(TCPInfo.fields.contains { $0.name == "bytes_acked" })

@@ -48,11 +48,22 @@ typedef struct csd_inet_request {
     uint32_t states;          // idiag_states: 1 << TCP_x
     const void *bytecode;     // INET_DIAG_REQ_BYTECODE payload, or NULL
     uint32_t bytecode_len;
+    /// When set, one socket is looked up by its addresses instead of dumping the table (no NLM_F_DUMP):
+    /// the kernel answers with that socket's message, or NLMSG_ERROR (ENOENT when there is none).
+    const struct inet_diag_sockid *id;
 } csd_inet_request;
 
 /// Sends `req` and hands every received batch to `fn` until it returns `CSD_BATCH_DONE`.
 /// Returns 0, or `-errno` (from send/recv, or from `fn`). `EINTR` is retried here.
 int csd_inet_dump(csd_socket *sock, const csd_inet_request *req, csd_batch_fn fn, void *ctx);
+
+// MARK: - Another process's descriptors
+
+/// `pidfd_open(2)`: a descriptor for `pid`, or -1 with `errno` set. (A syscall glibc's Swift module lacks.)
+int csd_pidfd_open(int pid);
+/// `pidfd_getfd(2)`: a duplicate of `fd` in the process behind `pidfd`, close-on-exec; -1 with `errno` set.
+/// Needs ptrace rights over that process (root, or the same user without Yama restrictions).
+int csd_pidfd_getfd(int pidfd, int fd);
 
 // MARK: - tcp_info, described from <linux/tcp.h> (which Swift must not import)
 

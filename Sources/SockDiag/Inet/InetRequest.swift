@@ -29,18 +29,23 @@ public struct InetRequest: Sendable, Hashable {
     public var extensions: DiagExtensions
     /// `INET_DIAG_REQ_BYTECODE`: a filter the kernel runs on each socket; empty for none.
     public var bytecode: [UInt8]
+    /// When set, the request looks up this one socket instead of dumping the table.
+    public var id: SocketID?
 
     public init(
         netid: NetID, family: IPAddress.Family, states: StateSet,
-        extensions: DiagExtensions = [], bytecode: [UInt8] = []
+        extensions: DiagExtensions = [], bytecode: [UInt8] = [], id: SocketID? = nil
     ) {
         self.netid = netid
         self.family = family
         self.states = states
         self.extensions = extensions
         self.bytecode = bytecode
+        self.id = id
     }
 
     /// A short name for messages: "tcp/inet6 dump".
-    public var label: String { "\(netid.rawValue)/\(family == .inet ? "inet" : "inet6") dump" }
+    public var label: String {
+        "\(netid.rawValue)/\(family == .inet ? "inet" : "inet6") \(id == nil ? "dump" : "lookup")"
+    }
 }
