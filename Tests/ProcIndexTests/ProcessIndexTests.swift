@@ -96,3 +96,21 @@ import Testing
         #expect(parsed == expected)
     }
 }
+
+@Suite struct SocketCensusTests {
+    @Test func parsesSockstat() {
+        let text = """
+            sockets: used 10
+            TCP: inuse 1 orphan 0 tw 338 alloc 20243 mem 229
+            UDP: inuse 7 mem 0
+            UDPLITE: inuse 0
+            RAW: inuse 0
+            """
+        #expect(SocketCensus.parse(text) == 338 + 20243 + 7)
+        #expect(SocketCensus.parse("nothing here") == nil)
+    }
+
+    @Test func readsTheLiveFile() {
+        #expect(SocketCensus.dumpSize().map { $0 >= 0 } == true)
+    }
+}
