@@ -49,11 +49,16 @@ let package = Package(
             ]
         ),
 
+        // The decoder under mutation: a seeded loop by default, libFuzzer with Scripts/fuzz --libfuzzer.
+        .target(name: "SockFuzz", dependencies: ["SockDiag"]),
+        .executableTarget(name: "sockwatch-fuzz", dependencies: ["SockFuzz"]),
+
         // Real sockets for the live tests.
         .target(name: "SockTestSupport", path: "Tests/SockTestSupport"),
         .testTarget(name: "SockDiagTests", dependencies: ["SockDiag", "CSockDiag", "SockTestSupport"]),
         .testTarget(name: "ProcIndexTests", dependencies: ["ProcIndex", "SockTestSupport"]),
         .testTarget(name: "SockRenderTests", dependencies: ["SockRender", "SockDiag", "ProcIndex", "SockTestSupport"]),
         .testTarget(name: "SockwatchTests", dependencies: ["sockwatch", "SockTestSupport"]),
+        .testTarget(name: "SockFuzzTests", dependencies: ["SockFuzz", "SockDiag"]),
     ]
 )

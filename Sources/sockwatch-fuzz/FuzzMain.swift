@@ -1,0 +1,6 @@
+import SockFuzz
+
+@main
+struct FuzzMain {
+    static func main() {}
+}
