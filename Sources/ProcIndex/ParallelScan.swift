@@ -11,6 +11,7 @@ final class ParallelScan: @unchecked Sendable {
         var entries: [ProcessIndex.Entry] = []
         var commands: [String] = []
         var skipped = 0
+        var denied = 0
         var scanned = 0
     }
 
@@ -77,12 +78,13 @@ final class ParallelScan: @unchecked Sendable {
             let pid = pids[i]
             let before = partial.entries.count
             let processNumber = Int32(partial.commands.count)
-            let readable = scanner.forEachSocket(pid: pid) { fd, inode in
+            let access = scanner.forEachSocket(pid: pid) { fd, inode in
                 guard let inode = UInt32(exactly: inode) else { return }
                 partial.entries.append(ProcessIndex.Entry(inode: inode, pid: pid, fd: fd, process: processNumber))
             }
-            guard readable else {
+            guard access == .read else {
                 partial.skipped += 1
+                if access == .denied { partial.denied += 1 }
                 continue
             }
             partial.scanned += 1

@@ -18,6 +18,8 @@ public struct ProcessIndex: Sendable {
     private var commands: [String] = []
     /// Processes whose fd table could not be read (permission, or gone mid-scan).
     public private(set) var skippedProcesses = 0
+    /// Of those, the ones that refused access (EACCES, EPERM): other users' processes, without privilege.
+    public private(set) var deniedProcesses = 0
     /// Processes whose fd table was read.
     public private(set) var scannedProcesses = 0
 
@@ -63,6 +65,7 @@ public struct ProcessIndex: Sendable {
                 partial.entries = []
             }
             skippedProcesses += partial.skipped
+            deniedProcesses += partial.denied
             scannedProcesses += partial.scanned
         }
         entries.sort { ($0.inode, $0.pid, $0.fd) < ($1.inode, $1.pid, $1.fd) }

@@ -17,14 +17,22 @@ struct Scanner {
         return i == 0 ? nil : value
     }
 
-    /// Calls `body(fd, inode)` for each socket descriptor of `pid`. Returns false when the fd table cannot be
-    /// read at all (the process is gone, or access is denied).
-    func forEachSocket(pid: Int32, _ body: (Int32, UInt64) -> Void) -> Bool {
+    /// Whether a process's fd table could be read.
+    enum Access {
+        case read
+        /// Access was refused (EACCES, EPERM): another user's process, without privilege.
+        case denied
+        /// The process went away (ENOENT, ESRCH) or the table could not be listed.
+        case gone
+    }
+
+    /// Calls `body(fd, inode)` for each socket descriptor of `pid`.
+    func forEachSocket(pid: Int32, _ body: (Int32, UInt64) -> Void) -> Access {
         let dirfd = open("\(root)/\(pid)/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard dirfd >= 0 else { return false }
+        guard dirfd >= 0 else { return errno == EACCES || errno == EPERM ? .denied : .gone }
         guard let dir = fdopendir(dirfd) else {
             close(dirfd)
-            return false
+            return .gone
         }
         defer { closedir(dir) }
         var link = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
@@ -32,8 +40,8 @@ struct Scanner {
         while true {
             errno = 0
             guard let entry = readdir(dir) else {
-                // EACCES/ENOENT while listing: the process went away or is hidden; keep what was read.
-                return readAny || errno == 0
+                // An error while listing: the process went away; keep what was read.
+                return readAny || errno == 0 ? .read : .gone
             }
             readAny = true
             withUnsafePointer(to: &entry.pointee.d_name) {

@@ -85,7 +85,7 @@ public final class TableRenderer: SocketRenderer {
         case .peer: stage.append(endpoint: record.peer)
         case .state:
             // Unconnected UDP is "close" to the kernel; netstat leaves it blank, we say UNCONN as ss does.
-            if record.netid != .tcp && record.state == .close {
+            if record.netid.isDatagram && record.state == .close {
                 stage.append("UNCONN")
             } else {
                 stage.append(record.state.netstatName)

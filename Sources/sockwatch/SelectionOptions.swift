@@ -28,6 +28,12 @@ struct SelectionOptions: ParsableArguments {
     @Flag(name: [.customShort("u"), .long], help: "UDP sockets.")
     var udp = false
 
+    @Flag(name: .long, help: "UDP-Lite sockets (which ss does not list).")
+    var udplite = false
+
+    @Flag(name: .long, help: "SCTP sockets, where the kernel has sctp_diag (otherwise a note, and status 0).")
+    var sctp = false
+
     @Flag(name: [.customShort("4"), .customLong("ipv4")], help: "IPv4 only.")
     var ipv4 = false
 
@@ -62,10 +68,11 @@ struct SelectionOptions: ParsableArguments {
         }
     }
 
-    /// The transports to dump: both when neither -t nor -u is given.
+    /// The transports to dump: TCP and UDP when none is named.
     var netids: [NetID] {
-        if tcp == udp { return [.tcp, .udp] }
-        return tcp ? [.tcp] : [.udp]
+        let named: [NetID] = [tcp ? .tcp : nil, udp ? .udp : nil, udplite ? .udplite : nil, sctp ? .sctp : nil]
+            .compactMap { $0 }
+        return named.isEmpty ? [.tcp, .udp] : named
     }
 
     /// The address families to dump.

@@ -44,6 +44,7 @@ struct SocketListing {
             }
         }
         let residual = plan.residual
+        var deniedNote = 0
 
         if !processSelection.isEmpty {
             let (pids, missing) = processSelection.resolve()
@@ -81,6 +82,7 @@ struct SocketListing {
                 owners = try ProcessIndex.build(workers: Self.workers, alongside: dumpAll)
             }
             try capture.forEach { try renderer.render($0, owners: owners) }
+            deniedNote = owners.deniedProcesses
         } else {
             try forEachRequest(requests, client) { request in
                 try client.dump(request) { record in
@@ -91,6 +93,11 @@ struct SocketListing {
         }
         try renderer.finish()
         for warning in client.warnings { _ = Sockwatch.fail(warning, status: 0) }
+        if deniedNote > 0 {
+            _ = Sockwatch.fail(
+                "note: \(deniedNote) processes could not be read (not permitted); their sockets show no owner "
+                    + "(run as root to see them)", status: 0)
+        }
     }
 
     /// Up to this many selected sockets, each is looked up by its addresses instead of dumping the table.
@@ -151,11 +158,16 @@ struct SocketListing {
     private func forEachRequest(
         _ requests: [InetRequest], _ client: DiagClient, _ body: (InetRequest) throws -> Void
     ) throws {
-        for request in requests {
+        var skipped: Set<NetID> = []
+        for request in requests where !skipped.contains(request.netid) {
             do {
                 try body(request)
             } catch let error as DiagError where error.isUnsupported {
-                _ = Sockwatch.fail("note: \(request.label) skipped, the kernel does not support it: \(error)", status: 0)
+                skipped.insert(request.netid)
+                _ = Sockwatch.fail(
+                    "note: no \(request.netid.rawValue) sockets listed: this kernel cannot report them "
+                        + "(\(errnoName(error.errno ?? .invalidArgument)); is the \(request.netid.rawValue)_diag module available?)",
+                    status: 0)
             }
         }
     }

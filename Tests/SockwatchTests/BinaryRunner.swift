@@ -100,3 +100,34 @@ extension BinaryRunner {
         return HoldingChild(processIdentifier: pid)
     }
 }
+
+extension BinaryRunner {
+    /// Starts a shell that renames itself to `name` (as `prctl(PR_SET_NAME)` would) and then waits, holding
+    /// the given descriptors.
+    static func spawnNamed(_ name: String, holding descriptors: [Int32: Int32]) throws -> HoldingChild {
+        let file = "/tmp/sockwatch-comm-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try name.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+            if let fd = Int32(name), fd > 2 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for (ours, theirs) in descriptors { posix_spawn_file_actions_adddup2(&actions, ours, theirs) }
+        // The shell writes its own comm with a builtin (only its own thread group may), then stays: an exec
+        // would reset the name.
+        let script = "n=$(cat '\(file)'); printf '%s' \"$n\" > /proc/$$/comm; while :; do sleep 1; done"
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup(script), nil]
+        defer { argv.forEach { free($0) } }
+        let rc = posix_spawn(&pid, "/bin/sh", &actions, nil, argv, environ)
+        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EINVAL) }
+        let expected = name.prefix(15) + "\n"
+        for _ in 0..<300 {
+            if (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) == String(expected) { break }
+            usleep(10_000)
+        }
+        return HoldingChild(processIdentifier: pid)
+    }
+}

@@ -19,7 +19,7 @@ public struct SocketID: Sendable, Hashable {
     /// TCP's lookup (`inet_diag_find_one_icsk`) reads `src` as the local end; UDP's (`udp_dump_one`) reads the
     /// id as an arriving packet would carry it, so `src` is the remote end there.
     func kernelID(for netid: NetID) -> inet_diag_sockid {
-        let (source, destination) = netid == .tcp ? (local, peer) : (peer, local)
+        let (source, destination) = netid.isDatagram ? (peer, local) : (local, peer)
         var id = inet_diag_sockid()
         id.idiag_sport = source.port.bigEndian
         id.idiag_dport = destination.port.bigEndian

@@ -3,6 +3,8 @@ public enum NetID: String, Sendable, CaseIterable {
     case tcp
     case udp
     case udplite
+    /// Dumped only where the kernel has `sctp_diag`; elsewhere the request is refused and skipped.
+    case sctp
 
     /// The `IPPROTO_*` number inet_diag is asked with.
     public var ipProtocol: UInt8 {
@@ -10,8 +12,12 @@ public enum NetID: String, Sendable, CaseIterable {
         case .tcp: 6
         case .udp: 17
         case .udplite: 136
+        case .sctp: 132
         }
     }
+
+    /// Datagram transports report an unconnected socket as `close`.
+    public var isDatagram: Bool { self == .udp || self == .udplite }
 }
 
 /// One socket as sock_diag reports it: identity, state, queues, owner and the attributes asked for.
