@@ -187,10 +187,12 @@ struct CLITests {
         let connections = (0..<300).map { _ in LiveSocket.tcpConnection(to: listener) }
         let result = try BinaryRunner.shell(#""$SW" -tai | head -1; echo "status=${PIPESTATUS:-}""#)
         #expect(result.stderr.isEmpty, "stderr: \(result.stderr)")
-        let status = try BinaryRunner.exec(
-            "/bin/bash", ["-c", "'\(BinaryRunner.binary)' -tai --json | head -1 >/dev/null; echo ${PIPESTATUS[0]}"])
-        #expect(status.stdout == "0\n")
-        #expect(status.stderr.isEmpty, "stderr: \(status.stderr)")
+        for mode in ["-tai --json", "-taip", "-taip --json", "-ta --pid \(getpid())", "-tai -m -e -o"] {
+            let status = try BinaryRunner.exec(
+                "/bin/bash", ["-c", "'\(BinaryRunner.binary)' \(mode) | head -1 >/dev/null; echo ${PIPESTATUS[0]}"])
+            #expect(status.stdout == "0\n", "\(mode)")
+            #expect(status.stderr.isEmpty, "\(mode) stderr: \(status.stderr)")
+        }
         _ = (result, connections)
     }
 
