@@ -1,17 +1,9 @@
 import ArgumentParser
-import Glibc
-import SystemPackage
 import ProcIndex
 import SockDiag
 import SockRender
 
-/// The main job: ask the kernel for the selected sockets, join them with their owners, render them.
-///
-/// Three paths, cheapest first:
-/// - no owners wanted: stream each socket from the receive buffer to the output buffer;
-/// - `--pid`/`--command`/`--user`: read only those processes' fds, then stream the sockets they hold;
-/// - `-p`: capture the dump, scan /proc (for a narrowed listing, only until every captured inode has an
-///   owner), then render the capture.
+/// The native listing: options turned into a `SocketQuery`, run by the engine into a table or NDJSON.
 struct SocketListing {
     var selection: SelectionOptions
     var output: OutputOptions
@@ -22,154 +14,21 @@ struct SocketListing {
         let parsed = try filter.parsed()
         var states = parsed.states ?? selection.stateSet
         for excluded in selection.excludedStates { states.subtract(excluded.set) }
-        let plan: BytecodeCompiler.Plan =
-            filter.noKernelFilter
-            ? BytecodeCompiler.Plan(bytecode: [], residual: parsed.expression)
-            : BytecodeCompiler.plan(parsed.expression)
-        if filter.explain { return try explain(states: states, plan: plan) }
+        var query = SocketQuery(netids: selection.netids, families: selection.families, states: states)
+        query.extensions = output.extensions
+        query.expression = parsed.expression
+        query.kernelFilter = !filter.noKernelFilter
+        query.selection = try processes.selection()
+        query.owners = output.processes || !query.selection.isEmpty
+        query.allOwners = output.allOwners
+        if filter.explain { return try explain(states: states, plan: query.plan) }
 
-        let processSelection = try processes.selection()
         var options = output.renderOptions
-        if !processSelection.isEmpty { options.processes = true }
-
+        options.processes = query.owners
         let out = OutputBuffer(fd: 1)
         let renderer: any SocketRenderer =
             output.json ? JSONRenderer(out: out, options: options) : TableRenderer(out: out, options: options)
-        let client = try DiagClient()
-        let requests = selection.netids.flatMap { netid in
-            selection.families.map { family in
-                InetRequest(
-                    netid: netid, family: family, states: states, extensions: output.extensions,
-                    bytecode: plan.bytecode)
-            }
-        }
-        let residual = plan.residual
-        var deniedNote = 0
-
-        if !processSelection.isEmpty {
-            let (pids, missing) = processSelection.resolve()
-            for pid in missing { _ = Sockwatch.fail("no process with pid \(pid)", status: 1) }
-            if pids.isEmpty && !missing.isEmpty { throw ExitCode(1) }
-            let owners = ProcessIndex(pids: pids)
-            let looked =
-                owners.count <= Self.lookupLimit(dumpSize: SocketCensus.dumpSize())
-                ? lookUpEach(owners, client, states: states, filter: parsed.expression) : nil
-            if let looked {
-                for record in looked { try renderer.render(record, owners: owners) }
-            } else {
-                try forEachRequest(requests, client) { request in
-                    try client.dump(request) { record in
-                        guard owners.contains(UInt64(record.inode)), residual.matches(record) else { return }
-                        try renderer.render(record, owners: owners)
-                    }
-                }
-            }
-        } else if options.processes {
-            var capture = SocketCapture(keeping: output.extensions)
-            func dumpAll() throws {
-                try forEachRequest(requests, client) { request in
-                    try client.capture(request, into: &capture) { residual.matches($0) }
-                }
-            }
-            let owners: ProcessIndex
-            if states != .all || parsed.expression != .all, !output.allOwners {
-                // A narrowed listing: dump first, then read /proc only until every socket has an owner.
-                try dumpAll()
-                owners = ProcessIndex(until: Set(capture.inodes.lazy.map(UInt64.init)), workers: Self.workers)
-            } else {
-                // A full listing reads every process anyway (so shared sockets list all holders, as in ss):
-                // read /proc on the other cores while this thread dumps.
-                owners = try ProcessIndex.build(workers: Self.workers, alongside: dumpAll)
-            }
-            try capture.forEach { try renderer.render($0, owners: owners) }
-            deniedNote = owners.deniedProcesses
-        } else {
-            try forEachRequest(requests, client) { request in
-                try client.dump(request) { record in
-                    guard residual.matches(record) else { return }
-                    try renderer.render(record, owners: nil)
-                }
-            }
-        }
-        try renderer.finish()
-        for warning in client.warnings { _ = Sockwatch.fail(warning, status: 0) }
-        if deniedNote > 0 {
-            _ = Sockwatch.fail(
-                "note: \(deniedNote) processes could not be read (not permitted); their sockets show no owner "
-                    + "(run as root to see them)", status: 0)
-        }
-    }
-
-    /// Up to this many selected sockets, each is looked up by its addresses instead of dumping the table.
-    /// A lookup costs about as much as dumping 7 sockets (measured on 40k sockets: 16 µs per lookup with its
-    /// pidfd_getfd, 2.2 µs per socket dumped and filtered), so lookups win below an eighth of the table, and
-    /// always for a few hundred sockets.
-    static func lookupLimit(dumpSize: Int?) -> Int {
-        max(256, (dumpSize ?? 0) / 8)
-    }
-
-    /// Looks up each selected socket on its own, so the cost follows the selection, not the host: the
-    /// addresses come from a duplicate of the owner's descriptor (`pidfd_getfd`), then the kernel is asked for
-    /// that one socket. Returns nil when descriptors cannot be duplicated (no ptrace rights), so the caller
-    /// dumps instead. The kernel runs no bytecode on a lookup: states and the filter are checked here.
-    private func lookUpEach(
-        _ owners: ProcessIndex, _ client: DiagClient, states: StateSet, filter: FilterExpression
-    ) -> [SocketRecord]? {
-        let probe = SocketProbe()
-        var records: [SocketRecord] = []
-        var refused = false
-        owners.forEachInode { inode, holder in
-            guard !refused else { return }
-            let inet: SocketProbe.Inet?
-            do {
-                inet = try probe.inet(pid: holder.pid, fd: holder.fd)
-            } catch {
-                // No ptrace rights, or a kernel without pidfd_getfd: dump instead. Anything else means the
-                // process or descriptor went away, and its socket with it.
-                switch (error as? Errno)?.rawValue {
-                case EPERM, EACCES, ENOSYS: refused = true
-                default: break
-                }
-                return
-            }
-            guard let inet,
-                let family = IPAddress.Family(rawValue: UInt8(truncatingIfNeeded: inet.family)),
-                let netid = NetID.allCases.first(where: { Int32($0.ipProtocol) == inet.ipProtocol }),
-                selection.netids.contains(netid), selection.families.contains(family)
-            else { return }
-            func endpoint(_ e: SocketProbe.Endpoint) -> InetEndpoint {
-                InetEndpoint(address: IPAddress(family: family, high: e.high, low: e.low), port: e.port)
-            }
-            let id = SocketID(local: endpoint(inet.local), peer: endpoint(inet.peer))
-            let request = InetRequest(
-                netid: netid, family: family, states: .all, extensions: output.extensions, id: id)
-            guard let record = try? client.lookup(request), UInt64(record.inode) == inode,
-                states.contains(record.state), filter.matches(record)
-            else { return }
-            records.append(record)
-        }
-        return refused ? nil : records
-    }
-
-    /// Threads for the /proc scan: the online cores, at most 4 (more only contend in the kernel).
-    static let workers = max(1, min(4, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
-
-    /// Runs `body` for each request; a family or protocol the kernel lacks is skipped with a note.
-    private func forEachRequest(
-        _ requests: [InetRequest], _ client: DiagClient, _ body: (InetRequest) throws -> Void
-    ) throws {
-        var skipped: Set<NetID> = []
-        for request in requests where !skipped.contains(request.netid) {
-            do {
-                try body(request)
-            } catch let error as DiagError where error.isUnsupported {
-                skipped.insert(request.netid)
-                _ = Sockwatch.fail(
-                    "note: no \(request.netid.rawValue) sockets listed: this kernel cannot report them "
-                        + "(\(errnoName(error.errno ?? .invalidArgument)); is the \(request.netid.rawValue)_diag module available?)",
-                    status: 0)
-            }
-        }
+        try SocketEngine().run(query, into: renderer)
     }
 
     /// `--explain`: what the kernel is asked, and what Swift still checks.

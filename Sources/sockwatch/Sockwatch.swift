@@ -10,24 +10,27 @@ struct Sockwatch: ParsableCommand {
         commandName: "sockwatch",
         abstract: "List sockets with their state and owners, straight from the kernel's sock_diag.",
         discussion: """
-            With neither -t nor -u, TCP and UDP are listed over IPv4 and IPv6. Without -l, -a or --state, \
-            the connected states are listed, as ss does.
+            Without a subcommand, sockwatch lists sockets (the `list` subcommand): \
+            `sockwatch -tlp`, `sockwatch state established '( dport = :443 )'`. \
+            `sockwatch list --help` shows its options.
             """,
-        version: "0.1.0")
-
-    @OptionGroup(title: "Selection") var selection: SelectionOptions
-    @OptionGroup(title: "Filter") var filter: FilterOptions
-    @OptionGroup(title: "Processes") var processes: ProcessOptions
-    @OptionGroup(title: "Output") var output: OutputOptions
-
-    func run() throws {
-        try SocketListing(selection: selection, output: output, filter: filter, processes: processes).run()
-    }
+        version: "0.1.0",
+        subcommands: [ListCommand.self, NetstatCommand.self, LsofCommand.self],
+        defaultSubcommand: ListCommand.self)
 
     /// Parses, runs, and maps every failure to one line on stderr and an exit status:
     /// 0 for help and a closed pipe, 2 for bad usage, 1 for a kernel failure.
     static func main() {
         signal(SIGPIPE, SIG_IGN)
+        // `sockwatch --help` describes the listing everyone runs, then names the dialects.
+        if let first = CommandLine.arguments.dropFirst().first, first == "--help" || first == "-h",
+            CommandLine.arguments.count == 2
+        {
+            print(ListCommand.helpMessage(columns: nil).replacing("USAGE: list", with: "USAGE: sockwatch [list]"))
+            print("SUBCOMMANDS:\n  netstat                 net-tools netstat's flags and output (sockwatch netstat --help)")
+            print("  lsof                    lsof -i's selection and output (sockwatch lsof --help)")
+            Glibc.exit(0)
+        }
         let status: Int32
         do {
             var command = try parseAsRoot()

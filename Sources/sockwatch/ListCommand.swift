@@ -1,0 +1,21 @@
+import ArgumentParser
+
+/// `sockwatch [list] [options] [filter]`: the native table or NDJSON.
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List sockets (the default): a netstat-like table, or NDJSON with --json.",
+        discussion: """
+            With neither -t nor -u, TCP and UDP are listed over IPv4 and IPv6. Without -l, -a or --state, \
+            the connected states are listed, as ss does.
+            """)
+
+    @OptionGroup(title: "Selection") var selection: SelectionOptions
+    @OptionGroup(title: "Filter") var filter: FilterOptions
+    @OptionGroup(title: "Processes") var processes: ProcessOptions
+    @OptionGroup(title: "Output") var output: OutputOptions
+
+    func run() throws {
+        try SocketListing(selection: selection, output: output, filter: filter, processes: processes).run()
+    }
+}
