@@ -14,7 +14,7 @@ public struct FuzzCampaign: Sendable {
     }
 
     /// Where an input came from.
-    public enum Origin: Sendable, Equatable {
+    public enum Origin: Sendable, Equatable, CustomStringConvertible {
         /// A corpus batch as it is.
         case corpus
         /// Random bytes.
@@ -23,6 +23,15 @@ public struct FuzzCampaign: Sendable {
         case framed
         /// A corpus batch after these mutations.
         case mutated(Mutator.Operations)
+
+        public var description: String {
+            switch self {
+            case .corpus: "a corpus batch"
+            case .random: "random bytes"
+            case .framed: "random payloads in valid framing"
+            case let .mutated(operations): "mutated by \(operations)"
+            }
+        }
     }
 
     /// Input number `index`.

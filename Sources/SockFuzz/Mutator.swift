@@ -38,11 +38,15 @@ public struct Mutator {
     }
 
     /// A set of operations, one bit per case.
-    public struct Operations: OptionSet, Sendable {
+    public struct Operations: OptionSet, Sendable, CustomStringConvertible {
         public let rawValue: UInt32
         public init(rawValue: UInt32) { self.rawValue = rawValue }
         public init(_ operation: Operation) { rawValue = 1 << UInt32(operation.rawValue) }
         public func contains(_ operation: Operation) -> Bool { contains(Operations(operation)) }
+
+        public var description: String {
+            Operation.allCases.filter(contains).map { "\($0)" }.joined(separator: "+")
+        }
     }
 
     /// Inputs never grow past this (the size of a large receive buffer).
@@ -58,11 +62,13 @@ public struct Mutator {
         self.init(rng: SplitMix64(seed: seed))
     }
 
-    /// Applies 1, 2, 4 or 8 random operations to `input`; `other` is the donor for splicing. Returns what it did.
+    /// Applies one random operation to `input` half the time, else a stack of 2, 4 or 8; `other` is the donor
+    /// for splicing. Returns what it did.
     @discardableResult
     public mutating func mutate(_ input: inout [UInt8], other: [UInt8]) -> Operations {
         var done: Operations = []
-        for _ in 0..<(1 << rng.below(4)) {
+        let stack = rng.chance(1, in: 2) ? 1 : 1 << (1 + rng.below(3))
+        for _ in 0..<stack {
             let operation = Operation(rawValue: rng.below(Operation.allCases.count))!
             apply(operation, to: &input, other: other)
             done.insert(Operations(operation))

@@ -1,0 +1,37 @@
+import Glibc
+
+/// Names of processes and users, read from /proc and the password database, cached per run.
+public final class ProcessNames {
+    private var programs: [Int32: String] = [:]
+    private var users: [UInt32: String?] = [:]
+
+    public init() {}
+
+    /// The basename of a process's `argv[0]` from `/proc/PID/cmdline`, as netstat shows it; empty when the
+    /// command line is empty (kernel threads, zombies) or unreadable.
+    public func program(pid: Int32) -> String {
+        if let known = programs[pid] { return known }
+        var name = ""
+        let fd = open("/proc/\(pid)/cmdline", O_RDONLY | O_CLOEXEC)
+        if fd >= 0 {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            close(fd)
+            if n > 0 {
+                let first = buffer[0..<n].prefix { $0 != 0 }
+                let base = first.lastIndex(of: 0x2F).map { first[($0 + 1)...] } ?? first
+                name = String(decoding: base, as: UTF8.self)
+            }
+        }
+        programs[pid] = name
+        return name
+    }
+
+    /// The user name of `uid`, or nil when it has none.
+    public func user(uid: UInt32) -> String? {
+        if let known = users[uid] { return known }
+        let name = getpwuid(uid).map { String(cString: $0.pointee.pw_name) }
+        users[uid] = name
+        return name
+    }
+}
