@@ -13,6 +13,12 @@ public final class SocketProbe {
         public var high: UInt64
         public var low: UInt64
         public var port: UInt16
+
+        public init(high: UInt64, low: UInt64, port: UInt16) {
+            self.high = high
+            self.low = low
+            self.port = port
+        }
     }
 
     /// What the duplicate says about an INET socket.
@@ -35,6 +41,19 @@ public final class SocketProbe {
     /// The addresses of `fd` in `pid`; nil when it is not an INET socket. Throws the errno when the
     /// descriptor cannot be duplicated (`EPERM` without ptrace rights, `ESRCH`/`EBADF` when gone).
     public func inet(pid: Int32, fd: Int32) throws(Errno) -> Inet? {
+        let dup = try duplicate(pid: pid, fd: fd)
+        defer { close(dup) }
+
+        let family = Self.option(dup, SO_DOMAIN)
+        guard family == AF_INET || family == AF_INET6 else { return nil }
+        let ipProtocol = Self.option(dup, SO_PROTOCOL)
+        guard let local = Self.endpoint(dup, getsockname) else { return nil }
+        let peer = Self.endpoint(dup, getpeername) ?? Endpoint(high: 0, low: 0, port: 0)
+        return Inet(family: family, ipProtocol: ipProtocol, local: local, peer: peer)
+    }
+
+    /// A close-on-exec duplicate of `fd` in `pid`; the caller closes it.
+    func duplicate(pid: Int32, fd: Int32) throws(Errno) -> Int32 {
         let pidfd: Int32
         if let known = pidfds[pid] {
             pidfd = known
@@ -45,14 +64,7 @@ public final class SocketProbe {
         }
         let dup = csd_pidfd_getfd(pidfd, fd)
         guard dup >= 0 else { throw Errno(rawValue: errno) }
-        defer { close(dup) }
-
-        let family = Self.option(dup, SO_DOMAIN)
-        guard family == AF_INET || family == AF_INET6 else { return nil }
-        let ipProtocol = Self.option(dup, SO_PROTOCOL)
-        guard let local = Self.endpoint(dup, getsockname) else { return nil }
-        let peer = Self.endpoint(dup, getpeername) ?? Endpoint(high: 0, low: 0, port: 0)
-        return Inet(family: family, ipProtocol: ipProtocol, local: local, peer: peer)
+        return dup
     }
 
     private static func option(_ fd: Int32, _ name: Int32) -> Int32 {

@@ -3,8 +3,10 @@ import Glibc
 /// Names the input that was running when the process dies, so it can be replayed.
 ///
 /// A trap (SIGILL from a failed Swift check), a fault, or AddressSanitizer's abort (with `abort_on_error=1`) runs
-/// this handler first; it writes one line with `write(2)` only (async-signal-safe), then puts the previous
-/// handler back and lets the signal through, so Swift's backtrace or the sanitizer's report follows as usual.
+/// this handler; it writes one line with `write(2)` only (async-signal-safe), then puts the previous handler
+/// back and lets the signal through, so Swift's backtrace follows a trap as usual. An abort gets the default
+/// action instead: it comes after the sanitizer's report, and a Swift backtrace of the sanitizer's own abort
+/// path would only bury that report.
 enum CrashReport {
     /// The input running now, or -1 between inputs.
     nonisolated(unsafe) static var current = -1
@@ -34,6 +36,8 @@ enum CrashReport {
     /// Room for the report line.
     nonisolated(unsafe) private static let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 512)
 
+    nonisolated(unsafe) private static var reported = false
+
     private static func handle(_ signal: Int32) {
         var length = 0
         func put(_ text: StaticString) {
@@ -58,7 +62,8 @@ enum CrashReport {
                 }
             }
         }
-        if current >= 0 {
+        if current >= 0, !reported {
+            reported = true
             put("\nsockwatch-fuzz: CRASH at input ")
             put(UInt64(current))
             put(" of seed ")
@@ -73,7 +78,11 @@ enum CrashReport {
             _ = write(2, buffer.baseAddress, length)
         }
         // Let the signal through to whoever handled it before (Swift's backtracer, the sanitizer, the default).
-        sigaction(signal, previous + Int(signal), nil)
+        if signal == SIGABRT {
+            Glibc.signal(SIGABRT, SIG_DFL)
+        } else {
+            sigaction(signal, previous + Int(signal), nil)
+        }
         if signal == SIGABRT || signal == SIGTRAP { raise(signal) }
     }
 }

@@ -1,40 +1,18 @@
 import Glibc
 import SockFuzz
 
-/// Shrinks a crashing input: removes runs of bytes, then zeroes bytes, as long as the input still crashes.
+/// Shrinks a crashing input with `Shrinker`, running each try in a forked child so a crash costs the child only.
 ///
-/// Each try runs in a forked child, so a crash costs the child only. The fuzzer is single-threaded, which is what
-/// makes running Swift code after `fork` safe here.
+/// The fuzzer is single-threaded, which is what makes running Swift code after `fork` safe here. Children write
+/// nothing and leave no core; run it with `ASAN_OPTIONS=symbolize=0` (Scripts/fuzz does) so a sanitizer report
+/// in a child is not symbolized for nobody.
 enum Minimizer {
-    static let maxTries = 20_000
-
     static func minimize(_ input: [UInt8]) -> Int32 {
         guard crashes(input) else {
             say("minimize: the input (\(input.count) bytes) does not crash; nothing to do")
             return 1
         }
-        var best = input
-        var tries = 0
-        // Remove runs, halving the run length (ddmin without the complement step).
-        var chunk = max(1, best.count / 2)
-        while chunk >= 1, tries < maxTries {
-            var start = 0
-            while start < best.count, tries < maxTries {
-                var candidate = best
-                candidate.removeSubrange(start..<min(best.count, start + chunk))
-                tries += 1
-                if crashes(candidate) { best = candidate } else { start += chunk }
-            }
-            if chunk == 1 { break }
-            chunk /= 2
-        }
-        // Zero what is left, byte by byte: the bytes that must stay non-zero are the ones that matter.
-        for i in best.indices where best[i] != 0 && tries < maxTries {
-            var candidate = best
-            candidate[i] = 0
-            tries += 1
-            if crashes(candidate) { best = candidate }
-        }
+        let (best, tries) = Shrinker.shrink(input, stillFails: crashes)
         say("minimize: \(input.count) -> \(best.count) bytes in \(tries) tries:")
         say(Hex.encode(best))
         return 0
@@ -44,10 +22,11 @@ enum Minimizer {
     static func crashes(_ bytes: [UInt8]) -> Bool {
         let pid = fork()
         if pid == 0 {
-            // The child dies quietly and quickly: no backtrace, no report.
             let null = open("/dev/null", O_WRONLY)
             dup2(null, 1)
             dup2(null, 2)
+            var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+            setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
             for signal in CrashReport.signals { Glibc.signal(signal, SIG_DFL) }
             FuzzInput.run(bytes)
             _exit(0)
@@ -58,7 +37,7 @@ enum Minimizer {
         }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        // Exited normally with 0: no crash. Anything else (a signal, ASan's exit code 1) is one.
+        // Exited normally with 0: no crash. Anything else (a signal, the sanitizer's exit code) is one.
         let exited = status & 0x7F == 0
         return !(exited && (status >> 8) & 0xFF == 0)
     }

@@ -134,3 +134,31 @@ import Testing
         }
     }
 }
+
+/// The shrinker that turns a crashing input into a small one for the report.
+@Suite struct ShrinkerTests {
+    /// Whether `bytes` decode to a socket whose mark is 0xCAFE: stands in for "still crashes".
+    static func hasMark(_ bytes: [UInt8]) -> Bool {
+        var found = false
+        _ = try? bytes.withUnsafeBytes { raw in
+            try NetlinkBatch.walk(raw) { message in
+                if try InetDiagDecoder.decode(message.payload, netid: .tcp)?.mark == 0xCAFE { found = true }
+            }
+        }
+        return found
+    }
+
+    @Test func shrinksToOneMessageWithOneAttribute() {
+        var batch = BatchBuilder()
+        batch.socket(SeedCorpus.tcp6Listen(port: 1, infoLength: 232))
+        batch.socket(SeedCorpus.tcp4Full)  // the one with the mark, among a dozen attributes
+        batch.socket(SeedCorpus.udp4)
+        batch.done()
+        #expect(Self.hasMark(batch.bytes))
+        let (bytes, tries) = Shrinker.shrink(batch.bytes, stillFails: Self.hasMark)
+        #expect(Self.hasMark(bytes))
+        // nlmsghdr, inet_diag_msg, and the 8-byte mark attribute: nothing else is needed.
+        #expect(bytes.count == Wire.headerSize + Wire.inetDiagMsgSize + 8, "\(bytes.count) bytes after \(tries) tries")
+        #expect(tries < 2_000)
+    }
+}
