@@ -51,6 +51,25 @@ public final class JSONRenderer: SocketRenderer {
             }
             out.append(0x5D)
         }
+        if let table = options.socketOptions {
+            if let set = table.byInode[record.inode] {
+                out.append(",\"sockopts\":{")
+                for (i, option) in set.enumerated() {
+                    if i > 0 { out.append(0x2C) }
+                    out.appendJSONString(option.name)
+                    out.append(0x3A)
+                    if let value = option.value {
+                        if let number = Int64(value) { out.append(decimal: number) } else { out.appendJSONString(value) }
+                    } else {
+                        out.append("true")
+                    }
+                }
+                out.append(0x7D)
+            } else if let reason = table.unavailable[record.inode] {
+                out.append(",\"sockopts_unavailable\":")
+                out.appendJSONString(reason)
+            }
+        }
         if let cong = record.congestion {
             out.append(",\"cong\":")
             out.appendJSONString(cong)

@@ -1,5 +1,5 @@
 /// What the user asked to see, independent of the output format.
-public struct RenderOptions: Sendable {
+public struct RenderOptions {
     /// Show owning processes (`-p`).
     public var processes = false
     /// Show uid, inode and cookie (`-e`).
@@ -12,6 +12,8 @@ public struct RenderOptions: Sendable {
     public var memory = false
     /// Print the header line (tables only).
     public var header = true
+    /// The set socket options of each socket (`--sockopts`), filled by the CLI.
+    public var socketOptions: SocketOptionsTable?
 
     public init() {}
 }

@@ -8,7 +8,7 @@ import SockDiag
 /// window holds a wider address. Addresses are never truncated. `-i`/`-m` details go on an indented second line.
 public final class TableRenderer: SocketRenderer {
     enum Column: CaseIterable {
-        case proto, recvQ, sendQ, local, peer, state, user, inode, cookie, timer, process
+        case proto, recvQ, sendQ, local, peer, state, user, inode, cookie, timer, options, process
 
         var title: StaticString {
             switch self {
@@ -22,6 +22,7 @@ public final class TableRenderer: SocketRenderer {
             case .inode: "Inode"
             case .cookie: "Cookie"
             case .timer: "Timer"
+            case .options: "Options"
             case .process: "PID/Program"
             }
         }
@@ -51,6 +52,7 @@ public final class TableRenderer: SocketRenderer {
         var columns: [Column] = [.proto, .recvQ, .sendQ, .local, .peer, .state]
         if options.extended { columns += [.user, .inode, .cookie] }
         if options.timers { columns.append(.timer) }
+        if options.socketOptions != nil { columns.append(.options) }
         if options.processes { columns.append(.process) }
         self.columns = columns
         widths = columns.map { $0.title.utf8CodeUnitCount }
@@ -100,6 +102,13 @@ public final class TableRenderer: SocketRenderer {
             stage.append(0x2F)
             stage.append(decimal: UInt64(record.timer.retransmits))
             stage.append("/0)")
+        case .options:
+            let table = options.socketOptions
+            if let set = table?.byInode[record.inode] {
+                stage.append(set.isEmpty ? "-" : set.map(\.text).joined(separator: ","))
+            } else {
+                stage.append(table?.unavailable[record.inode].map { "?(\($0))" } ?? "-")
+            }
         case .process:
             var lastPID: Int32 = -1
             owners?.forEachHolder(of: UInt64(record.inode)) { holder in

@@ -35,6 +35,11 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Write NDJSON: one object per socket.")
     var json = false
 
+    @Flag(
+        name: .long,
+        help: "Show the socket options that are on (SO_KEEPALIVE, TCP_NODELAY…), read as pfiles reads them. Implies -p.")
+    var sockopts = false
+
     var renderOptions: RenderOptions {
         var options = RenderOptions()
         options.processes = processes

@@ -19,12 +19,14 @@ struct SocketListing {
         query.expression = parsed.expression
         query.kernelFilter = !filter.noKernelFilter
         query.selection = try processes.selection()
-        query.owners = output.processes || !query.selection.isEmpty
+        query.owners = output.processes || output.sockopts || !query.selection.isEmpty
+        if output.sockopts { query.socketOptions = SocketOptionsTable() }
         query.allOwners = output.allOwners
         if filter.explain { return try explain(states: states, plan: query.plan) }
 
         var options = output.renderOptions
         options.processes = query.owners
+        options.socketOptions = query.socketOptions
         let out = OutputBuffer(fd: 1)
         let renderer: any SocketRenderer =
             output.json ? JSONRenderer(out: out, options: options) : TableRenderer(out: out, options: options)

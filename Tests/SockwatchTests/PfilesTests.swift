@@ -153,6 +153,32 @@ struct PfilesTests {
         server.send("done\n")
     }
 
+    @Test func sockoptsInTheTableAndJSONUseTheSameReader() throws {
+        let server = try Server()
+        try #require(server.numbers.count == 8, "server did not start")
+        let (pid, clientPort) = (server.numbers[0], server.numbers[7])
+        let json = try BinaryRunner.run(["-ta", "--sockopts", "--json", "--pid", "\(pid)"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let objects = try #require(json.objects)
+        let client = try #require(objects.first { $0["local_port"] as? Int == clientPort })
+        let options = try #require(client["sockopts"] as? [String: Any])
+        #expect(options["SO_KEEPALIVE"] as? Bool == true)
+        #expect(options["TCP_NODELAY"] as? Bool == true)
+        #expect(options["SO_SNDBUF"] as? Int == 131072)
+        #expect(options["SO_LINGER"] as? Int == 5)
+        #expect(options["TCP_KEEPIDLE"] as? Int == 30)
+        #expect(options["SO_REUSEADDR"] == nil)
+        #expect((options["TCP_CONGESTION"] as? String)?.isEmpty == false)
+
+        let table = try BinaryRunner.run(["-ta", "--sockopts", "--pid", "\(pid)"])
+        #expect(table.lines.first?.contains("Options") == true)
+        let row = try #require(table.lines.first { $0.contains("127.0.0.1:\(clientPort) ") })
+        #expect(row.contains("SO_KEEPALIVE,SO_LINGER(5),SO_SNDBUF(131072)"))
+        server.send("go\n")
+        #expect(server.readLine() == "ping")
+        server.send("done\n")
+    }
+
     @Test(arguments: [["pfiles"], ["pfiles", "abc"], ["pfiles", "/etc/passwd"], ["pfiles", "--command", "/[/"]])
     func badArgumentsExitTwo(arguments: [String]) throws {
         let result = try BinaryRunner.run(arguments)

@@ -41,6 +41,11 @@ struct SocketEngine {
             for pid in missing { _ = Sockwatch.fail("no process with pid \(pid)", status: 1) }
             if pids.isEmpty && !missing.isEmpty { throw ExitCode(1) }
             let owners = ProcessIndex(pids: pids)
+            if let table = query.socketOptions {
+                var inodes: [UInt32] = []
+                owners.forEachInode { inode, _ in inodes.append(UInt32(truncatingIfNeeded: inode)) }
+                Self.readOptions(of: inodes, owners: owners, into: table)
+            }
             let looked =
                 owners.count <= Self.lookupLimit(dumpSize: SocketCensus.dumpSize())
                 ? lookUpEach(owners, client, query) : nil
@@ -72,6 +77,7 @@ struct SocketEngine {
                 // read /proc on the other cores while this thread dumps.
                 owners = try ProcessIndex.build(workers: Self.workers, alongside: dumpAll)
             }
+            if let table = query.socketOptions { Self.readOptions(of: capture.inodes, owners: owners, into: table) }
             try capture.forEach { try emit($0, owners) }
             deniedNote = owners.deniedProcesses
         } else {
@@ -90,6 +96,21 @@ struct SocketEngine {
                     + "(run as root to see them)", status: 0)
         }
         return rendered
+    }
+
+    /// Reads each socket's options through a duplicate of its first holder's descriptor (`--sockopts`).
+    static func readOptions(of inodes: [UInt32], owners: ProcessIndex, into table: SocketOptionsTable) {
+        let probe = SocketProbe()
+        for inode in inodes where inode != 0 && table.byInode[inode] == nil {
+            var holder: SocketHolder?
+            owners.forEachHolder(of: UInt64(inode)) { if holder == nil { holder = $0 } }
+            guard let holder else { continue }
+            do {
+                table.byInode[inode] = try probe.report(pid: holder.pid, fd: holder.fd).options
+            } catch {
+                table.unavailable[inode] = errnoName(error)
+            }
+        }
     }
 
     /// Up to this many selected sockets, each is looked up by its addresses instead of dumping the table.

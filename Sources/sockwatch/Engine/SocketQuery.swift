@@ -1,5 +1,6 @@
 import ProcIndex
 import SockDiag
+import SockRender
 
 /// What to list, independent of how it is shown: the native table, JSON and the dialects all build one.
 struct SocketQuery {
@@ -17,6 +18,8 @@ struct SocketQuery {
     var owners = false
     /// Read every process even for a narrowed listing (see `SocketEngine`).
     var allOwners = false
+    /// When set, filled with the socket options of every listed socket that has an owner (`--sockopts`).
+    var socketOptions: SocketOptionsTable?
     /// A last check in Swift on each socket and its owners (the lsof dialect's OR of selections).
     var accept: ((borrowing SocketRecord, ProcessIndex?) -> Bool)?
 
