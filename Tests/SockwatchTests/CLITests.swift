@@ -121,8 +121,11 @@ struct CLITests {
         defer { withExtendedLifetime(server) {} }
         let result = try BinaryRunner.run(["-t", "-i", "-m", "-H"])
         let lines = result.lines
+        // Columns may be padded wider by other sockets: compare fields, not spacing.
         let row = try #require(lines.firstIndex {
-            $0.contains(" 127.0.0.1:\(client.localPort) 127.0.0.1:\(listener.localPort) ")
+            let fields = $0.split(separator: " ")
+            return fields.count >= 5 && fields[3] == "127.0.0.1:\(client.localPort)"
+                && fields[4] == "127.0.0.1:\(listener.localPort)"
         })
         let detail = lines[lines.index(after: row)]
         #expect(detail.hasPrefix("\t"))
