@@ -59,32 +59,18 @@ public final class DiagClient {
     private func dumpMessages(
         _ request: InetRequest, _ body: (borrowing SocketRecord, UnsafeRawBufferPointer) throws -> Void
     ) throws -> Int {
-        var delivered: [UInt64] = []
-        var seen: Set<UInt64>? = nil
-        var attempt = 0
-        while true {
-            let interrupted: Bool
-            do {
-                interrupted = try dumpOnce(request) { record, payload in
-                    if let seen, seen.contains(record.cookie) { return }
-                    delivered.append(record.cookie)
-                    try body(record, payload)
-                }
-            } catch DiagError.system(.noBufferSpace, _) {
-                // The receive queue overflowed and messages were lost: run the dump again.
-                interrupted = true
+        let result = try DumpRetry(retries: interruptedDumpRetries).run { deliver in
+            try dumpOnce(request) { record, payload in
+                guard deliver(record.cookie) else { return }
+                try body(record, payload)
             }
-            guard interrupted else { break }
-            attempt += 1
-            if attempt > interruptedDumpRetries {
-                warnings.append(
-                    "\(request.label): the socket table kept changing during the dump (NLM_F_DUMP_INTR or ENOBUFS); "
-                        + "the listing may miss sockets")
-                break
-            }
-            seen = Set(delivered)
         }
-        return delivered.count
+        if result.gaveUp {
+            warnings.append(
+                "\(request.label): the socket table kept changing during the dump (NLM_F_DUMP_INTR or ENOBUFS); "
+                    + "the listing may miss sockets")
+        }
+        return result.delivered
     }
 
     /// Runs the dump once; returns whether any message carried `NLM_F_DUMP_INTR`.

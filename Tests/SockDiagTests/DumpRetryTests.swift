@@ -1,0 +1,64 @@
+import SystemPackage
+import Testing
+
+@testable import SockDiag
+
+/// The restart logic for inconsistent dumps, driven by scripted runs (inet_diag itself never sets
+/// NLM_F_DUMP_INTR today, so a live test could not reach it).
+@Suite struct DumpRetryTests {
+    /// Replays `runs`: each is the cookies one dump run sees and how it ends.
+    final class Script {
+        enum End { case clean, interrupted, overflow }
+        var runs: [([UInt64], End)]
+        var handedOn: [UInt64] = []
+        init(_ runs: [([UInt64], End)]) { self.runs = runs }
+
+        func once(_ deliver: (UInt64) -> Bool) throws -> Bool {
+            let (cookies, end) = runs.removeFirst()
+            for cookie in cookies where deliver(cookie) { handedOn.append(cookie) }
+            switch end {
+            case .clean: return false
+            case .interrupted: return true
+            case .overflow: throw DiagError.system(.noBufferSpace, operation: "recv")
+            }
+        }
+    }
+
+    @Test func aCleanDumpRunsOnce() throws {
+        let script = Script([([1, 2, 3], .clean)])
+        let result = try DumpRetry(retries: 3).run(script.once)
+        #expect(result == DumpRetry.Result(delivered: 3, gaveUp: false, runs: 1))
+        #expect(script.handedOn == [1, 2, 3])
+    }
+
+    @Test func anInterruptedDumpRestartsWithoutDuplicates() throws {
+        // The table changed: the second run sees a new socket (4) and one is gone (2).
+        let script = Script([([1, 2, 3], .interrupted), ([1, 3, 4], .clean)])
+        let result = try DumpRetry(retries: 3).run(script.once)
+        #expect(result == DumpRetry.Result(delivered: 4, gaveUp: false, runs: 2))
+        #expect(script.handedOn == [1, 2, 3, 4])
+    }
+
+    @Test func lostMessagesRestartToo() throws {
+        let script = Script([([1], .overflow), ([1, 2], .clean)])
+        let result = try DumpRetry(retries: 3).run(script.once)
+        #expect(result.runs == 2 && !result.gaveUp)
+        #expect(script.handedOn == [1, 2])
+    }
+
+    @Test func givesUpAfterTheRetriesAndSaysSo() throws {
+        let script = Script(Array(repeating: ([1, 2], .interrupted), count: 4) + [([9], .clean)])
+        let result = try DumpRetry(retries: 3).run(script.once)
+        #expect(result == DumpRetry.Result(delivered: 2, gaveUp: true, runs: 4))
+        #expect(script.handedOn == [1, 2])
+        #expect(script.runs.count == 1)  // the fifth run never happened
+    }
+
+    @Test func otherErrorsAreNotRetried() {
+        let script = Script([([1], .clean)])
+        #expect(throws: DiagError.self) {
+            try DumpRetry(retries: 3).run { _ in throw DiagError.kernel(.notPermitted, request: "x") }
+        }
+        #expect(script.handedOn.isEmpty)
+    }
+}
