@@ -51,7 +51,10 @@ let package = Package(
 
         // The decoder under mutation: a seeded loop by default, libFuzzer with Scripts/fuzz --libfuzzer.
         .target(name: "SockFuzz", dependencies: ["SockDiag"]),
-        .executableTarget(name: "sockwatch-fuzz", dependencies: ["SockFuzz"]),
+        .executableTarget(
+            name: "sockwatch-fuzz", dependencies: ["SockFuzz"],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"]), .enableExperimentalFeature("Extern")]
+        ),
 
         // Real sockets for the live tests.
         .target(name: "SockTestSupport", path: "Tests/SockTestSupport"),

@@ -10,13 +10,14 @@ import SockFuzz
 ///     sockwatch-fuzz --write-corpus DIR [--seed S]   write the seed batches, one file each (for libFuzzer)
 ///     sockwatch-fuzz --asan-canary              read one byte past an allocation: proves the sanitizer is live
 ///
-/// Built with `-sanitize=fuzzer -DLIBFUZZER`, every argument but `--write-corpus` goes to libFuzzer instead.
+/// Built with `-sanitize=fuzzer -DLIBFUZZER`, the arguments go to libFuzzer instead, unless the first one is
+/// `--write-corpus`, `--minimize` or `--asan-canary`.
 @main
 struct FuzzMain {
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
 #if LIBFUZZER
-        if arguments.first == "--write-corpus" {
+        if let first = arguments.first, ["--write-corpus", "--minimize", "--asan-canary"].contains(first) {
             exit(run(arguments))
         }
         exit(LibFuzzer.runDriver())

@@ -1,13 +1,133 @@
 import ArgumentParser
+import Glibc
+import ProcIndex
+import SockDiag
+import SockRender
 
 /// `sockwatch lsof [options]`: the network part of lsof, line for line, on sockwatch's engine.
+///
+/// The arguments are lsof's, parsed as lsof parses them (`LsofArguments`); the selection follows lsof's rules
+/// (`LsofSelection`); the output is lsof's table, `-t` or `-F` (`LsofRenderer`).
 struct LsofCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "lsof", abstract: "lsof -i compatible listing (work in progress).")
+        commandName: "lsof",
+        abstract: "lsof -i's selection and output, from the kernel's sock_diag.",
+        usage: "sockwatch lsof [-alnPtQV] [-i [i]] [-s p:s] [-c c] [+c w] [-p s] [-u s] [-T [t]] [-F f]",
+        discussion: """
+            Lists Internet sockets (TCP, UDP) with their processes as lsof 4.95 does:
+            the same columns (COMMAND PID USER FD TYPE DEVICE SIZE/OFF NODE NAME),
+            widths and order (by pid, then descriptor), one line per process and
+            descriptor. Only Internet sockets exist in this dialect: 'sockwatch lsof
+            -p 812' lists the Internet sockets of pid 812; with no selection, every
+            Internet socket is listed.
 
-    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
+            Selection (without -a, any selection lists a socket; with -a, all must):
+              -i [46][PROTO][@HOST|@ADDR|@[ADDR6]][:SERVICE|PORT[-PORT][,...]]
+                  repeatable; PROTO is TCP, UDP or UDPLITE; bare -i: every Internet
+                  socket; -i4, -i6: every IPv4, IPv6 socket
+              -s TCP:STATE[,^STATE]...
+                  include (or ^ exclude) the states ESTABLISHED SYN_SENT SYN_RECV
+                  FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT LAST_ACK LISTEN
+                  CLOSING; as in lsof they apply to UDP too (unconnected UDP: CLOSE)
+              -c NAME, -c ^NAME, -c /REGEX/[bix]
+                  command begins with NAME, is excluded, or matches a POSIX regex
+              -p PID[,^PID]...    select or exclude processes
+              -u USER[,^USER]...  select or exclude login names or uids
+              -a                  AND the selections
+
+            Output:
+              -n   numeric addresses         -P     numeric ports
+              -l   numeric uids              +c W   COMMAND width (9; 0: all)
+              -t   pids only, each once      -T [qs] after NAME: s state (default),
+                                                    q queues; -T alone: nothing
+              -F FIELDS  p c u L f a l t d o P n T (T: ST= QR= QS=), 0: NUL ends;
+                         i s k D K M S are accepted (sockets have none)
+              -V   name the search items not found
+              -Q   exit 0 even when some were not found
+              -b -O -S [t] -w +w -M   accepted: nothing here blocks or warns
+
+            Exit status, as lsof's: 1 when a pid, command, -i address or -s state
+            asked for was not found (or, with no selection, nothing was listed).
+
+            Names: without -n and -P, addresses and ports are named from /etc/hosts
+            and /etc/services only, never DNS, so a listing never waits on the
+            network; -i @HOST is looked up in /etc/hosts too. Bare -i lists TCP and
+            UDP; UDP-Lite only with -iUDPLITE.
+
+            Refused, with a pointer to an equivalent (exit status 2): file and
+            directory names, +d +D -d, -U (UNIX sockets: use 'ss -xp'), -r +r (use
+            watch), -N -X -K -R -g -o -L -f -E -e -x -Z -m +M -v -Tf, -s without a
+            state list, and the -F fields g R G.
+            """)
+
+    @Argument(
+        parsing: .captureForPassthrough,
+        help: ArgumentHelp("lsof's options, as described above.", valueName: "lsof-options"))
+    var arguments: [String] = []
 
     func run() throws {
-        throw ValidationError("sockwatch lsof is not implemented yet")
+        if arguments.contains("--help") {
+            print(Self.helpMessage())
+            return
+        }
+        // lsof takes its character set from the environment (setlocale), which decides how -F c prints.
+        setlocale(LC_CTYPE, "")
+        let names = LsofLazyResolver { LsofNameFiles.load() }
+        let options = try LsofArguments.parse(arguments, resolver: names)
+        if options.help {
+            print(Self.helpMessage())
+            return
+        }
+        if options.fieldHelp {
+            print(Self.fieldHelp)
+            return
+        }
+
+        var render = LsofRenderOptions()
+        render.output = options.output
+        render.fields = options.fields.union(.pid)
+        render.nulTerminated = options.nulTerminated
+        render.commandWidth = options.commandWidth
+        render.tcpState = options.tcpState
+        render.tcpQueues = options.tcpQueues
+        render.multibyte = __ctype_get_mb_cur_max() > 1
+        if !options.numericHosts || !options.numericPorts {
+            render.names = names.files.names(hosts: !options.numericHosts, ports: !options.numericPorts)
+        }
+
+        let selection = LsofSelection(options, processes: LsofProcesses())
+        let out = OutputBuffer(fd: 1)
+        let renderer = LsofRenderer(out: out, options: render, select: selection.select)
+        var query = selection.query
+        if let selected = selection.prescan() {
+            query.selection = ProcessSelection(pids: selected)
+            if selected.isEmpty {
+                try renderer.finish()
+            } else {
+                try SocketEngine().run(query, into: renderer)
+            }
+        } else {
+            try SocketEngine().run(query, into: renderer)
+        }
+
+        // lsof's status: 1 when a search item was not found (-Q: never). With no selection at all, lsof
+        // would list other files; here there is only the listing, so an empty one is a failure too.
+        guard !options.ignoreFailedSearch else { return }
+        let failures = selection.failures
+        if options.verbose {
+            for failure in failures { out.append("sockwatch: \(failure)\n") }
+            try out.flush()
+        }
+        if !failures.isEmpty || (selection.kinds.isEmpty && renderer.filesListed == 0) { throw ExitCode(1) }
     }
+
+    static let fieldHelp = """
+        Fields of 'sockwatch lsof -F' (p is always written):
+          p  process ID          c  command name        u  user ID             L  login name
+          f  file descriptor     a  access (u)          l  lock (a space)      t  type (IPv4, IPv6)
+          d  device (the socket inode)                  o  offset (0t0)        P  protocol (TCP, UDP)
+          n  addresses           T  TCP info: ST=state, QR=receive queue, QS=send queue
+          0  NUL after each field instead of a newline
+          i s k D K M S  accepted: Internet sockets have none
+        """
 }

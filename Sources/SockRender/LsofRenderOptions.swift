@@ -1,0 +1,92 @@
+/// The fields of lsof's `-F` output that sockwatch writes, in the order lsof writes them.
+public struct LsofFields: OptionSet, Sendable {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    /// `p`: the pid (always written).
+    public static let pid = LsofFields(rawValue: 1 << 0)
+    /// `c`: the command name.
+    public static let command = LsofFields(rawValue: 1 << 1)
+    /// `u`: the process's uid.
+    public static let uid = LsofFields(rawValue: 1 << 2)
+    /// `L`: its login name, when the uid has one.
+    public static let login = LsofFields(rawValue: 1 << 3)
+    /// `f`: the descriptor.
+    public static let fd = LsofFields(rawValue: 1 << 4)
+    /// `a`: the access mode (`u` for a socket).
+    public static let access = LsofFields(rawValue: 1 << 5)
+    /// `l`: the lock (a space: sockets are never locked).
+    public static let lock = LsofFields(rawValue: 1 << 6)
+    /// `t`: `IPv4` or `IPv6`.
+    public static let type = LsofFields(rawValue: 1 << 7)
+    /// `d`: the DEVICE column, the socket inode.
+    public static let device = LsofFields(rawValue: 1 << 8)
+    /// `o`: the offset, `0t0`.
+    public static let offset = LsofFields(rawValue: 1 << 9)
+    /// `P`: `TCP`, `UDP`.
+    public static let protocolName = LsofFields(rawValue: 1 << 10)
+    /// `n`: the addresses.
+    public static let name = LsofFields(rawValue: 1 << 11)
+    /// `T`: `ST=`, `QR=`, `QS=`.
+    public static let tcpInfo = LsofFields(rawValue: 1 << 12)
+
+    /// The field a `-F` letter names; nil for letters sockwatch does not write.
+    public init?(letter: Character) {
+        switch letter {
+        case "p": self = .pid
+        case "c": self = .command
+        case "u": self = .uid
+        case "L": self = .login
+        case "f": self = .fd
+        case "a": self = .access
+        case "l": self = .lock
+        case "t": self = .type
+        case "d": self = .device
+        case "o": self = .offset
+        case "P": self = .protocolName
+        case "n": self = .name
+        case "T": self = .tcpInfo
+        default: return nil
+        }
+    }
+}
+
+/// How `sockwatch lsof` writes what it found.
+public struct LsofRenderOptions: Sendable {
+    public enum Output: Sendable {
+        /// The `COMMAND PID USER FD TYPE DEVICE SIZE/OFF NODE NAME` table.
+        case table
+        /// `-t`: each pid once, ascending.
+        case pids
+        /// `-F`: one field per line.
+        case fields
+    }
+
+    public var output: Output = .table
+    /// `-F`: the fields asked for; `p` is written anyway.
+    public var fields: LsofFields = []
+    /// `-F0`: a NUL after each field, and a newline after each process or file set.
+    public var nulTerminated = false
+    /// `+c W`: the most COMMAND may take; 0 for all of it. lsof's default is 9.
+    public var commandWidth = 9
+    /// `-T`: the TCP state after NAME (`(LISTEN)`), and the queues (`QR=0 QS=0`).
+    public var tcpState = true
+    public var tcpQueues = false
+    public var names = LsofNames.numeric
+    /// A UTF-8 locale: `-F c` and names keep printable multibyte characters, as lsof does there.
+    public var multibyte = false
+
+    public init() {}
+}
+
+/// Who holds a selected descriptor: what the USER column and the `u`/`L` fields need.
+public struct LsofOwner: Sendable, Equatable {
+    public var uid: UInt32
+    /// The login name; nil when the uid has none, or with `-l`.
+    public var login: String?
+
+    public init(uid: UInt32, login: String?) {
+        self.uid = uid
+        self.login = login
+    }
+}

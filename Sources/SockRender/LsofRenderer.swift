@@ -1,0 +1,302 @@
+import ProcIndex
+import SockDiag
+
+/// Renders lsof's output for Internet sockets: one line per (process, descriptor), sorted by pid then
+/// descriptor, in columns sized to their widest cell as lsof sizes them.
+///
+/// lsof sizes every column before printing the first line, so rows are staged until `finish()`; a row is small
+/// (the socket's addresses and queues, the pid and descriptor). `select` decides, for each holder of each
+/// socket, whether lsof would list it and as whose; it is lsof's selection logic, kept out of the renderer.
+public final class LsofRenderer: SocketRenderer {
+    public typealias Select = (LsofSocket, SocketHolder) -> LsofOwner?
+
+    struct Row {
+        var pid: Int32
+        var fd: Int32
+        var process: Int32
+        var socket: LsofSocket
+    }
+
+    struct Process {
+        var pid: Int32
+        var command: String
+        var owner: LsofOwner
+    }
+
+    let out: OutputBuffer
+    let options: LsofRenderOptions
+    let select: Select
+    private var rows: [Row] = []
+    private var processes: [Process] = []
+    private var processNumbers: [Int32: Int32] = [:]
+    /// The descriptors listed by `finish()`.
+    public private(set) var filesListed = 0
+
+    public init(out: OutputBuffer, options: LsofRenderOptions, select: @escaping Select) {
+        self.out = out
+        self.options = options
+        self.select = select
+    }
+
+    public func render(_ record: borrowing SocketRecord, owners: ProcessIndex?) throws {
+        guard let owners, record.inode != 0 else { return }
+        let socket = LsofSocket(record)
+        owners.forEachHolder(of: UInt64(record.inode)) { holder in
+            guard let owner = select(socket, holder) else { return }
+            let number: Int32
+            if let known = processNumbers[holder.pid] {
+                number = known
+            } else {
+                number = Int32(processes.count)
+                processes.append(Process(pid: holder.pid, command: holder.command, owner: owner))
+                processNumbers[holder.pid] = number
+            }
+            rows.append(Row(pid: holder.pid, fd: holder.fd, process: number, socket: socket))
+        }
+    }
+
+    public func finish() throws {
+        rows.sort { $0.pid != $1.pid ? $0.pid < $1.pid : $0.fd < $1.fd }
+        filesListed = rows.count
+        switch options.output {
+        case .table: try writeTable()
+        case .pids: try writePIDs()
+        case .fields: try writeFields()
+        }
+        try out.flush()
+    }
+
+    // MARK: - Table
+
+    private func writeTable() throws {
+        guard !rows.isEmpty else { return }
+        let spaceIsUnprintable = true
+        var commandW = 7, pidW = 3, userW = 4, fdW = 2, typeW = 4, deviceW = 6, nodeW = 4
+        let sizeW = 8
+        let users = processes.map { Self.userText($0.owner) }
+        for (i, process) in processes.enumerated() {
+            var width = LsofText.width(Self.commandText(process.command), spaceIsUnprintable: spaceIsUnprintable)
+            if options.commandWidth > 0 { width = min(width, options.commandWidth) }
+            commandW = max(commandW, width)
+            pidW = max(pidW, Self.digits(UInt64(process.pid)))
+            userW = max(userW, users[i].utf8.count)
+        }
+        for row in rows {
+            fdW = max(fdW, Self.fdText(row.fd).utf8.count + 2)
+            typeW = max(typeW, row.socket.typeName.utf8.count)
+            deviceW = max(deviceW, Self.digits(UInt64(row.socket.inode)))
+            nodeW = max(nodeW, row.socket.protocolName.utf8.count)
+        }
+
+        out.append("COMMAND")
+        out.appendSpaces(commandW - 7)
+        appendRight("PID", pidW)
+        appendRight("USER", userW)
+        appendRight("FD", fdW - 2)
+        out.append("  ")
+        appendRight("TYPE", typeW)
+        appendRight("DEVICE", deviceW)
+        appendRight("SIZE/OFF", sizeW)
+        appendRight("NODE", nodeW)
+        out.append(" NAME\n")
+
+        for row in rows {
+            let process = processes[Int(row.process)]
+            LsofText.appendPadded(
+                Self.commandText(process.command), width: commandW, spaceIsUnprintable: spaceIsUnprintable, to: out)
+            out.append(0x20)
+            out.appendSpaces(pidW - Self.digits(UInt64(row.pid)))
+            out.append(decimal: row.pid)
+            appendRight(users[Int(row.process)], userW)
+            appendRight(Self.fdText(row.fd), fdW - 2)
+            out.append("u  ")
+            out.appendSpaces(typeW - 4)
+            out.append(row.socket.typeName)
+            out.append(0x20)
+            out.appendSpaces(deviceW - Self.digits(UInt64(row.socket.inode)))
+            out.append(decimal: row.socket.inode)
+            appendRight("0t0", sizeW)
+            appendRight(row.socket.protocolName, nodeW)
+            out.append(0x20)
+            let named = appendAddresses(row.socket)
+            if options.tcpState || options.tcpQueues {
+                if named { out.append(0x20) }
+                appendTCPInfo(row.socket)
+            }
+            out.append(0x0A)
+            try out.flushIfFull()
+        }
+    }
+
+    /// Appends a space, then `text` right-aligned in `width`.
+    private func appendRight(_ text: String, _ width: Int) {
+        out.append(0x20)
+        out.appendSpaces(width - text.utf8.count)
+        out.append(text)
+    }
+
+    /// `(ESTABLISHED)`, `(LISTEN QR=0 QS=0)`, `(QR=0 QS=0)` for UDP with `-Tq`, or nothing.
+    private func appendTCPInfo(_ socket: LsofSocket) {
+        var open = false
+        if options.tcpState && socket.netid == .tcp {
+            out.append(0x28)
+            out.append(Self.stateName(socket.state))
+            open = true
+        }
+        if options.tcpQueues {
+            out.append(open ? 0x20 : 0x28)
+            out.append("QR=")
+            out.append(decimal: socket.receiveQueue)
+            out.append(" QS=")
+            out.append(decimal: socket.sendQueue)
+            open = true
+        }
+        if open { out.append(0x29) }
+    }
+
+    // MARK: - Names
+
+    /// Appends `local->peer` as lsof writes it; returns false when neither end is known.
+    @discardableResult
+    private func appendAddresses(_ socket: LsofSocket) -> Bool {
+        let ends = socket.ends
+        if let local = ends.local { appendEnd(local, socket.netid) }
+        if let peer = ends.peer {
+            out.append("->")
+            appendEnd(peer, socket.netid)
+        }
+        return ends.local != nil || ends.peer != nil
+    }
+
+    private func appendEnd(_ end: InetEndpoint, _ netid: NetID) {
+        if end.address.isUnspecified {
+            out.append(0x2A)
+        } else if let name = options.names.hosts?[end.address] {
+            LsofText.append(name, multibyte: options.multibyte, to: out)
+        } else if end.address.family == .inet6 {
+            out.append(0x5B)
+            out.append(address: end.address)
+            out.append(0x5D)
+        } else {
+            out.append(address: end.address)
+        }
+        out.append(0x3A)
+        if end.port == 0 {
+            out.append(0x2A)
+        } else if let service = options.names.service(end.port, netid) {
+            LsofText.append(service, multibyte: options.multibyte, to: out)
+        } else {
+            out.append(decimal: end.port)
+        }
+    }
+
+    // MARK: - -t and -F
+
+    private func writePIDs() throws {
+        var last: Int32?
+        for row in rows where row.pid != last {
+            last = row.pid
+            out.append(decimal: row.pid)
+            out.append(0x0A)
+            try out.flushIfFull()
+        }
+    }
+
+    private func writeFields() throws {
+        let fields = options.fields
+        let terminator: UInt8 = options.nulTerminated ? 0 : 0x0A
+        var last: Int32?
+        for row in rows {
+            if row.pid != last {
+                last = row.pid
+                let process = processes[Int(row.process)]
+                out.append(0x70)
+                out.append(decimal: row.pid)
+                out.append(terminator)
+                if fields.contains(.command) {
+                    out.append(0x63)
+                    LsofText.append(Self.commandText(process.command), multibyte: options.multibyte, to: out)
+                    out.append(terminator)
+                }
+                if fields.contains(.uid) {
+                    out.append(0x75)
+                    out.append(decimal: process.owner.uid)
+                    out.append(terminator)
+                }
+                if fields.contains(.login), let login = process.owner.login {
+                    out.append(0x4C)
+                    out.append(login)
+                    out.append(terminator)
+                }
+                if options.nulTerminated { out.append(0x0A) }
+            }
+            let socket = row.socket
+            func field(_ id: UInt8, _ value: String) {
+                out.append(id)
+                out.append(value)
+                out.append(terminator)
+            }
+            if fields.contains(.fd) { field(0x66, Self.fdText(row.fd).drop { $0 == " " }.description) }
+            if fields.contains(.access) { field(0x61, "u") }
+            if fields.contains(.lock) { field(0x6C, " ") }
+            if fields.contains(.type) { field(0x74, socket.typeName) }
+            if fields.contains(.device) {
+                out.append(0x64)
+                out.append(decimal: socket.inode)
+                out.append(terminator)
+            }
+            if fields.contains(.offset) { field(0x6F, "0t0") }
+            if fields.contains(.protocolName) { field(0x50, socket.protocolName) }
+            if fields.contains(.name) {
+                out.append(0x6E)
+                appendAddresses(socket)
+                out.append(terminator)
+            }
+            if fields.contains(.tcpInfo) {
+                if options.tcpState && socket.netid == .tcp { field(0x54, "ST=" + Self.stateName(socket.state)) }
+                if options.tcpQueues {
+                    field(0x54, "QR=\(socket.receiveQueue)")
+                    field(0x54, "QS=\(socket.sendQueue)")
+                }
+            }
+            if options.nulTerminated { out.append(0x0A) }
+            try out.flushIfFull()
+        }
+    }
+
+    // MARK: - Cells
+
+    /// lsof's FD text: `%4d` below 10000, then `*` and the last three digits (its 4.95 format).
+    static func fdText(_ fd: Int32) -> String {
+        if fd < 10000 {
+            let digits = String(fd)
+            return String(repeating: " ", count: max(0, 4 - digits.utf8.count)) + digits
+        }
+        let last = String(fd % 1000)
+        return "*" + String(repeating: "0", count: 3 - last.utf8.count) + last
+    }
+
+    /// The USER column: the login name, or the uid right-aligned in 8 columns as lsof prints unknown ones.
+    static func userText(_ owner: LsofOwner) -> String {
+        if let login = owner.login { return login }
+        let digits = String(owner.uid)
+        return String(repeating: " ", count: max(0, 8 - digits.utf8.count)) + digits
+    }
+
+    static func commandText(_ command: String) -> String { command.isEmpty ? "(unknown)" : command }
+
+    /// lsof's name for a TCP state (Linux's `TCP_*` names, as in /proc/net/tcp).
+    static func stateName(_ state: SocketState) -> String {
+        state == .newSynRecv ? "UNKNOWN_TCP_STATE_12" : state.netstatName
+    }
+
+    static func digits(_ value: UInt64) -> Int {
+        var count = 1
+        var rest = value / 10
+        while rest > 0 {
+            count += 1
+            rest /= 10
+        }
+        return count
+    }
+}

@@ -1,0 +1,113 @@
+/// lsof's "safe" printing of names (its `safepup`, `safestrlen`, `safestrprt`, `safestrprtn`), byte for byte.
+///
+/// Bytes lsof does not print as they are: control characters become `\b \f \n \r \t` or `^X`, a backslash
+/// `\\`, anything else (DEL, bytes >= 0x80, and in COMMAND a space) `\xNN`. Two quirks are kept because they
+/// decide column widths: `safestrlen` counts a byte >= 0x80 as 2 columns although it prints as 4, and
+/// `safestrprtn` never splits an escape, padding with spaces instead.
+enum LsofText {
+    static func isPrintable(_ byte: UInt8, spaceIsUnprintable: Bool) -> Bool {
+        byte >= 0x20 && byte <= 0x7E && byte != 0x5C && !(spaceIsUnprintable && byte == 0x20)
+    }
+
+    /// The length of `byte`'s escape.
+    static func escapeLength(_ byte: UInt8) -> Int {
+        byte < 0x20 || byte == 0x5C ? 2 : 4
+    }
+
+    /// Appends the escape of `byte` (`safepup`).
+    static func appendEscape(_ byte: UInt8, to out: OutputBuffer) {
+        switch byte {
+        case 0x08: out.append("\\b")
+        case 0x0C: out.append("\\f")
+        case 0x0A: out.append("\\n")
+        case 0x0D: out.append("\\r")
+        case 0x09: out.append("\\t")
+        case 0x5C: out.append("\\\\")
+        case 0..<0x20:
+            out.append(0x5E)
+            out.append(byte + 0x40)
+        default:
+            let hex: StaticString = "0123456789abcdef"
+            out.append("\\x")
+            hex.withUTF8Buffer { digits in
+                out.append(digits[Int(byte >> 4)])
+                out.append(digits[Int(byte & 0xF)])
+            }
+        }
+    }
+
+    /// The width lsof reserves for `text` (`safestrlen`, with its signed-char count of high bytes).
+    static func width(_ text: String, spaceIsUnprintable: Bool) -> Int {
+        var width = 0
+        for byte in text.utf8 {
+            if isPrintable(byte, spaceIsUnprintable: spaceIsUnprintable) {
+                width += 1
+            } else if byte < 0x20 || byte >= 0x80 || byte == 0x5C {
+                width += 2
+            } else {
+                width += 4
+            }
+        }
+        return width
+    }
+
+    /// Appends at most `width` columns of `text`, then spaces up to `width` (`safestrprtn`): an escape that
+    /// would not fit ends the text.
+    static func appendPadded(_ text: String, width: Int, spaceIsUnprintable: Bool, to out: OutputBuffer) {
+        var used = 0
+        for byte in text.utf8 {
+            guard used < width else { break }
+            if isPrintable(byte, spaceIsUnprintable: spaceIsUnprintable) {
+                out.append(byte)
+                used += 1
+            } else {
+                let length = escapeLength(byte)
+                if used + length > width { break }
+                appendEscape(byte, to: out)
+                used += length
+            }
+        }
+        if used < width { out.appendSpaces(width - used) }
+    }
+
+    /// Appends `text` whole (`safestrprt`). In a multibyte (UTF-8) locale lsof prints a valid, printable
+    /// multibyte character as it is; otherwise each byte >= 0x80 is escaped.
+    static func append(_ text: String, multibyte: Bool, to out: OutputBuffer) {
+        let bytes = Array(text.utf8)
+        var i = 0
+        while i < bytes.count {
+            let byte = bytes[i]
+            if multibyte, byte >= 0x80, let length = printableSequenceLength(bytes, at: i) {
+                for k in i..<(i + length) { out.append(bytes[k]) }
+                i += length
+                continue
+            }
+            if isPrintable(byte, spaceIsUnprintable: false) { out.append(byte) } else { appendEscape(byte, to: out) }
+            i += 1
+        }
+    }
+
+    /// The length of the valid UTF-8 sequence at `i` when it encodes a printable character (not a C1 control).
+    static func printableSequenceLength(_ bytes: [UInt8], at i: Int) -> Int? {
+        let lead = bytes[i]
+        let length: Int
+        var scalar: UInt32
+        switch lead {
+        case 0xC2...0xDF: length = 2; scalar = UInt32(lead & 0x1F)
+        case 0xE0...0xEF: length = 3; scalar = UInt32(lead & 0x0F)
+        case 0xF0...0xF4: length = 4; scalar = UInt32(lead & 0x07)
+        default: return nil
+        }
+        guard i + length <= bytes.count else { return nil }
+        for k in 1..<length {
+            let next = bytes[i + k]
+            guard next & 0xC0 == 0x80 else { return nil }
+            scalar = scalar << 6 | UInt32(next & 0x3F)
+        }
+        let minimum: UInt32 = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000
+        guard scalar >= minimum, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar), scalar >= 0xA0 else {
+            return nil
+        }
+        return length
+    }
+}
