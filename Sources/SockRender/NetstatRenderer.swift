@@ -82,28 +82,28 @@ public final class NetstatRenderer: SocketRenderer {
         out.appendSpaces(11 - state.utf8.count)
         if options.extended {
             out.append(0x20)
-            let before = out.bytes.count
+            let before = out.count
             if !options.numericUsers, let name = names.user(record.uid) {
                 out.appendEscaped(name)
             } else {
                 out.append(decimal: UInt64(record.uid))
             }
-            out.appendSpaces(10 - (out.bytes.count - before))
+            out.appendSpaces(10 - (out.count - before))
             out.append(0x20)
-            let inodeStart = out.bytes.count
+            let inodeStart = out.count
             out.append(decimal: UInt64(record.inode))
-            out.appendSpaces(10 - (out.bytes.count - inodeStart))
+            out.appendSpaces(10 - (out.count - inodeStart))
         }
         if options.programs {
             out.append(0x20)
-            let before = out.bytes.count
+            let before = out.count
             var program: String?
             // netstat keeps the first process it finds for an inode: the lowest pid.
             owners?.forEachHolder(of: UInt64(record.inode)) { holder in
                 if program == nil { program = names.program(holder) }
             }
             out.appendEscaped(program ?? "-")
-            out.appendSpaces(20 - (out.bytes.count - before))
+            out.appendSpaces(20 - (out.count - before))
         }
         if options.timers {
             out.append(0x20)
@@ -143,8 +143,8 @@ public final class NetstatRenderer: SocketRenderer {
     private func appendRight(_ value: UInt64, width: Int) {
         scratch.reset()
         scratch.append(decimal: value)
-        out.appendSpaces(width - scratch.bytes.count)
-        scratch.bytes.withUnsafeBytes { out.append($0) }
+        out.appendSpaces(width - scratch.count)
+        scratch.withUnsafeBytes { out.append($0) }
     }
 
     /// `host:port`, padded to 23 (`%-*s` with netmax(23, len)); cut to fit 22 + ':' without -W.
@@ -157,7 +157,7 @@ public final class NetstatRenderer: SocketRenderer {
         } else {
             scratch.append(address: endpoint.address)
         }
-        let hostLength = scratch.bytes.count
+        let hostLength = scratch.count
         var port: String
         if endpoint.port == 0 {
             port = "*"
@@ -168,7 +168,7 @@ public final class NetstatRenderer: SocketRenderer {
         }
         var keep = hostLength
         if !options.wide && hostLength + port.utf8.count > 22 { keep = max(0, 22 - port.utf8.count) }
-        scratch.bytes.withUnsafeBytes { out.append(UnsafeRawBufferPointer(rebasing: $0[0..<keep])) }
+        scratch.withUnsafeBytes { out.append(UnsafeRawBufferPointer(rebasing: $0[0..<keep])) }
         out.append(0x3A)
         out.append(port)
         out.appendSpaces(23 - (keep + 1 + port.utf8.count))

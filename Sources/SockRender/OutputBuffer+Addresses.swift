@@ -6,7 +6,7 @@ extension OutputBuffer {
     /// longest run (2+ groups) of zero groups as `::`, and `::ffff:a.b.c.d` for IPv4-mapped addresses.
     @inline(__always)
     public func append(address: IPAddress) {
-        withUnsafeBytes(of: (address.high, address.low)) { raw in
+        Swift.withUnsafeBytes(of: (address.high, address.low)) { raw in
             if address.family == .inet {
                 appendIPv4(raw[0], raw[1], raw[2], raw[3])
             } else {
@@ -33,7 +33,7 @@ extension OutputBuffer {
                 g.storeBytes(of: UInt16(raw[2 * i]) << 8 | UInt16(raw[2 * i + 1]), toByteOffset: 2 * i, as: UInt16.self)
             }
         }
-        withUnsafeBytes(of: groups) { g in
+        Swift.withUnsafeBytes(of: groups) { g in
             func group(_ i: Int) -> UInt16 { g.load(fromByteOffset: 2 * i, as: UInt16.self) }
             // The longest run of zero groups, first one on ties; a single zero group is not compressed.
             var bestStart = -1, bestLength = 0, start = -1

@@ -62,10 +62,10 @@ public final class TableRenderer: SocketRenderer {
     public func render(_ record: borrowing SocketRecord, owners: ProcessIndex?) throws {
         for column in columns {
             appendCell(column, record, owners: owners)
-            cellEnds.append(stage.bytes.count)
+            cellEnds.append(stage.count)
         }
         if options.info || options.memory { _ = DetailLine.append(record, options: options, to: stage) }
-        cellEnds.append(stage.bytes.count)
+        cellEnds.append(stage.count)
         if cellEnds.count >= window * (columns.count + 1) { try emitStaged() }
     }
 
@@ -141,7 +141,7 @@ public final class TableRenderer: SocketRenderer {
             headerWritten = true
             if options.header { writeHeader() }
         }
-        stage.bytes.withUnsafeBytes { cells in
+        stage.withUnsafeBytes { cells in
             for row in 0..<rows {
                 var start = row == 0 ? 0 : cellEnds[row * perRow - 1]
                 for c in 0..<columns.count {
