@@ -103,41 +103,44 @@ public final class OutputBuffer {
     }
 
     @inline(__always) public func append(_ raw: UnsafeRawBufferPointer) {
-        guard raw.count > 0 else { return }
-        reserve(raw.count)
-        (storage + count).copyMemory(from: raw.baseAddress!, byteCount: raw.count)
-        count += raw.count
+        let n = raw.count
+        guard n > 0 else { return }
+        reserve(n)
+        let destination = storage + count
+        if n <= 16 {
+            // Most cells are a few bytes: a loop beats a call to memmove (perf showed memmove at 8%).
+            for i in 0..<n { destination.storeBytes(of: raw[i], toByteOffset: i, as: UInt8.self) }
+        } else {
+            destination.copyMemory(from: raw.baseAddress!, byteCount: n)
+        }
+        count += n
     }
-
-    private static let spaces = [UInt8](repeating: 0x20, count: 64)
 
     /// Appends `count` spaces.
     @inline(__always) public func appendSpaces(_ count: Int) {
-        var left = count
-        while left > 0 {
-            let n = min(left, 64)
-            Self.spaces.withUnsafeBytes { append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-            left -= n
-        }
+        guard count > 0 else { return }
+        reserve(count)
+        for i in 0..<count { storage.storeBytes(of: 0x20 as UInt8, toByteOffset: self.count + i, as: UInt8.self) }
+        self.count += count
     }
 
-    /// Appends an unsigned decimal without going through `String`.
+    /// Appends an unsigned decimal straight into the buffer, without going through `String`.
     public func append(decimal value: UInt64) {
-        if value < 10 {
-            append(UInt8(48 + value))
-            return
+        var digits = 1
+        var limit: UInt64 = 10
+        while digits < 20 && value >= limit {
+            digits += 1
+            limit = limit &* 10
         }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
-        withUnsafeMutableBytes(of: &digits) { buf in
-            var v = value
-            var i = buf.count
-            while v > 0 {
-                i -= 1
-                buf[i] = UInt8(48 + v % 10)
-                v /= 10
-            }
-            append(UnsafeRawBufferPointer(rebasing: buf[i...]))
-        }
+        reserve(digits)
+        var v = value
+        var i = count + digits
+        repeat {
+            i -= 1
+            storage.storeBytes(of: UInt8(48 + v % 10), toByteOffset: i, as: UInt8.self)
+            v /= 10
+        } while v > 0
+        count += digits
     }
 
     @inline(__always) public func append<T: BinaryInteger>(decimal value: T) {
