@@ -62,3 +62,25 @@ import Testing
         #expect(script.handedOn.isEmpty)
     }
 }
+
+@Suite struct DeliveredCookiesTests {
+    @Test func exactBelowTheLimit() {
+        var set = DeliveredCookies()
+        for cookie in stride(from: UInt64(0), to: 1000, by: 2) { set.insert(cookie) }
+        set.freeze()
+        #expect(set.count == 500)
+        #expect((0..<1000).allSatisfy { set.contains(UInt64($0)) == ($0 % 2 == 0) })
+    }
+
+    @Test func aMillionCookiesInBoundedMemoryWithFewFalseClaims() {
+        var set = DeliveredCookies()
+        let base: UInt64 = 4_000_000
+        for cookie in base..<(base + 1_000_000) { set.insert(cookie) }
+        set.freeze()
+        // Never forgets one that was delivered: no socket is ever listed twice.
+        #expect((base..<(base + 1_000_000)).allSatisfy { set.contains($0) })
+        // New cookies are rarely claimed by mistake.
+        let wrong = (base + 1_000_000..<(base + 1_100_000)).filter { set.contains($0) }.count
+        #expect(wrong < 7_000, "false claims: \(wrong) of 100000")
+    }
+}
