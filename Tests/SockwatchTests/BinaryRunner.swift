@@ -119,7 +119,8 @@ extension BinaryRunner {
         // would reset the name.
         let script = "n=$(cat '\(file)'); printf '%s' \"$n\" > /proc/$$/comm; while :; do sleep 1; done"
         var pid: pid_t = 0
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup(script), nil]
+        // argv[0] carries the name too: netstat names a program by its command line's first word.
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(name), strdup("-c"), strdup(script), nil]
         defer { argv.forEach { free($0) } }
         let rc = posix_spawn(&pid, "/bin/sh", &actions, nil, argv, environ)
         guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EINVAL) }

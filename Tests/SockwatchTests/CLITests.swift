@@ -262,5 +262,17 @@ struct CLITests {
         #expect(table.lines.count == 1, "\(table.stdout)")
         #expect(table.stdout.contains(#"x\ntcp 0 0 "\t"#))
         #expect(!table.stdout.dropLast().contains("\t"))
+
+        // The netstat dialect names the program from argv[0], escaped the same way, still one row. netstat
+        // shows one holder (the lowest pid), so this listener is held by the hostile process alone.
+        var own: LiveSocket? = LiveSocket.tcpListener(v6: false)
+        let port = own!.localPort
+        let holder = try BinaryRunner.spawnNamed(hostile, holding: [own!.fd: 41])
+        defer { holder.terminate() }
+        own = nil
+        let netstat = try BinaryRunner.run(["netstat", "-tlnp"])
+        let rows = netstat.lines.filter { $0.contains("127.0.0.1:\(port) ") }
+        #expect(rows.count == 1, "\(netstat.stdout)")
+        #expect(rows.first?.contains(#"\#(holder.processIdentifier)/x\ntcp 0 0"#) == true, "\(rows)")
     }
 }
