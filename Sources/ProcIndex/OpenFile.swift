@@ -74,16 +74,8 @@ public struct ProcessFiles: Sendable {
                 .first { $0.hasPrefix("Max open files") }?
                 .split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first.map(String.init)
         }
-        guard let dir = opendir("\(base)/fd") else {
+        guard let fds = Scanner.numericEntries(of: "\(base)/fd") else {
             throw errno == ENOENT ? .noSuchProcess(pid) : .notReadable(pid, errno)
-        }
-        defer { closedir(dir) }
-        var fds: [Int32] = []
-        while let entry = readdir(dir) {
-            let fd = withUnsafePointer(to: &entry.pointee.d_name) {
-                $0.withMemoryRebound(to: UInt8.self, capacity: 256) { Scanner.parsePID($0) }
-            }
-            if let fd { fds.append(fd) }
         }
         files = fds.sorted().compactMap { Self.file(base: base, fd: $0) }
     }

@@ -69,16 +69,7 @@ public struct ProcessSelection {
 
     /// Every numeric entry of /proc.
     static func allPIDs(procRoot: String) -> [Int32] {
-        guard let dir = opendir(procRoot) else { return [] }
-        defer { closedir(dir) }
-        var pids: [Int32] = []
-        while let entry = readdir(dir) {
-            let pid = withUnsafePointer(to: &entry.pointee.d_name) {
-                $0.withMemoryRebound(to: UInt8.self, capacity: 256) { Scanner.parsePID($0) }
-            }
-            if let pid { pids.append(pid) }
-        }
-        return pids
+        Scanner.numericEntries(of: procRoot) ?? []
     }
 
     /// The uid of a user name or a numeric uid; nil when neither.

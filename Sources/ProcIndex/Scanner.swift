@@ -26,6 +26,21 @@ struct Scanner {
         case gone
     }
 
+    /// The numeric entries of a directory (pids in /proc, descriptors in /proc/PID/fd); nil when it cannot
+    /// be opened, with `errno` set.
+    static func numericEntries(of path: String) -> [Int32]? {
+        guard let dir = opendir(path) else { return nil }
+        defer { closedir(dir) }
+        var numbers: [Int32] = []
+        while let entry = readdir(dir) {
+            let number = withUnsafePointer(to: &entry.pointee.d_name) {
+                $0.withMemoryRebound(to: UInt8.self, capacity: 256) { parsePID($0) }
+            }
+            if let number { numbers.append(number) }
+        }
+        return numbers
+    }
+
     /// Calls `body(fd, inode)` for each socket descriptor of `pid`.
     func forEachSocket(pid: Int32, _ body: (Int32, UInt64) -> Void) -> Access {
         let dirfd = open("\(root)/\(pid)/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)

@@ -7,19 +7,6 @@ import Testing
 /// Random filters over a live set of sockets: the kernel running the compiled bytecode must keep exactly the
 /// sockets that the Swift evaluator keeps.
 @Suite struct FilterPropertyTests {
-    /// A small deterministic generator (SplitMix64), so a failure can be replayed.
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
-    }
-
     /// Builds a random expression from the ports and addresses in use.
     static func randomExpression(_ rng: inout SplitMix, ports: [UInt16], depth: Int = 0) -> FilterExpression {
         let leaf = depth >= 3 || rng.next() % 3 == 0

@@ -75,8 +75,9 @@ struct HoldingChild {
 }
 
 extension BinaryRunner {
-    /// Starts `sleep 60` holding the test's descriptors at the given numbers (`[ourFD: childFD]`).
-    static func spawnHolding(_ descriptors: [Int32: Int32]) throws -> HoldingChild {
+    /// Starts `program` with `arguments` (argv[0] included), holding the test's descriptors at the given
+    /// numbers (`[ourFD: childFD]`) and no other.
+    static func spawn(_ program: String, _ arguments: [String], holding descriptors: [Int32: Int32]) throws -> pid_t {
         // Descriptors the test runtime opened without close-on-exec must not reach the child.
         for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
             if let fd = Int32(name), fd > 2 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
@@ -86,49 +87,41 @@ extension BinaryRunner {
         defer { posix_spawn_file_actions_destroy(&actions) }
         for (ours, theirs) in descriptors { posix_spawn_file_actions_adddup2(&actions, ours, theirs) }
         var pid: pid_t = 0
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("60"), nil]
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        let rc = posix_spawn(&pid, "/bin/sleep", &actions, nil, argv, environ)
+        let rc = posix_spawn(&pid, program, &actions, nil, argv, environ)
         guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EINVAL) }
-        // Wait until the exec has happened and the descriptors are in place.
+        return pid
+    }
+
+    /// Waits (up to 3 s) until `pid`'s comm reads `comm` and it holds the given descriptor numbers.
+    static func waitFor(_ pid: pid_t, comm: String, holding descriptors: some Collection<Int32>) {
         for _ in 0..<300 {
-            let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
+            let current = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
             let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
-            if comm == "sleep\n" && descriptors.values.allSatisfy({ fds.contains(String($0)) }) { break }
+            if current == comm + "\n" && descriptors.allSatisfy({ fds.contains(String($0)) }) { return }
             usleep(10_000)
         }
+    }
+
+    /// Starts `sleep 60` holding the test's descriptors at the given numbers (`[ourFD: childFD]`).
+    static func spawnHolding(_ descriptors: [Int32: Int32]) throws -> HoldingChild {
+        let pid = try spawn("/bin/sleep", ["/bin/sleep", "60"], holding: descriptors)
+        waitFor(pid, comm: "sleep", holding: descriptors.values)
         return HoldingChild(processIdentifier: pid)
     }
-}
 
-extension BinaryRunner {
     /// Starts a shell that renames itself to `name` (as `prctl(PR_SET_NAME)` would) and then waits, holding
     /// the given descriptors.
     static func spawnNamed(_ name: String, holding descriptors: [Int32: Int32]) throws -> HoldingChild {
         let file = "/tmp/sockwatch-comm-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try name.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
-            if let fd = Int32(name), fd > 2 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        for (ours, theirs) in descriptors { posix_spawn_file_actions_adddup2(&actions, ours, theirs) }
         // The shell writes its own comm with a builtin (only its own thread group may), then stays: an exec
-        // would reset the name.
+        // would reset the name. argv[0] carries the name too: netstat names a program by its first word.
         let script = "n=$(cat '\(file)'); printf '%s' \"$n\" > /proc/$$/comm; while :; do sleep 1; done"
-        var pid: pid_t = 0
-        // argv[0] carries the name too: netstat names a program by its command line's first word.
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(name), strdup("-c"), strdup(script), nil]
-        defer { argv.forEach { free($0) } }
-        let rc = posix_spawn(&pid, "/bin/sh", &actions, nil, argv, environ)
-        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EINVAL) }
-        let expected = name.prefix(15) + "\n"
-        for _ in 0..<300 {
-            if (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) == String(expected) { break }
-            usleep(10_000)
-        }
+        let pid = try spawn("/bin/sh", [name, "-c", script], holding: descriptors)
+        waitFor(pid, comm: String(name.prefix(15)), holding: descriptors.values)
         return HoldingChild(processIdentifier: pid)
     }
 }
