@@ -82,6 +82,9 @@ public final class OutputBuffer {
     /// Drops what is held without writing it.
     public func reset() { count = 0 }
 
+    /// Drops the bytes after the first `length` (an append that turned out to say nothing).
+    public func reset(to length: Int) { count = min(count, max(0, length)) }
+
     /// The text held, for tests.
     public var text: String { withUnsafeBytes { String(decoding: $0, as: UTF8.self) } }
 

@@ -3,9 +3,9 @@ import SockDiag
 
 /// Renders the netstat-like table: `Proto Recv-Q Send-Q Local Address Foreign Address State …`.
 ///
-/// Rows are staged in windows of `window` records; each window's column widths are the widest cell seen so far,
-/// so a listing of up to `window` sockets is aligned exactly and a longer one stays aligned unless a later
-/// window holds a wider address. Addresses are never truncated. `-i`/`-m` details go on an indented second line.
+/// The first `window` rows are staged to measure the column widths, so a listing of up to `window` sockets is
+/// aligned exactly; later rows are written straight to the output with those widths, and a wider cell widens
+/// its column from that row on. Addresses are never truncated. `-i`/`-m` details go on an indented second line.
 public final class TableRenderer: SocketRenderer {
     enum Column: CaseIterable {
         case proto, recvQ, sendQ, local, peer, state, user, inode, cookie, timer, options, process
@@ -60,13 +60,47 @@ public final class TableRenderer: SocketRenderer {
     }
 
     public func render(_ record: borrowing SocketRecord, owners: ProcessIndex?) throws {
+        if headerWritten { return try renderDirect(record, owners: owners) }
         for column in columns {
-            appendCell(column, record, owners: owners)
+            appendCell(column, record, owners: owners, to: stage)
             cellEnds.append(stage.count)
         }
         if options.info || options.memory { _ = DetailLine.append(record, options: options, to: stage) }
         cellEnds.append(stage.count)
         if cellEnds.count >= window * (columns.count + 1) { try emitStaged() }
+    }
+
+    /// After the first window the widths are set: left-aligned cells go straight to the output and are
+    /// padded after; a wider cell widens its column for the rows that follow.
+    private func renderDirect(_ record: borrowing SocketRecord, owners: ProcessIndex?) throws {
+        for (c, column) in columns.enumerated() {
+            let last = c == columns.count - 1
+            if column.rightAligned {
+                stage.reset()
+                appendCell(column, record, owners: owners, to: stage)
+                stage.withUnsafeBytes { writePadded($0, column: c) }
+                continue
+            }
+            let start = out.count
+            appendCell(column, record, owners: owners, to: out)
+            let length = out.count - start
+            if length > widths[c] { widths[c] = length }
+            if !last {
+                out.appendSpaces(widths[c] - length)
+                out.append(0x20)
+            }
+        }
+        out.append(0x0A)
+        if options.info || options.memory {
+            out.append(0x09)
+            let start = out.count
+            if DetailLine.append(record, options: options, to: out) {
+                out.append(0x0A)
+            } else {
+                out.reset(to: start - 1)  // nothing to say: no detail line, and no tab
+            }
+        }
+        try out.flushIfFull()
     }
 
     public func finish() throws {
@@ -76,7 +110,9 @@ public final class TableRenderer: SocketRenderer {
 
     // MARK: - Cells
 
-    private func appendCell(_ column: Column, _ record: borrowing SocketRecord, owners: ProcessIndex?) {
+    private func appendCell(
+        _ column: Column, _ record: borrowing SocketRecord, owners: ProcessIndex?, to stage: OutputBuffer
+    ) {
         switch column {
         case .proto:
             stage.append(record.netid.rawValue)
@@ -173,6 +209,7 @@ public final class TableRenderer: SocketRenderer {
 
     private func writePadded(_ cell: UnsafeRawBufferPointer, column c: Int) {
         let last = c == columns.count - 1
+        if cell.count > widths[c] { widths[c] = cell.count }
         let pad = widths[c] - cell.count
         if columns[c].rightAligned { out.appendSpaces(pad) }
         out.append(cell)
