@@ -27,6 +27,16 @@ public final class ProcessNames {
         return name
     }
 
+    /// The command name from `/proc/PID/comm`, without its newline; nil when unreadable.
+    public static func command(pid: Int32, procRoot: String = "/proc") -> String? {
+        Scanner(root: procRoot).command(pid: pid)
+    }
+
+    /// Every pid in /proc, ascending.
+    public static func allPIDs(procRoot: String = "/proc") -> [Int32] {
+        ProcessSelection.allPIDs(procRoot: procRoot).sorted()
+    }
+
     /// The user name of `uid`, or nil when it has none.
     public func user(uid: UInt32) -> String? {
         if let known = users[uid] { return known }

@@ -72,7 +72,7 @@ struct LsofCommand: ParsableCommand {
         }
         // lsof takes its character set from the environment (setlocale), which decides how -F c prints.
         setlocale(LC_CTYPE, "")
-        let names = LsofLazyResolver { LsofNameFiles.load() }
+        let names = LsofLazyResolver { NameFiles.load() }
         let options = try LsofArguments.parse(arguments, resolver: names)
         if options.help {
             print(Self.helpMessage())

@@ -25,7 +25,7 @@ struct NetstatCommand: ParsableCommand {
     func run() throws {
         let flags = try NetstatFlags(arguments)
         let names = ProcessNames()
-        let hosts = HostNames()
+        let files = NameFiles.load().names(hosts: !flags.numericHosts, ports: !flags.numericPorts)
         var options = NetstatRenderer.Options()
         options.numericHosts = flags.numericHosts
         options.numericPorts = flags.numericPorts
@@ -43,7 +43,9 @@ struct NetstatCommand: ParsableCommand {
         let renderer = NetstatRenderer(
             out: out, options: options,
             names: NetstatRenderer.Names(
-                host: hosts.host, service: hosts.service, user: names.user(uid:),
+                host: { files.hosts?[$0] },
+                service: { port, netid in (netid == .tcp ? files.tcpServices : files.udpServices)?[port] },
+                user: names.user(uid:),
                 program: { holder in
                     // netstat's buffer holds 19 characters of "PID/name".
                     String("\(holder.pid)/\(names.program(pid: holder.pid))".utf8.prefix(19)) ?? ""

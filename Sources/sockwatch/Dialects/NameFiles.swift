@@ -2,9 +2,9 @@ import Glibc
 import SockDiag
 import SockRender
 
-/// Host and service names for `sockwatch lsof`, from `/etc/hosts` and `/etc/services` only.
+/// Host and service names for the netstat and lsof dialects, from `/etc/hosts` and `/etc/services` only.
 ///
-/// lsof asks the system resolver, which may ask DNS for every address it prints (and for `-i @host`); these
+/// netstat and lsof ask the system resolver, which may ask DNS for every address it prints (and for `-i @host`); these
 /// two files are all sockwatch reads, so a listing never waits on the network. The lookups follow glibc's
 /// `files` backend: names compare without case, every line of a host counts (`multi on`), the first line of
 /// an address or a port gives its name.
@@ -15,7 +15,7 @@ protocol LsofResolver {
     func port(ofService name: String, transport: String) -> Int?
 }
 
-struct LsofNameFiles: LsofResolver {
+struct NameFiles: LsofResolver {
     struct Host {
         var address: IPAddress
         var names: [String]
@@ -32,9 +32,9 @@ struct LsofNameFiles: LsofResolver {
 
     /// Reads both files; a missing file is an empty table.
     static func load(hosts hostsPath: String = "/etc/hosts", services servicesPath: String = "/etc/services")
-        -> LsofNameFiles
+        -> NameFiles
     {
-        LsofNameFiles(
+        NameFiles(
             hosts: parseHosts(readText(hostsPath) ?? ""), services: parseServices(readText(servicesPath) ?? ""))
     }
 
@@ -125,10 +125,10 @@ struct LsofNameFiles: LsofResolver {
 
 /// Loads /etc/hosts and /etc/services on first use: for an `-i` name, or for the NAME column.
 final class LsofLazyResolver: LsofResolver {
-    private let load: () -> LsofNameFiles
-    private(set) lazy var files: LsofNameFiles = load()
+    private let load: () -> NameFiles
+    private(set) lazy var files: NameFiles = load()
 
-    init(load: @escaping () -> LsofNameFiles) {
+    init(load: @escaping () -> NameFiles) {
         self.load = load
     }
 
