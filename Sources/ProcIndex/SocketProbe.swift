@@ -44,12 +44,12 @@ public final class SocketProbe {
         let dup = try duplicate(pid: pid, fd: fd)
         defer { close(dup) }
 
-        let family = Self.option(dup, SO_DOMAIN)
-        guard family == AF_INET || family == AF_INET6 else { return nil }
-        let ipProtocol = Self.option(dup, SO_PROTOCOL)
-        guard let local = Self.endpoint(dup, getsockname) else { return nil }
-        let peer = Self.endpoint(dup, getpeername) ?? Endpoint(high: 0, low: 0, port: 0)
-        return Inet(family: family, ipProtocol: ipProtocol, local: local, peer: peer)
+        guard let family = Self.int(dup, SOL_SOCKET, SO_DOMAIN), family == AF_INET || family == AF_INET6,
+            case let .inet(_, local)? = Self.name(dup, family: family, getsockname)
+        else { return nil }
+        var peer = Endpoint(high: 0, low: 0, port: 0)
+        if case let .inet(_, remote)? = Self.name(dup, family: family, getpeername) { peer = remote }
+        return Inet(family: family, ipProtocol: Self.int(dup, SOL_SOCKET, SO_PROTOCOL) ?? -1, local: local, peer: peer)
     }
 
     /// A close-on-exec duplicate of `fd` in `pid`; the caller closes it.
@@ -65,34 +65,5 @@ public final class SocketProbe {
         let dup = csd_pidfd_getfd(pidfd, fd)
         guard dup >= 0 else { throw Errno(rawValue: errno) }
         return dup
-    }
-
-    private static func option(_ fd: Int32, _ name: Int32) -> Int32 {
-        var value: Int32 = -1
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        guard getsockopt(fd, SOL_SOCKET, name, &value, &length) == 0 else { return -1 }
-        return value
-    }
-
-    private static func endpoint(
-        _ fd: Int32, _ call: (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32
-    ) -> Endpoint? {
-        var storage = sockaddr_in6()
-        var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-        let rc = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { call(fd, $0, &length) }
-        }
-        guard rc == 0 else { return nil }
-        return withUnsafeBytes(of: storage) { raw -> Endpoint in
-            // sin_port and sin6_port share an offset; the address follows at 4 (IPv4) or 8 (IPv6).
-            let port = UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
-            if storage.sin6_family == sa_family_t(AF_INET) {
-                let v4 = UInt64(raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
-                return Endpoint(high: v4, low: 0, port: port)
-            }
-            return Endpoint(
-                high: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-                low: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self), port: port)
-        }
     }
 }
