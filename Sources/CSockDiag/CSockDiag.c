@@ -1,6 +1,10 @@
+#define _GNU_SOURCE
 #include "CSockDiag.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -51,6 +55,52 @@ csd_socket *csd_open(void) {
     return sock;
 }
 
+// MARK: - Network namespaces
+
+// setns(CLONE_NEWNET) changes only the calling thread, so a throwaway thread does the work there.
+struct csd_ns_job {
+    int nsfd;
+    const char *path;      // NULL: open a sock_diag socket
+    csd_socket *sock;
+    int fd;
+    int err;
+};
+
+static void *csd_ns_thread(void *arg) {
+    struct csd_ns_job *job = arg;
+    if (setns(job->nsfd, CLONE_NEWNET) < 0) { job->err = errno; return NULL; }
+    if (job->path) {
+        job->fd = open(job->path, O_RDONLY | O_CLOEXEC);
+        if (job->fd < 0) job->err = errno;
+    } else {
+        job->sock = csd_open();
+        if (!job->sock) job->err = errno;
+    }
+    return NULL;
+}
+
+static int csd_run_in(struct csd_ns_job *job) {
+    pthread_t thread;
+    int rc = pthread_create(&thread, NULL, csd_ns_thread, job);
+    if (rc != 0) { job->err = rc; return -1; }
+    pthread_join(thread, NULL);
+    return job->err ? -1 : 0;
+}
+
+csd_socket *csd_open_in(int nsfd) {
+    if (nsfd < 0) return csd_open();
+    struct csd_ns_job job = { .nsfd = nsfd, .path = NULL, .sock = NULL, .fd = -1, .err = 0 };
+    if (csd_run_in(&job) < 0) { errno = job.err; return NULL; }
+    return job.sock;
+}
+
+int csd_open_file_in(int nsfd, const char *path) {
+    if (nsfd < 0) return open(path, O_RDONLY | O_CLOEXEC);
+    struct csd_ns_job job = { .nsfd = nsfd, .path = path, .sock = NULL, .fd = -1, .err = 0 };
+    if (csd_run_in(&job) < 0) { errno = job.err; return -1; }
+    return job.fd;
+}
+
 void csd_close(csd_socket *sock) {
     if (!sock) return;
     mnl_socket_close(sock->nl);
@@ -85,7 +135,7 @@ static int csd_run(csd_socket *sock, const struct nlmsghdr *nlh, csd_batch_fn fn
 int csd_inet_dump(csd_socket *sock, const csd_inet_request *req, csd_batch_fn fn, void *ctx) {
     // Header, request and an optional bytecode attribute; bytecode is bounded by the caller.
     size_t need = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2))
-        + MNL_ATTR_HDRLEN + MNL_ALIGN(req->bytecode_len);
+        + MNL_ATTR_HDRLEN + MNL_ALIGN(req->bytecode_len) + MNL_ATTR_HDRLEN + sizeof(uint32_t);
     if (req->bytecode_len > 0xFFFF - 64) return -EMSGSIZE;
     char *out = calloc(1, need);
     if (!out) return -ENOMEM;
@@ -97,16 +147,31 @@ int csd_inet_dump(csd_socket *sock, const csd_inet_request *req, csd_batch_fn fn
 
     struct inet_diag_req_v2 *r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
     r->sdiag_family = req->family;
-    r->sdiag_protocol = req->protocol;
+    r->sdiag_protocol = req->protocol_attr ? 0 : req->protocol;
     r->idiag_ext = req->ext;
+    r->pad = req->raw_protocol;  // sdiag_raw_protocol in raw_diag's inet_diag_req_raw
     r->idiag_states = req->states;
     if (req->id) r->id = *req->id;
     if (req->bytecode && req->bytecode_len > 0)
         mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, req->bytecode_len, req->bytecode);
+    if (req->protocol_attr) mnl_attr_put_u32(nlh, INET_DIAG_REQ_PROTOCOL, req->protocol_attr);
 
     int rc = csd_run(sock, nlh, fn, ctx);
     free(out);
     return rc;
+}
+
+int csd_family_dump(csd_socket *sock, const void *header, uint32_t header_len, csd_batch_fn fn, void *ctx) {
+    if (header_len > 256) return -EMSGSIZE;
+    char out[MNL_NLMSG_HDRLEN + 256];
+    memset(out, 0, sizeof(out));
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(out);
+    nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    nlh->nlmsg_seq = ++sock->seq;
+    void *r = mnl_nlmsg_put_extra_header(nlh, header_len);
+    memcpy(r, header, header_len);
+    return csd_run(sock, nlh, fn, ctx);
 }
 
 // MARK: - Another process's descriptors

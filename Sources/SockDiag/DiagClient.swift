@@ -1,4 +1,5 @@
 import CSockDiag
+import Glibc
 import SystemPackage
 
 /// Asks the kernel for sockets over sock_diag and streams them, decoded, as they arrive.
@@ -7,6 +8,8 @@ import SystemPackage
 /// socket and one receive buffer; records are decoded straight from that buffer, one batch at a time.
 public final class DiagClient {
     private let socket: DiagSocket
+    /// The network namespace this client answers for; nil for the caller's own.
+    private let netns: FileDescriptor?
     /// Times a dump is restarted when the kernel flags it `NLM_F_DUMP_INTR` before sockwatch gives up and warns.
     public var interruptedDumpRetries = 3
     /// Things the caller should tell the user on stderr (an inconsistent dump kept after retries…).
@@ -14,6 +17,17 @@ public final class DiagClient {
 
     public init() throws {
         socket = try DiagSocket()
+        netns = nil
+    }
+
+    /// A client for the network namespace `netns` names (an open `/proc/PID/ns/net` or `/run/netns/NAME`).
+    ///
+    /// A short-lived thread enters the namespace to create the netlink socket, which then answers for that
+    /// namespace; the calling thread never leaves its own. Needs CAP_SYS_ADMIN. The descriptor must stay open
+    /// while the client is used (the raw fallback reads `/proc/thread-self/net/raw` there).
+    public init(netns: FileDescriptor) throws {
+        socket = try DiagSocket(netns: netns)
+        self.netns = netns
     }
 
     /// Streams every socket matching `request` to `body`, in the kernel's order.
@@ -24,7 +38,46 @@ public final class DiagClient {
     /// - Returns: how many records were delivered.
     @discardableResult
     public func dump(_ request: InetRequest, _ body: (borrowing SocketRecord) throws -> Void) throws -> Int {
-        try dumpMessages(request) { record, _ in try body(record) }
+        try dump(.inet(request), body)
+    }
+
+    /// Streams every socket matching `request`, of any family, to `body`.
+    ///
+    /// Raw sockets come from `raw_diag`; where the kernel lacks it they are read from `/proc/net/raw` and
+    /// `raw6` of the client's namespace instead, without the kernel filter (`rawFromProc` turns true): the caller
+    /// applies its filter in Swift.
+    @discardableResult
+    public func dump(_ request: DiagRequest, _ body: (borrowing SocketRecord) throws -> Void) throws -> Int {
+        do {
+            return try dumpMessages(request) { record, _ in try body(record) }
+        } catch let error as DiagError where error.isUnsupported {
+            guard case .inet(let inet) = request, inet.netid == .raw, inet.id == nil else { throw error }
+            rawFromProc = true
+            return try dumpProcRaw(inet, body)
+        }
+    }
+
+    /// Written into every record's `netns` (the namespace's inode when listing several; 0 by default).
+    public var netnsTag: UInt64 = 0
+
+    /// True once raw sockets were read from /proc because the kernel has no `raw_diag`.
+    public private(set) var rawFromProc = false
+
+    private func dumpProcRaw(_ request: InetRequest, _ body: (borrowing SocketRecord) throws -> Void) throws -> Int {
+        let path = request.family == .inet ? "/proc/thread-self/net/raw" : "/proc/thread-self/net/raw6"
+        let raw = csd_open_file_in(netns?.rawValue ?? -1, path)
+        guard raw >= 0 else { throw DiagError.system(Errno(rawValue: Glibc.errno), operation: "open \(path)") }
+        let fd = FileDescriptor(rawValue: raw)
+        defer { try? fd.close() }
+        var count = 0
+        let tag = netnsTag
+        try ProcNetRaw.read(fd: fd, family: request.family, states: request.states) { record in
+            count += 1
+            var tagged = copy record
+            tagged.netns = tag
+            try body(tagged)
+        }
+        return count
     }
 
     /// Runs `request` and keeps the sockets for which `include` holds in `capture`, to decode again later.
@@ -34,6 +87,24 @@ public final class DiagClient {
         _ request: InetRequest, into capture: inout SocketCapture,
         where include: (borrowing SocketRecord) -> Bool = { _ in true }
     ) throws -> Int {
+        try self.capture(.inet(request), into: &capture, where: include)
+    }
+
+    /// `capture` for a request of any family (raw sockets read from /proc are kept decoded).
+    @discardableResult
+    public func capture(
+        _ request: DiagRequest, into capture: inout SocketCapture,
+        where include: (borrowing SocketRecord) -> Bool = { _ in true }
+    ) throws -> Int {
+        if case .inet(let inet) = request, inet.netid == .raw {
+            var kept = 0
+            try dump(request) { record in
+                guard include(record) else { return }
+                capture.append(record: record)
+                kept += 1
+            }
+            return kept
+        }
         var kept = 0
         _ = try dumpMessages(request) { record, payload in
             guard include(record) else { return }
@@ -48,7 +119,7 @@ public final class DiagClient {
         precondition(request.id != nil, "lookup needs request.id")
         var found: SocketRecord?
         do {
-            try dump(request) { found = copy $0 }
+            try dumpMessages(.inet(request)) { record, _ in found = copy record }
         } catch let error as DiagError where error.errno == .noSuchFileOrDirectory {
             return nil
         }
@@ -57,7 +128,7 @@ public final class DiagClient {
 
     /// `dump`, also handing over each message's payload (valid only inside `body`).
     private func dumpMessages(
-        _ request: InetRequest, _ body: (borrowing SocketRecord, UnsafeRawBufferPointer) throws -> Void
+        _ request: DiagRequest, _ body: (borrowing SocketRecord, UnsafeRawBufferPointer) throws -> Void
     ) throws -> Int {
         let result = try DumpRetry(retries: interruptedDumpRetries).run { deliver in
             try dumpOnce(request) { record, payload in
@@ -75,34 +146,50 @@ public final class DiagClient {
 
     /// Runs the dump once; returns whether any message carried `NLM_F_DUMP_INTR`.
     private func dumpOnce(
-        _ request: InetRequest, _ body: (borrowing SocketRecord, UnsafeRawBufferPointer) throws -> Void
+        _ request: DiagRequest, _ body: (borrowing SocketRecord, UnsafeRawBufferPointer) throws -> Void
     ) throws -> Bool {
         var interrupted = false
         let label = request.label
         let netid = request.netid
         let handle = socket.handle
+        let tag = netnsTag
+        let isLookup: Bool
+        if case .inet(let inet) = request { isLookup = inet.id != nil } else { isLookup = false }
         return try withoutActuallyEscaping(body) { body in
             let sink = BatchSink { [socket] batch in
                 let outcome = try NetlinkBatch.walk(batch, sequence: socket.lastSequence, request: label) { message in
                     guard message.type == UInt16(SOCK_DIAG_BY_FAMILY) else { return }
-                    if let record = try InetDiagDecoder.decode(message.payload, netid: netid) {
+                    if var record = try FamilyRequest.decode(message.payload, netid: netid) {
+                        record.netns = tag
                         try body(record, message.payload)
                     }
                 }
                 if outcome.interrupted { interrupted = true }
                 // A lookup is answered by one message and no NLMSG_DONE.
-                return outcome.done || (request.id != nil && outcome.messages > 0)
+                return outcome.done || (isLookup && outcome.messages > 0)
             }
-            var id = request.id?.kernelID(for: netid) ?? inet_diag_sockid()
-            let lookup = request.id != nil
-            let rc = request.bytecode.withUnsafeBytes { code -> Int32 in
-                withUnsafePointer(to: &id) { idPointer in
-                    var req = csd_inet_request(
-                        family: request.family.rawValue, protocol: netid.ipProtocol,
-                        ext: request.extensions.rawValue, states: request.states.rawValue,
-                        bytecode: code.baseAddress, bytecode_len: UInt32(code.count), id: lookup ? idPointer : nil)
-                    return withExtendedLifetime(sink) {
-                        csd_inet_dump(handle, &req, BatchSink.trampoline, Unmanaged.passUnretained(sink).toOpaque())
+            let context = Unmanaged.passUnretained(sink).toOpaque()
+            let rc: Int32
+            switch request {
+            case .inet(let request):
+                var id = request.id?.kernelID(for: netid) ?? inet_diag_sockid()
+                let wide = netid.ipProtocol > 255
+                rc = request.bytecode.withUnsafeBytes { code -> Int32 in
+                    withUnsafePointer(to: &id) { idPointer in
+                        var req = csd_inet_request(
+                            family: request.family.rawValue, protocol: UInt8(truncatingIfNeeded: netid.ipProtocol),
+                            ext: request.extensions.rawValue, states: request.states.rawValue,
+                            bytecode: code.baseAddress, bytecode_len: UInt32(code.count),
+                            id: isLookup ? idPointer : nil, protocol_attr: wide ? netid.ipProtocol : 0,
+                            raw_protocol: netid == .raw ? 255 : 0)
+                        return withExtendedLifetime(sink) { csd_inet_dump(handle, &req, BatchSink.trampoline, context) }
+                    }
+                }
+            case .family(let request):
+                rc = request.header().withUnsafeBytes { header in
+                    withExtendedLifetime(sink) {
+                        csd_family_dump(
+                            handle, header.baseAddress, UInt32(header.count), BatchSink.trampoline, context)
                     }
                 }
             }

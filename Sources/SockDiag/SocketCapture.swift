@@ -4,7 +4,7 @@ import CSockDiag
 ///
 /// `-p` needs every socket's inode before the /proc scan (so the scan can stop early) and the owners before
 /// rendering. Holding decoded records would cost hundreds of bytes each; this keeps each `inet_diag_msg` and
-/// only the attributes the output asked for, back to back in one arena.
+/// only the attributes the output asked for (every attribute for the other families), back to back in one arena.
 public struct SocketCapture {
     /// Fixed-size chunks: a growing single array would copy itself and briefly need twice its size.
     private var chunks: [[UInt8]] = []
@@ -12,6 +12,10 @@ public struct SocketCapture {
     /// Per socket: its chunk and where it ends there.
     private var ends: [(chunk: UInt32, end: UInt32)] = []
     private var netids: [NetID] = []
+    /// Per socket: its network namespace tag (`SocketRecord.netns`).
+    private var namespaces: [UInt64] = []
+    /// Sockets that came decoded (raw sockets read from /proc), by capture position.
+    private var decoded: [Int: SocketRecord] = [:]
     /// Attribute types worth keeping; the rest are dropped on capture.
     private let keep: Set<UInt16>
     /// The inodes captured, in order (0 for sockets without one: time-wait, request sockets).
@@ -34,7 +38,9 @@ public struct SocketCapture {
 
     /// Keeps one message payload (already decoded once as `record`).
     mutating func append(_ payload: UnsafeRawBufferPointer, record: borrowing SocketRecord) {
-        let head = min(payload.count, InetDiagDecoder.messageSize)
+        let head = min(payload.count, FamilyRequest.messageSize(of: record.netid))
+        // Other families' attribute numbers mean other things: keep all of theirs.
+        let keepAll = !record.netid.isInet
         // At most the whole payload is kept; start a new chunk when it might not fit.
         if chunks.isEmpty || chunks[chunks.count - 1].count + payload.count > Self.chunkSize {
             chunks.append([])
@@ -42,10 +48,10 @@ public struct SocketCapture {
         }
         let last = chunks.count - 1
         chunks[last].append(contentsOf: UnsafeRawBufferPointer(rebasing: payload[0..<head]))
-        if !keep.isEmpty && payload.count > head {
+        if (keepAll || !keep.isEmpty) && payload.count > head {
             // Attributes were validated by the first decode; copy the kept ones with their headers.
             try? NetlinkAttributes.forEach(in: UnsafeRawBufferPointer(rebasing: payload[head...])) { type, value in
-                guard keep.contains(type) else { return }
+                guard keepAll || keep.contains(type) else { return }
                 let length = value.count + NetlinkAttributes.headerSize
                 withUnsafeBytes(of: UInt16(length)) { chunks[last].append(contentsOf: $0) }
                 withUnsafeBytes(of: type) { chunks[last].append(contentsOf: $0) }
@@ -56,6 +62,16 @@ public struct SocketCapture {
         }
         ends.append((UInt32(last), UInt32(chunks[last].count)))
         netids.append(record.netid)
+        namespaces.append(record.netns)
+        inodes.append(record.inode)
+    }
+
+    /// Keeps a socket that has no kernel message (read from /proc).
+    mutating func append(record: borrowing SocketRecord) {
+        decoded[ends.count] = copy record
+        ends.append((ends.last?.chunk ?? 0, ends.last?.end ?? 0))
+        netids.append(record.netid)
+        namespaces.append(record.netns)
         inodes.append(record.inode)
     }
 
@@ -64,13 +80,18 @@ public struct SocketCapture {
         var start = 0
         var chunk: UInt32 = 0
         for (i, end) in ends.enumerated() {
+            if let record = decoded[i] {
+                try body(record)
+                continue
+            }
             if end.chunk != chunk {
                 chunk = end.chunk
                 start = 0
             }
-            let record = try chunks[Int(chunk)].withUnsafeBytes { raw in
-                try InetDiagDecoder.decode(UnsafeRawBufferPointer(rebasing: raw[start..<Int(end.end)]), netid: netids[i])
+            var record = try chunks[Int(chunk)].withUnsafeBytes { raw in
+                try FamilyRequest.decode(UnsafeRawBufferPointer(rebasing: raw[start..<Int(end.end)]), netid: netids[i])
             }
+            record?.netns = namespaces[i]
             if let record { try body(record) }
             start = Int(end.end)
         }

@@ -49,6 +49,7 @@ public struct LsofSocket: Sendable, Equatable {
         case .udp: "UDP"
         case .udplite: "UDPLITE"
         case .sctp: "SCTP"
+        default: netid.rawValue.uppercased()
         }
     }
 

@@ -125,6 +125,7 @@ public final class NetstatRenderer: SocketRenderer {
         case .udp: v6 ? "udp6" : "udp"
         case .udplite: v6 ? "udpl6" : "udpl"
         case .sctp: v6 ? "sctp6" : "sctp"
+        default: v6 && netid.isInet ? netid.rawValue + "6" : netid.rawValue
         }
     }
 

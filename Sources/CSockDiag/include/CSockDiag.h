@@ -7,6 +7,10 @@
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/inet_diag.h>
+#include <linux/unix_diag.h>
+#include <linux/netlink_diag.h>
+#include <linux/packet_diag.h>
+#include <linux/vm_sockets_diag.h>
 
 // MARK: - Netlink macros Swift cannot import
 
@@ -25,6 +29,13 @@ typedef struct csd_socket csd_socket;
 
 /// Opens a `NETLINK_SOCK_DIAG` socket; NULL with `errno` set on failure.
 csd_socket *csd_open(void);
+/// Opens a `NETLINK_SOCK_DIAG` socket inside the network namespace `nsfd` names (a netlink socket answers for
+/// the namespace it was created in). A short-lived thread enters the namespace; the caller's stays as it is.
+/// NULL with `errno` set on failure (EPERM without CAP_SYS_ADMIN, EINVAL when `nsfd` is not a network namespace).
+csd_socket *csd_open_in(int nsfd);
+/// `open(path, O_RDONLY|O_CLOEXEC)` from a short-lived thread inside the network namespace `nsfd`, so that
+/// `/proc/thread-self/net/...` names that namespace's tables. -1 with `errno` set on failure.
+int csd_open_file_in(int nsfd, const char *path);
 void csd_close(csd_socket *sock);
 /// The netlink port id the kernel gave this socket.
 uint32_t csd_portid(const csd_socket *sock);
@@ -51,11 +62,19 @@ typedef struct csd_inet_request {
     /// When set, one socket is looked up by its addresses instead of dumping the table (no NLM_F_DUMP):
     /// the kernel answers with that socket's message, or NLMSG_ERROR (ENOENT when there is none).
     const struct inet_diag_sockid *id;
+    /// When nonzero, sent as `INET_DIAG_REQ_PROTOCOL` (for protocols above 255: MPTCP); `protocol` is then 0.
+    uint32_t protocol_attr;
+    /// `sdiag_raw_protocol` for raw_diag: the protocol to list, or IPPROTO_RAW (255) for every raw socket.
+    uint8_t raw_protocol;
 } csd_inet_request;
 
 /// Sends `req` and hands every received batch to `fn` until it returns `CSD_BATCH_DONE`.
 /// Returns 0, or `-errno` (from send/recv, or from `fn`). `EINTR` is retried here.
 int csd_inet_dump(csd_socket *sock, const csd_inet_request *req, csd_batch_fn fn, void *ctx);
+
+/// Any other `SOCK_DIAG_BY_FAMILY` dump: the family's request struct as bytes (`unix_diag_req`,
+/// `netlink_diag_req`, `packet_diag_req`, `vsock_diag_req`), always with `NLM_F_DUMP`.
+int csd_family_dump(csd_socket *sock, const void *header, uint32_t header_len, csd_batch_fn fn, void *ctx);
 
 // MARK: - Another process's descriptors
 

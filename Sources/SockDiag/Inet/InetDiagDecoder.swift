@@ -56,7 +56,11 @@ public enum InetDiagDecoder {
         switch Int(type) {
         case INET_DIAG_INFO:
             // A UDP socket answers with an empty or foreign struct; only TCP carries tcp_info.
-            if record.netid == .tcp, value.count > 0 { record.tcpInfo = TCPInfo(bytes: value) }
+            if record.netid == .tcp, value.count > 0 {
+                record.tcpInfo = TCPInfo(bytes: value)
+            } else if record.netid == .mptcp {
+                record.mptcpInfo = MPTCPInfo(bytes: value)
+            }
         case INET_DIAG_MEMINFO:
             if value.count >= 16 {
                 record.memInfo = MemInfo(

@@ -6,9 +6,12 @@ import SystemPackage
 final class DiagSocket {
     let handle: OpaquePointer
 
-    init() throws {
-        guard let handle = csd_open() else {
-            throw DiagError.system(Errno(rawValue: Glibc.errno), operation: "socket(NETLINK_SOCK_DIAG)")
+    /// Opens the socket in the caller's network namespace, or in the one `netns` names.
+    init(netns: FileDescriptor? = nil) throws {
+        guard let handle = csd_open_in(netns?.rawValue ?? -1) else {
+            throw DiagError.system(
+                Errno(rawValue: Glibc.errno),
+                operation: netns == nil ? "socket(NETLINK_SOCK_DIAG)" : "setns and socket(NETLINK_SOCK_DIAG)")
         }
         self.handle = handle
     }

@@ -63,4 +63,7 @@ public struct InetEndpoint: Sendable, Hashable {
         self.address = address
         self.port = port
     }
+
+    /// `0.0.0.0:0`: what non-INET records carry in `local` and `peer`.
+    public static let unspecified = InetEndpoint(address: IPAddress(family: .inet, high: 0, low: 0), port: 0)
 }

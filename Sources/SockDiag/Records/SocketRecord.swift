@@ -1,35 +1,25 @@
-/// The transport a socket belongs to, named as `ss` names it in its Netid column.
-public enum NetID: String, Sendable, CaseIterable {
-    case tcp
-    case udp
-    case udplite
-    /// Dumped only where the kernel has `sctp_diag`; elsewhere the request is refused and skipped.
-    case sctp
-
-    /// The `IPPROTO_*` number inet_diag is asked with.
-    public var ipProtocol: UInt8 {
-        switch self {
-        case .tcp: 6
-        case .udp: 17
-        case .udplite: 136
-        case .sctp: 132
-        }
-    }
-
-    /// Datagram transports report an unconnected socket as `close`.
-    public var isDatagram: Bool { self == .udp || self == .udplite }
-}
-
 /// One socket as sock_diag reports it: identity, state, queues, owner and the attributes asked for.
 ///
-/// The kernel struct is `inet_diag_msg`, followed by `INET_DIAG_*` attributes. Optional fields are nil when the
-/// kernel did not send the attribute (it was not asked for, or this kernel does not have it).
+/// The kernel structs are `inet_diag_msg` (INET kinds), `unix_diag_msg`, `netlink_diag_msg`, `packet_diag_msg`
+/// and `vsock_diag_msg`, each followed by its attributes. Every kind fills the common part (state, queues,
+/// inode, cookie); INET kinds fill `family`, `local` and `peer`, the others their own details (`unix`,
+/// `netlink`, `packet`, `vsock`) and leave `local`/`peer` as zero IPv4 endpoints. Optional fields are nil when
+/// the kernel did not send the attribute (it was not asked for, or this kernel does not have it).
 public struct SocketRecord: Sendable {
     public var netid: NetID
+    /// `SOCK_STREAM`, `SOCK_DGRAM`…: what tells `u_str` from `u_dgr`.
+    public var type: SocketType
+    /// The IP family of `local` and `peer`; meaningful for INET kinds only.
     public var family: IPAddress.Family
     public var state: SocketState
     public var local: InetEndpoint
     public var peer: InetEndpoint
+    /// The network namespace the socket lives in (its `/proc/PID/ns/net` inode), 0 when not tagged.
+    public var netns: UInt64 = 0
+    public var unix: UnixDetails?
+    public var netlink: NetlinkDetails?
+    public var packet: PacketDetails?
+    public var vsock: VsockDetails?
     /// The bound interface index, 0 when none (`idiag_if`).
     public var interface: UInt32
     /// The kernel's unique id for this socket (`idiag_cookie`).
@@ -50,6 +40,8 @@ public struct SocketRecord: Sendable {
     public var congestion: String?
     /// `SHUT_*` bits: 1 = no more receives, 2 = no more sends (`INET_DIAG_SHUTDOWN`).
     public var shutdown: UInt8?
+    /// MPTCP connection-level counters (`INET_DIAG_INFO` of an MPTCP socket).
+    public var mptcpInfo: MPTCPInfo?
     /// IPv4 TOS (`INET_DIAG_TOS`).
     public var tos: UInt8?
     /// IPv6 traffic class (`INET_DIAG_TCLASS`).
@@ -69,6 +61,7 @@ public struct SocketRecord: Sendable {
         recvQ: UInt32 = 0, sendQ: UInt32 = 0, uid: UInt32 = 0, inode: UInt32 = 0
     ) {
         self.netid = netid
+        self.type = SocketType(inet: netid)
         self.family = family
         self.state = state
         self.local = local

@@ -1,0 +1,40 @@
+import CSockDiag
+
+/// Decodes one packet diag message into a `SocketRecord` with `PacketDetails`.
+///
+/// The kernel struct is `packet_diag_msg`, followed by `PACKET_DIAG_*` attributes. Packet sockets are reported
+/// `close` (ss's UNCONN), as ss does.
+public enum PacketDiagDecoder {
+    static let messageSize = MemoryLayout<packet_diag_msg>.size
+
+    public static func decode(_ payload: UnsafeRawBufferPointer) throws -> SocketRecord? {
+        guard payload.count >= messageSize else {
+            throw DiagError.malformed("packet_diag_msg of \(payload.count) bytes, expected \(messageSize)")
+        }
+        let msg = payload.loadUnaligned(as: packet_diag_msg.self)
+        var record = SocketRecord(
+            netid: .packet, family: .inet, state: .close, local: .unspecified, peer: .unspecified,
+            cookie: UInt64(msg.pdiag_cookie.0) | UInt64(msg.pdiag_cookie.1) << 32, inode: msg.pdiag_ino)
+        record.type = SocketType(rawValue: msg.pdiag_type) ?? .raw
+        // pdiag_num is the protocol as bound, already in host order (the kernel sends ntohs(po->num)).
+        var details = PacketDetails(etherType: msg.pdiag_num, interface: 0)
+        let attributes = UnsafeRawBufferPointer(
+            rebasing: payload[min(payload.count, Int(CSockDiag_NLMSG_ALIGN(UInt32(messageSize))))...])
+        try NetlinkAttributes.forEach(in: attributes) { kind, value in
+            switch Int(kind) {
+            case PACKET_DIAG_INFO:
+                if value.count >= 4 { details.interface = value.loadUnaligned(as: UInt32.self) }
+            case PACKET_DIAG_UID:
+                if value.count >= 4 { record.uid = value.loadUnaligned(as: UInt32.self) }
+            case PACKET_DIAG_MEMINFO:
+                record.skMemInfo = SkMemInfo(bytes: value)
+                if let rmem = record.skMemInfo?[0] { record.recvQ = rmem }
+                if let wmem = record.skMemInfo?[2] { record.sendQ = wmem }
+            default:
+                break
+            }
+        }
+        record.packet = details
+        return record
+    }
+}
