@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/tcp.h>
@@ -85,6 +87,17 @@ static int csd_run_in(struct csd_ns_job *job) {
     if (rc != 0) { job->err = rc; return -1; }
     pthread_join(thread, NULL);
     return job->err ? -1 : 0;
+}
+
+#define CSD_NSFS_MAGIC 0x6e736673
+
+int csd_nsfs_inode(const char *path, uint64_t *inode) {
+    struct stat st;
+    struct statfs fs;
+    if (stat(path, &st) < 0 || statfs(path, &fs) < 0) return -errno;
+    if ((unsigned long)fs.f_type != CSD_NSFS_MAGIC) return -EINVAL;
+    *inode = (uint64_t)st.st_ino;
+    return 0;
 }
 
 csd_socket *csd_open_in(int nsfd) {

@@ -20,7 +20,7 @@ public struct FamilyRequest: Sendable, Hashable {
     public var label: String { "\(netid.rawValue) dump" }
 
     /// False when the kernel would answer nothing this request wants (netlink and packet outside `close`).
-    var isNeeded: Bool {
+    public var isNeeded: Bool {
         switch netid {
         case .netlink, .packet: states.contains(.close)
         default: !states.isEmpty

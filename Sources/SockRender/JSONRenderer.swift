@@ -16,20 +16,33 @@ public final class JSONRenderer: SocketRenderer {
     public func render(_ record: borrowing SocketRecord, owners: ProcessIndex?) throws {
         out.append("{\"netid\":\"")
         out.append(record.netid.rawValue)
-        out.append(record.family == .inet ? "\",\"family\":\"inet\",\"state\":\"" : "\",\"family\":\"inet6\",\"state\":\"")
+        if record.netid.isInet {
+            out.append(record.family == .inet ? "\",\"family\":\"inet\",\"type\":\"" : "\",\"family\":\"inet6\",\"type\":\"")
+        } else {
+            out.append("\",\"family\":\"")
+            out.append(record.netid.rawValue)
+            out.append("\",\"type\":\"")
+        }
+        out.append(record.type.name)
+        out.append("\",\"state\":\"")
         out.append(record.state.name)
         out.append("\",\"recv_q\":")
         out.append(decimal: UInt64(record.recvQ))
         out.append(",\"send_q\":")
         out.append(decimal: UInt64(record.sendQ))
-        out.append(",\"local_addr\":\"")
-        out.append(address: record.local.address)
-        out.append("\",\"local_port\":")
-        out.append(decimal: UInt64(record.local.port))
-        out.append(",\"peer_addr\":\"")
-        out.append(address: record.peer.address)
-        out.append("\",\"peer_port\":")
-        out.append(decimal: UInt64(record.peer.port))
+        if record.netid.isInet {
+            out.append(",\"local_addr\":\"")
+            out.append(address: record.local.address)
+            out.append("\",\"local_port\":")
+            out.append(decimal: UInt64(record.local.port))
+            out.append(",\"peer_addr\":\"")
+            out.append(address: record.peer.address)
+            out.append("\",\"peer_port\":")
+            out.append(decimal: UInt64(record.peer.port))
+        } else {
+            appendKindFields(record)
+        }
+        if let namespaces = options.namespaces { out.appendJSON(netns: record.netns, from: namespaces) }
         out.append(",\"uid\":")
         out.append(decimal: UInt64(record.uid))
         out.append(",\"inode\":")
@@ -37,19 +50,12 @@ public final class JSONRenderer: SocketRenderer {
         out.append(",\"cookie\":")
         out.append(decimal: record.cookie)
         if options.processes {
-            out.append(",\"processes\":[")
-            var first = true
-            owners?.forEachHolder(of: UInt64(record.inode)) { holder in
-                out.append(first ? "{\"pid\":" : ",{\"pid\":")
-                first = false
-                out.append(decimal: holder.pid)
-                out.append(",\"fd\":")
-                out.append(decimal: holder.fd)
-                out.append(",\"comm\":")
-                out.appendJSONString(holder.command)
-                out.append(0x7D)
+            out.append(",\"processes\":")
+            appendHolders(of: record.inode, owners)
+            if let peer = record.unix?.peerInode {
+                out.append(",\"peer_processes\":")
+                appendHolders(of: peer, owners)
             }
-            out.append(0x5D)
         }
         if let table = options.socketOptions {
             if let set = table.byInode[record.inode] {
@@ -96,6 +102,21 @@ public final class JSONRenderer: SocketRenderer {
             }
             out.append(0x7D)
         }
+        if options.info, let info = record.mptcpInfo {
+            out.append(",\"mptcp_info\":{\"subflows\":")
+            out.append(decimal: info.subflows)
+            out.append(",\"add_addr_signal\":")
+            out.append(decimal: info.addAddrSignal)
+            out.append(",\"add_addr_accepted\":")
+            out.append(decimal: info.addAddrAccepted)
+            out.append(",\"subflows_max\":")
+            out.append(decimal: info.subflowsMax)
+            if let token = info.token {
+                out.append(",\"token\":")
+                out.append(decimal: token)
+            }
+            out.append(0x7D)
+        }
         if options.memory, let mem = record.skMemInfo {
             out.append(",\"skmem\":{")
             for (i, counter) in SkMemInfo.counters.enumerated() {
@@ -113,5 +134,73 @@ public final class JSONRenderer: SocketRenderer {
 
     public func finish() throws {
         try out.flush()
+    }
+
+    /// `[{"pid":…,"fd":…,"comm":…},…]` for the processes holding `inode`.
+    private func appendHolders(of inode: UInt32, _ owners: ProcessIndex?) {
+        out.append(0x5B)
+        var first = true
+        owners?.forEachHolder(of: UInt64(inode)) { holder in
+            out.append(first ? "{\"pid\":" : ",{\"pid\":")
+            first = false
+            out.append(decimal: holder.pid)
+            out.append(",\"fd\":")
+            out.append(decimal: holder.fd)
+            out.append(",\"comm\":")
+            out.appendJSONString(holder.command)
+            out.append(0x7D)
+        }
+        out.append(0x5D)
+    }
+
+    /// The ends of a non-INET socket, by kind (schema in README.md).
+    private func appendKindFields(_ record: borrowing SocketRecord) {
+        if let unix = record.unix {
+            out.append(",\"path\":")
+            if let path = unix.path { out.appendJSONString(path) } else { out.append("null") }
+            out.append(",\"peer_inode\":")
+            if let peer = unix.peerInode { out.append(decimal: peer) } else { out.append("null") }
+            if let pending = unix.pending {
+                out.append(",\"pending\":[")
+                for (i, inode) in pending.enumerated() {
+                    if i > 0 { out.append(0x2C) }
+                    out.append(decimal: inode)
+                }
+                out.append(0x5D)
+            }
+        } else if let netlink = record.netlink {
+            out.append(",\"protocol\":\"")
+            out.append(netlink.protocolName)
+            out.append("\",\"protocol_number\":")
+            out.append(decimal: netlink.netlinkProtocol)
+            out.append(",\"portid\":")
+            out.append(decimal: netlink.portID)
+            out.append(",\"peer_portid\":")
+            out.append(decimal: netlink.peerPortID)
+            out.append(",\"peer_group\":")
+            out.append(decimal: netlink.peerGroup)
+            out.append(",\"groups\":[")
+            for (i, group) in netlink.groups.enumerated() {
+                if i > 0 { out.append(0x2C) }
+                out.append(decimal: group)
+            }
+            out.append(0x5D)
+        } else if let packet = record.packet {
+            out.append(",\"protocol\":\"")
+            out.append(packet.etherTypeName)
+            out.append("\",\"ethertype\":")
+            out.append(decimal: packet.etherType)
+            out.append(",\"ifindex\":")
+            out.append(decimal: packet.interface)
+        } else if let vsock = record.vsock {
+            out.append(",\"local_cid\":")
+            out.append(decimal: vsock.localCID)
+            out.append(",\"local_port\":")
+            out.append(decimal: vsock.localPort)
+            out.append(",\"peer_cid\":")
+            out.append(decimal: vsock.peerCID)
+            out.append(",\"peer_port\":")
+            out.append(decimal: vsock.peerPort)
+        }
     }
 }

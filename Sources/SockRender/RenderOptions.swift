@@ -14,6 +14,8 @@ public struct RenderOptions {
     public var header = true
     /// The set socket options of each socket (`--sockopts`), filled by the CLI.
     public var socketOptions: SocketOptionsTable?
+    /// The namespaces listed (`--netns`, `--all-netns`): rows are tagged with theirs. Nil for sockwatch's own.
+    public var namespaces: NamespaceTable?
 
     public init() {}
 }

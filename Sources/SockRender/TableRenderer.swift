@@ -8,10 +8,11 @@ import SockDiag
 /// its column from that row on. Addresses are never truncated. `-i`/`-m` details go on an indented second line.
 public final class TableRenderer: SocketRenderer {
     enum Column: CaseIterable {
-        case proto, recvQ, sendQ, local, peer, state, user, inode, cookie, timer, options, process
+        case netns, proto, recvQ, sendQ, local, peer, state, user, inode, cookie, timer, options, process
 
         var title: StaticString {
             switch self {
+            case .netns: "NETNS"
             case .proto: "Proto"
             case .recvQ: "Recv-Q"
             case .sendQ: "Send-Q"
@@ -50,6 +51,7 @@ public final class TableRenderer: SocketRenderer {
         self.options = options
         self.window = window
         var columns: [Column] = [.proto, .recvQ, .sendQ, .local, .peer, .state]
+        if options.namespaces != nil { columns.insert(.netns, at: 0) }
         if options.extended { columns += [.user, .inode, .cookie] }
         if options.timers { columns.append(.timer) }
         if options.socketOptions != nil { columns.append(.options) }
@@ -114,20 +116,17 @@ public final class TableRenderer: SocketRenderer {
         _ column: Column, _ record: borrowing SocketRecord, owners: ProcessIndex?, to stage: OutputBuffer
     ) {
         switch column {
-        case .proto:
-            stage.append(record.netid.rawValue)
-            if record.family == .inet6 { stage.append(0x36) }
+        case .netns: stage.append(netns: record.netns, from: options.namespaces ?? NamespaceTable([]))
+        case .proto: stage.append(netidOf: record)
         case .recvQ: stage.append(decimal: UInt64(record.recvQ))
         case .sendQ: stage.append(decimal: UInt64(record.sendQ))
-        case .local: stage.append(endpoint: record.local)
-        case .peer: stage.append(endpoint: record.peer)
+        case .local:
+            if record.netid.isInet { stage.append(endpoint: record.local) } else { stage.append(localOf: record) }
+        case .peer:
+            if record.netid.isInet { stage.append(endpoint: record.peer) } else { stage.append(peerOf: record) }
         case .state:
             // Unconnected UDP is "close" to the kernel; netstat leaves it blank, we say UNCONN as ss does.
-            if record.netid.isDatagram && record.state == .close {
-                stage.append("UNCONN")
-            } else {
-                stage.append(record.state.netstatName)
-            }
+            stage.append(stateOf: record)
         case .user: stage.append(decimal: UInt64(record.uid))
         case .inode: stage.append(decimal: UInt64(record.inode))
         case .cookie: stage.append(decimal: record.cookie)
@@ -146,17 +145,27 @@ public final class TableRenderer: SocketRenderer {
                 stage.append(table?.unavailable[record.inode].map { "?(\($0))" } ?? "-")
             }
         case .process:
-            var lastPID: Int32 = -1
-            owners?.forEachHolder(of: UInt64(record.inode)) { holder in
-                guard holder.pid != lastPID else { return }
-                if lastPID != -1 { stage.append(0x2C) }
-                lastPID = holder.pid
-                stage.append(decimal: holder.pid)
-                stage.append(0x2F)
-                stage.appendEscaped(holder.command)
+            if !Self.appendHolders(of: record.inode, owners, to: stage) { stage.append(0x2D) }
+            // A UNIX socket also names who holds the other end: `12/server->34/client`.
+            if let peer = record.unix?.peerInode, let owners, owners.contains(UInt64(peer)) {
+                stage.append("->")
+                _ = Self.appendHolders(of: peer, owners, to: stage)
             }
-            if lastPID == -1 { stage.append(0x2D) }
         }
+    }
+
+    /// `pid/comm,pid/comm` for the processes holding `inode`; false when none does.
+    static func appendHolders(of inode: UInt32, _ owners: ProcessIndex?, to stage: OutputBuffer) -> Bool {
+        var lastPID: Int32 = -1
+        owners?.forEachHolder(of: UInt64(inode)) { holder in
+            guard holder.pid != lastPID else { return }
+            if lastPID != -1 { stage.append(0x2C) }
+            lastPID = holder.pid
+            stage.append(decimal: holder.pid)
+            stage.append(0x2F)
+            stage.appendEscaped(holder.command)
+        }
+        return lastPID != -1
     }
 
     // MARK: - Emitting

@@ -6,16 +6,20 @@ struct ListCommand: ParsableCommand {
         commandName: "list",
         abstract: "List sockets (the default): a netstat-like table, or NDJSON with --json.",
         discussion: """
-            With neither -t nor -u, TCP and UDP are listed over IPv4 and IPv6. Without -l, -a or --state, \
-            the connected states are listed, as ss does.
+            With no family flag (-t, -u, -x, -w, -M, --netlink, -0, -A…), every family the kernel has is listed, \
+            as ss does (INET ones only with -4 or -6). Without -l, -a or --state, the connected states are \
+            listed, as ss does.
             """)
 
     @OptionGroup(title: "Selection") var selection: SelectionOptions
     @OptionGroup(title: "Filter") var filter: FilterOptions
     @OptionGroup(title: "Processes") var processes: ProcessOptions
     @OptionGroup(title: "Output") var output: OutputOptions
+    @OptionGroup(title: "Network namespaces") var namespaces: NamespaceOptions
 
     func run() throws {
-        try SocketListing(selection: selection, output: output, filter: filter, processes: processes).run()
+        try SocketListing(
+            selection: selection, output: output, filter: filter, processes: processes, namespaces: namespaces
+        ).run()
     }
 }

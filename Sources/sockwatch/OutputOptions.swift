@@ -32,6 +32,11 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: [.customShort("H"), .customLong("no-header")], help: "Leave out the header line.")
     var noHeader = false
 
+    @Flag(
+        name: [.customShort("s"), .long],
+        help: "Count sockets per kind, IP family and state instead of listing them (with --json: one object per kind).")
+    var summary = false
+
     @Flag(name: .long, help: "Write NDJSON: one object per socket.")
     var json = false
 

@@ -34,6 +34,32 @@ struct SelectionOptions: ParsableArguments {
     @Flag(name: .long, help: "SCTP sockets, where the kernel has sctp_diag (otherwise a note, and status 0).")
     var sctp = false
 
+    @Flag(name: [.customShort("w"), .long], help: "Raw IP sockets (raw_diag, or /proc/net/raw where the kernel lacks it).")
+    var raw = false
+
+    @Flag(name: [.customShort("M"), .long], help: "Multipath TCP connections (mptcp_diag).")
+    var mptcp = false
+
+    @Flag(name: [.customShort("x"), .long], help: "UNIX domain sockets.")
+    var unix = false
+
+    @Flag(name: .long, help: "Netlink sockets.")
+    var netlink = false
+
+    @Flag(name: [.customShort("0"), .long], help: "Packet sockets.")
+    var packet = false
+
+    @Flag(name: .long, help: "vsock sockets, where the kernel has vsock_diag (otherwise a note, and status 0).")
+    var vsock = false
+
+    @Option(
+        name: [.customShort("A"), .customLong("query")],
+        help: ArgumentHelp(
+            "Families to list: a comma list, repeatable; !NAME leaves one out.",
+            discussion: "Names: \(FamilyList.names.map(\.name).joined(separator: ", ")).", valueName: "list"),
+        transform: FamilyList.parse)
+    var query: [FamilyList] = []
+
     @Flag(name: [.customShort("4"), .customLong("ipv4")], help: "IPv4 only.")
     var ipv4 = false
 
@@ -54,7 +80,7 @@ struct SelectionOptions: ParsableArguments {
         transform: StateList.parse)
     var excludedStates: [StateList] = []
 
-    @Flag(name: [.customShort("l"), .long], help: "Listening TCP and unconnected UDP sockets only.")
+    @Flag(name: [.customShort("l"), .long], help: "Listening sockets only (and unconnected datagram sockets).")
     var listening = false
 
     @Flag(name: [.customShort("a"), .long], help: "Sockets in every state.")
@@ -68,12 +94,31 @@ struct SelectionOptions: ParsableArguments {
         }
     }
 
-    /// The transports to dump: TCP and UDP when none is named.
-    var netids: [NetID] {
-        let named: [NetID] = [tcp ? .tcp : nil, udp ? .udp : nil, udplite ? .udplite : nil, sctp ? .sctp : nil]
-            .compactMap { $0 }
-        return named.isEmpty ? [.tcp, .udp] : named
+    /// The kinds named by flags and -A, in a fixed order; empty when none is named.
+    var namedNetids: [NetID] {
+        let flagged: [NetID] = [
+            tcp ? .tcp : nil, udp ? .udp : nil, udplite ? .udplite : nil, sctp ? .sctp : nil, raw ? .raw : nil,
+            mptcp ? .mptcp : nil, unix ? .unix : nil, netlink ? .netlink : nil, packet ? .packet : nil,
+            vsock ? .vsock : nil,
+        ].compactMap { $0 }
+        var named = Set(flagged + query.flatMap(\.included))
+        if named.isEmpty && query.contains(where: { !$0.excluded.isEmpty }) { named = Set(NetID.everyDefault) }
+        named.subtract(query.flatMap(\.excluded))
+        return NetID.allCases.filter(named.contains)
     }
+
+    /// The kinds to dump: with none named, every family the kernel has, as ss lists them (only the INET ones
+    /// with -4 or -6).
+    var netids: [NetID] {
+        if !namedNetids.isEmpty || query.contains(where: { !$0.excluded.isEmpty }) { return namedNetids }
+        return ipv4 || ipv6 ? NetID.inetDefault : NetID.everyDefault
+    }
+
+    /// Kinds asked for by name: a kernel without them gets a note; the others are skipped quietly.
+    var explicitNetids: Set<NetID> { Set(namedNetids) }
+
+    /// `-A unix_stream,…`: only these UNIX types; empty for all.
+    var unixTypes: Set<SocketType> { query.reduce(into: []) { $0.formUnion($1.unixTypes) } }
 
     /// The address families to dump.
     var families: [IPAddress.Family] {

@@ -9,12 +9,20 @@ struct SocketListing {
     var output: OutputOptions
     var filter: FilterOptions
     var processes: ProcessOptions
+    var namespaces = NamespaceOptions()
 
     func run() throws {
         let parsed = try filter.parsed()
         var states = parsed.states ?? selection.stateSet
         for excluded in selection.excludedStates { states.subtract(excluded.set) }
+        if output.summary && parsed.states == nil && selection.states.isEmpty && !selection.listening {
+            states = .all  // a summary counts every state unless told otherwise
+            for excluded in selection.excludedStates { states.subtract(excluded.set) }
+        }
         var query = SocketQuery(netids: selection.netids, families: selection.families, states: states)
+        query.explicitNetids = selection.explicitNetids
+        query.unixTypes = selection.unixTypes
+        query.namespaces = try namespaces.namespaces()
         query.extensions = output.extensions
         query.expression = parsed.expression
         query.kernelFilter = !filter.noKernelFilter
@@ -27,9 +35,17 @@ struct SocketListing {
         var options = output.renderOptions
         options.processes = query.owners
         options.socketOptions = query.socketOptions
+        if let namespaces = query.namespaces { options.namespaces = NamespaceTable(namespaces) }
         let out = OutputBuffer(fd: 1)
-        let renderer: any SocketRenderer =
-            output.json ? JSONRenderer(out: out, options: options) : TableRenderer(out: out, options: options)
+        let renderer: any SocketRenderer
+        if output.summary {
+            query.owners = false
+            renderer = SummaryRenderer(out: out, json: output.json, namespaces: options.namespaces)
+        } else if output.json {
+            renderer = JSONRenderer(out: out, options: options)
+        } else {
+            renderer = TableRenderer(out: out, options: options)
+        }
         try SocketEngine().run(query, into: renderer)
     }
 

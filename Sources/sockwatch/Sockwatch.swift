@@ -39,6 +39,8 @@ struct Sockwatch: ParsableCommand {
             status = 0
         } catch let error as DiagError {
             status = Self.fail(error.description, status: 1)
+        } catch let error as NamespaceError {
+            status = Self.fail(error.description, status: 1)
         } catch is OutputBuffer.Closed {
             status = 0
         } catch let error as OutputBuffer.WriteFailed {

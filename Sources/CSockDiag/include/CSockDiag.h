@@ -33,6 +33,9 @@ csd_socket *csd_open(void);
 /// the namespace it was created in). A short-lived thread enters the namespace; the caller's stays as it is.
 /// NULL with `errno` set on failure (EPERM without CAP_SYS_ADMIN, EINVAL when `nsfd` is not a network namespace).
 csd_socket *csd_open_in(int nsfd);
+/// The namespace inode behind `path` when it is an nsfs file (`/proc/PID/ns/net`, a mounted `/run/netns/NAME`):
+/// 0, or `-errno` (`-EINVAL` when the file is not a namespace).
+int csd_nsfs_inode(const char *path, uint64_t *inode);
 /// `open(path, O_RDONLY|O_CLOEXEC)` from a short-lived thread inside the network namespace `nsfd`, so that
 /// `/proc/thread-self/net/...` names that namespace's tables. -1 with `errno` set on failure.
 int csd_open_file_in(int nsfd, const char *path);

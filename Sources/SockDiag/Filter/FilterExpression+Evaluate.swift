@@ -6,6 +6,8 @@ extension FilterExpression {
         case .all:
             return true
         case let .port(side, comparison, port):
+            // Ports and addresses belong to INET sockets: no other kind matches a condition on them.
+            guard record.netid.isInet else { return false }
             let value = side == .source ? record.local.port : record.peer.port
             switch comparison {
             case .equal: return value == port
@@ -16,6 +18,7 @@ extension FilterExpression {
             case .greaterOrEqual: return value >= port
             }
         case let .host(side, pattern):
+            guard record.netid.isInet else { return false }
             return pattern.matches(side == .source ? record.local : record.peer)
         case let .and(a, b):
             return a.matches(record) && b.matches(record)

@@ -17,16 +17,8 @@ struct SocketEngine {
     /// Runs `query` into `renderer`; returns how many sockets were rendered.
     @discardableResult
     func run(_ query: SocketQuery, into renderer: any SocketRenderer) throws -> Int {
-        let plan = query.plan
-        let client = try DiagClient()
-        let requests = query.netids.flatMap { netid in
-            query.families.map { family in
-                InetRequest(
-                    netid: netid, family: family, states: query.states, extensions: query.extensions,
-                    bytecode: plan.bytecode)
-            }
-        }
-        let residual = plan.residual
+        let targets = try Self.targets(for: query)
+        let requests = query.requests
         let accept = query.accept
         var rendered = 0
         var deniedNote = 0
@@ -34,6 +26,14 @@ struct SocketEngine {
             if let accept, !accept(record, owners) { return }
             try renderer.render(record, owners: owners)
             rendered += 1
+        }
+        /// Every request in every namespace, with its Swift-side check.
+        func forEachDump(_ body: (DiagClient, DiagRequest, (borrowing SocketRecord) -> Bool) throws -> Void) throws {
+            for client in targets {
+                try forEachRequest(requests, client, explicit: query.explicitNetids) { request in
+                    try body(client, request, query.check(for: request))
+                }
+            }
         }
 
         if !query.selection.isEmpty {
@@ -46,29 +46,31 @@ struct SocketEngine {
                 owners.forEachInode { inode, _ in inodes.append(UInt32(truncatingIfNeeded: inode)) }
                 Self.readOptions(of: inodes, owners: owners, into: table)
             }
+            // Lookups answer for sockwatch's own namespace only, and for INET sockets only.
             let looked =
-                owners.count <= Self.lookupLimit(dumpSize: SocketCensus.dumpSize())
-                ? lookUpEach(owners, client, query) : nil
+                query.namespaces == nil && owners.count <= Self.lookupLimit(dumpSize: SocketCensus.dumpSize())
+                ? lookUpEach(owners, targets[0], query) : nil
             if let looked {
                 for record in looked { try emit(record, owners) }
-            } else {
-                try forEachRequest(requests, client) { request in
-                    try client.dump(request) { record in
-                        guard owners.contains(UInt64(record.inode)), residual.matches(record) else { return }
-                        try emit(record, owners)
-                    }
+            }
+            try forEachDump { client, request, check in
+                if looked != nil && request.netid.isInet { return }
+                try client.dump(request) { record in
+                    guard owners.contains(UInt64(record.inode)), check(record) else { return }
+                    try emit(record, owners)
                 }
             }
             deniedNote = owners.deniedProcesses
         } else if query.owners {
             var capture = SocketCapture(keeping: query.extensions)
             func dumpAll() throws {
-                try forEachRequest(requests, client) { request in
-                    try client.capture(request, into: &capture) { residual.matches($0) }
+                try forEachDump { client, request, check in
+                    try client.capture(request, into: &capture) { check($0) }
                 }
             }
             let owners: ProcessIndex
-            if query.isNarrowed, !query.allOwners {
+            // A UNIX socket shows its peer's owners too, which the early exit would not look for.
+            if query.isNarrowed, !query.allOwners, !query.netids.contains(.unix) {
                 // A narrowed listing: dump first, then read /proc only until every socket has an owner.
                 try dumpAll()
                 owners = ProcessIndex(until: Set(capture.inodes.lazy.map(UInt64.init)), workers: Self.workers)
@@ -81,21 +83,47 @@ struct SocketEngine {
             try capture.forEach { try emit($0, owners) }
             deniedNote = owners.deniedProcesses
         } else {
-            try forEachRequest(requests, client) { request in
+            try forEachDump { client, request, check in
                 try client.dump(request) { record in
-                    guard residual.matches(record) else { return }
+                    guard check(record) else { return }
                     try emit(record, nil)
                 }
             }
         }
         try renderer.finish()
-        for warning in client.warnings { _ = Sockwatch.fail(warning, status: 0) }
+        for client in targets {
+            for warning in client.warnings { _ = Sockwatch.fail(warning, status: 0) }
+        }
         if deniedNote > 0 {
             _ = Sockwatch.fail(
                 "note: \(deniedNote) processes could not be read (not permitted); their sockets show no owner "
                     + "(run as root to see them)", status: 0)
         }
         return rendered
+    }
+
+    /// One client per namespace to list: sockwatch's own, or each of `query.namespaces` (tagged with its inode).
+    /// With several namespaces, one that cannot be entered gets a note and is skipped; a single one named by
+    /// `--netns` that cannot be entered is an error.
+    static func targets(for query: SocketQuery) throws -> [DiagClient] {
+        guard let namespaces = query.namespaces else { return [try DiagClient()] }
+        var clients: [DiagClient] = []
+        for namespace in namespaces {
+            do {
+                let fd = try namespace.open()
+                defer { try? fd.close() }
+                let client = try DiagClient(netns: fd)
+                client.netnsTag = namespace.inode
+                clients.append(client)
+            } catch {
+                let errno = (error as? DiagError)?.errno ?? (error as? Errno)
+                let reason = errno.map { errnoName($0) } ?? "\(error)"
+                let message = "cannot enter network namespace \(namespace.label): \(reason)"
+                if namespaces.count == 1 { throw NamespaceError(message) }
+                _ = Sockwatch.fail("note: \(message); skipped", status: 0)
+            }
+        }
+        return clients
     }
 
     /// Reads each socket's options through a duplicate of its first holder's descriptor (`--sockopts`).
@@ -145,7 +173,7 @@ struct SocketEngine {
             }
             guard let inet,
                 let family = IPAddress.Family(rawValue: UInt8(truncatingIfNeeded: inet.family)),
-                let netid = NetID.allCases.first(where: { Int32($0.ipProtocol) == inet.ipProtocol }),
+                let netid = NetID.inet(protocol: inet.ipProtocol),
                 query.netids.contains(netid), query.families.contains(family)
             else { return }
             func endpoint(_ e: SocketProbe.Endpoint) -> InetEndpoint {
@@ -165,19 +193,22 @@ struct SocketEngine {
     /// Threads for the /proc scan: the online cores, at most 4 (more only contend in the kernel).
     static let workers = max(1, min(4, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
 
-    /// Runs `body` for each request; a family or protocol the kernel lacks is skipped with a note.
+    /// Runs `body` for each request; a family or protocol the kernel lacks is skipped, with a note when it was
+    /// asked for by name.
     private func forEachRequest(
-        _ requests: [InetRequest], _ client: DiagClient, _ body: (InetRequest) throws -> Void
+        _ requests: [DiagRequest], _ client: DiagClient, explicit: Set<NetID>, _ body: (DiagRequest) throws -> Void
     ) throws {
         var skipped: Set<NetID> = []
         for request in requests where !skipped.contains(request.netid) {
             do {
                 try body(request)
             } catch let error as DiagError where error.isUnsupported {
-                skipped.insert(request.netid)
+                let netid = request.netid
+                skipped.insert(netid)
+                guard explicit.contains(netid) else { continue }
                 _ = Sockwatch.fail(
-                    "note: no \(request.netid.rawValue) sockets listed: this kernel cannot report them "
-                        + "(\(errnoName(error.errno ?? .invalidArgument)); is the \(request.netid.rawValue)_diag module available?)",
+                    "note: no \(netid.rawValue) sockets listed: this kernel cannot report them "
+                        + "(\(errnoName(error.errno ?? .invalidArgument)); is the \(netid.rawValue)_diag module available?)",
                     status: 0)
             }
         }

@@ -20,6 +20,12 @@ struct SocketQuery {
     var allOwners = false
     /// When set, filled with the socket options of every listed socket that has an owner (`--sockopts`).
     var socketOptions: SocketOptionsTable?
+    /// Kinds asked for by name: where the kernel lacks one, a note says so (the others are skipped quietly).
+    var explicitNetids: Set<NetID> = []
+    /// `-A unix_stream,…`: only UNIX sockets of these types; empty for all.
+    var unixTypes: Set<SocketType> = []
+    /// The network namespaces to list, each tagged in the output; nil for sockwatch's own (untagged).
+    var namespaces: [NetworkNamespace]?
     /// A last check in Swift on each socket and its owners (the lsof dialect's OR of selections).
     var accept: ((borrowing SocketRecord, ProcessIndex?) -> Bool)?
 
@@ -37,4 +43,37 @@ struct SocketQuery {
 
     /// True when the query is narrower than "every socket of these transports".
     var isNarrowed: Bool { states != .all || expression != .all }
+
+    /// The dumps to make: each INET transport over each address family (with the kernel filter), then the
+    /// other families (netlink and packet only when `close` is among the states: they have no other).
+    var requests: [DiagRequest] {
+        let bytecode = plan.bytecode
+        return netids.flatMap { netid -> [DiagRequest] in
+            if netid.isInet {
+                return families.map {
+                    .inet(InetRequest(netid: netid, family: $0, states: states, extensions: extensions, bytecode: bytecode))
+                }
+            }
+            let request = FamilyRequest(netid: netid, states: states)
+            return request.isNeeded ? [.family(request)] : []
+        }
+    }
+
+    /// What Swift still checks on each socket of `request`: the residual for INET dumps the kernel filtered,
+    /// the whole filter for the others (and for raw sockets, which may come from /proc unfiltered).
+    func check(for request: DiagRequest) -> (borrowing SocketRecord) -> Bool {
+        let expression = expression
+        switch request.netid {
+        case .raw:
+            return { expression.matches($0) }
+        case .unix where !unixTypes.isEmpty:
+            let types = unixTypes
+            return { types.contains($0.type) && expression.matches($0) }
+        case let netid where netid.isInet:
+            let residual = plan.residual
+            return { residual.matches($0) }
+        default:
+            return { expression.matches($0) }
+        }
+    }
 }

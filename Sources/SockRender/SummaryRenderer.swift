@@ -1,0 +1,119 @@
+import ProcIndex
+import SockDiag
+
+/// Counts sockets per kind, IP family and state instead of listing them (`-s`, like `ss -s`).
+///
+/// The table has one row per kind (and namespace, when several are listed), the columns Total, IPv4, IPv6 and
+/// one per state that occurs; `--json` writes one object per row.
+public final class SummaryRenderer: SocketRenderer {
+    struct Key: Hashable {
+        var netns: UInt64
+        var netid: NetID
+    }
+
+    struct Counts {
+        var total = 0
+        var ipv4 = 0
+        var ipv6 = 0
+        var states = [Int](repeating: 0, count: 16)
+    }
+
+    let out: OutputBuffer
+    let json: Bool
+    let namespaces: NamespaceTable?
+    private var counts: [Key: Counts] = [:]
+
+    public init(out: OutputBuffer, json: Bool, namespaces: NamespaceTable?) {
+        self.out = out
+        self.json = json
+        self.namespaces = namespaces
+    }
+
+    public func render(_ record: borrowing SocketRecord, owners: ProcessIndex?) throws {
+        let key = Key(netns: record.netns, netid: record.netid)
+        let inet = record.netid.isInet
+        let v6 = record.family == .inet6
+        let state = Int(record.state.rawValue)
+        counts[key, default: Counts()].total += 1
+        if inet && v6 { counts[key]!.ipv6 += 1 }
+        if inet && !v6 { counts[key]!.ipv4 += 1 }
+        counts[key]!.states[state] += 1
+    }
+
+    public func finish() throws {
+        let order = Dictionary(uniqueKeysWithValues: NetID.allCases.enumerated().map { ($1, $0) })
+        let keys = counts.keys.sorted { ($0.netns, order[$0.netid]!) < ($1.netns, order[$1.netid]!) }
+        let states = SocketState.allCases.filter { state in counts.values.contains { $0.states[Int(state.rawValue)] > 0 } }
+        if json {
+            for key in keys { writeJSON(key, counts[key]!) }
+        } else {
+            writeTable(keys, states)
+        }
+        try out.flush()
+    }
+
+    private func writeJSON(_ key: Key, _ c: Counts) {
+        out.append("{\"netid\":\"")
+        out.append(key.netid.rawValue)
+        out.append(0x22)
+        if let namespaces { out.appendJSON(netns: key.netns, from: namespaces) }
+        out.append(",\"total\":")
+        out.append(decimal: c.total)
+        if key.netid.isInet {
+            out.append(",\"ipv4\":")
+            out.append(decimal: c.ipv4)
+            out.append(",\"ipv6\":")
+            out.append(decimal: c.ipv6)
+        }
+        out.append(",\"states\":{")
+        var first = true
+        for state in SocketState.allCases where c.states[Int(state.rawValue)] > 0 {
+            out.append(first ? "\"" : ",\"")
+            first = false
+            out.append(state.name)
+            out.append("\":")
+            out.append(decimal: c.states[Int(state.rawValue)])
+        }
+        out.append("}}\n")
+    }
+
+    private func writeTable(_ keys: [Key], _ states: [SocketState]) {
+        var header: [String] = namespaces != nil ? ["NETNS"] : []
+        header += ["Netid", "Total", "IPv4", "IPv6"] + states.map(\.name)
+        var rows: [[String]] = []
+        var total = Counts()
+        for key in keys {
+            let c = counts[key]!
+            var row: [String] = []
+            if let namespaces {
+                let cell = OutputBuffer(fd: nil)
+                cell.append(netns: key.netns, from: namespaces)
+                row.append(cell.withUnsafeBytes { String(decoding: $0, as: UTF8.self) })
+            }
+            row += [key.netid.rawValue, String(c.total)]
+            row += key.netid.isInet ? [String(c.ipv4), String(c.ipv6)] : ["-", "-"]
+            row += states.map { String(c.states[Int($0.rawValue)]) }
+            rows.append(row)
+            total.total += c.total
+            total.ipv4 += c.ipv4
+            total.ipv6 += c.ipv6
+            for i in 0..<total.states.count { total.states[i] += c.states[i] }
+        }
+        var last: [String] = namespaces != nil ? [""] : []
+        last += ["total", String(total.total), String(total.ipv4), String(total.ipv6)]
+        last += states.map { String(total.states[Int($0.rawValue)]) }
+        rows.append(last)
+        let widths = header.indices.map { c in ([header] + rows).map { $0[c].utf8.count }.max()! }
+        let textColumns = namespaces != nil ? 2 : 1
+        for row in [header] + rows {
+            for (c, cell) in row.enumerated() {
+                let pad = widths[c] - cell.utf8.count
+                if c >= textColumns { out.appendSpaces(pad) }
+                out.append(cell)
+                if c < textColumns && c < row.count - 1 { out.appendSpaces(pad) }
+                if c < row.count - 1 { out.append("  ") }
+            }
+            out.append(0x0A)
+        }
+    }
+}
