@@ -57,7 +57,7 @@ let package = Package(
         ),
 
         // Real sockets for the live tests.
-        .target(name: "SockTestSupport", path: "Tests/SockTestSupport"),
+        .target(name: "SockTestSupport", dependencies: ["CSockDiag"], path: "Tests/SockTestSupport"),
         .testTarget(name: "SockDiagTests", dependencies: ["SockDiag", "CSockDiag", "SockTestSupport"]),
         .testTarget(name: "ProcIndexTests", dependencies: ["ProcIndex", "SockTestSupport"]),
         .testTarget(name: "SockRenderTests", dependencies: ["SockRender", "SockDiag", "ProcIndex", "SockTestSupport"]),

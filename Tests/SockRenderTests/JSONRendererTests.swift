@@ -7,7 +7,7 @@ import Testing
 /// NDJSON: every line parses, and carries exactly the keys the options ask for.
 @Suite struct JSONRendererTests {
     static let baseKeys: Set<String> = [
-        "netid", "family", "state", "recv_q", "send_q", "local_addr", "local_port", "peer_addr", "peer_port",
+        "netid", "family", "type", "state", "recv_q", "send_q", "local_addr", "local_port", "peer_addr", "peer_port",
         "uid", "inode", "cookie",
     ]
 

@@ -48,13 +48,27 @@ struct BinaryRunner {
         process.standardError = err
         try process.run()
         // stdout may be large and is drained first; stderr is at most a few lines.
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        let outData = readAll(out.fileHandleForReading.fileDescriptor)
+        let errData = readAll(err.fileHandleForReading.fileDescriptor)
         process.waitUntilExit()
         return Result(
             status: process.terminationStatus,
             stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Reads a pipe to its end, retrying reads a signal interrupted (FileHandle's reader traps on EINTR).
+    static func readAll(_ fd: Int32) -> [UInt8] {
+        var data: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n > 0 {
+                data.append(contentsOf: chunk[0..<n])
+            } else if n == 0 || errno != EINTR {
+                return data
+            }
+        }
     }
 
     /// Runs a shell pipeline; `$SW` names the binary.

@@ -46,7 +46,7 @@ struct CLITests {
         let found = try objects(["-t", "-6", "-i", "-m", "-o"], ports: [client.localPort])
         let object = try #require(found.first)
         let always: Set<String> = [
-            "netid", "family", "state", "recv_q", "send_q", "local_addr", "local_port", "peer_addr", "peer_port",
+            "netid", "family", "type", "state", "recv_q", "send_q", "local_addr", "local_port", "peer_addr", "peer_port",
             "uid", "inode", "cookie",
         ]
         #expect(always.isSubset(of: Set(object.keys)))
