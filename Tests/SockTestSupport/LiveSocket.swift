@@ -82,10 +82,10 @@ public final class LiveSocket: @unchecked Sendable {
         precondition(rc == 0, "connect() failed: \(errno)")
     }
 
-    /// A TCP listener on 127.0.0.1 or ::1, on an ephemeral port.
-    public static func tcpListener(v6: Bool) -> LiveSocket {
+    /// A TCP listener on 127.0.0.1 or ::1, on an ephemeral port unless `port` is given.
+    public static func tcpListener(v6: Bool, port: UInt16 = 0) -> LiveSocket {
         let s = make(Int32(SOCK_STREAM.rawValue), v6: v6)
-        s.bindLoopback()
+        s.bindLoopback(port: port)
         precondition(listen(s.fd, 16) == 0, "listen() failed: \(errno)")
         return s
     }
