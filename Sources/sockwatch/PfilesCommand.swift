@@ -94,7 +94,7 @@ struct PfilesCommand: ParsableCommand {
     /// The kernel's record for the socket `report` describes, looked up by its addresses.
     private func lookUp(_ report: SocketProbe.Report, inode: UInt64, client: DiagClient) -> SocketRecord? {
         guard Self.isInet(report), case let .inet(_, local)? = report.sockname,
-            let netid = NetID.allCases.first(where: { Int32($0.ipProtocol) == report.ipProtocol })
+            let netid = NetID.inet(protocol: report.ipProtocol)
         else { return nil }
         let family: IPAddress.Family = report.family == AF_INET ? .inet : .inet6
         var peer = SocketProbe.Endpoint(high: 0, low: 0, port: 0)

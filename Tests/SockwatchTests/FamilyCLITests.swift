@@ -142,6 +142,22 @@ struct FamilyCLITests {
         #expect(table.stdout.split(separator: "\n").contains { $0.hasPrefix("raw ") && $0.contains(" \(raw.inode) ") })
     }
 
+    @Test func mptcpAndNetlinkAreListedByTheirFlags() throws {
+        let netlink = LiveSocket.netlink()
+        let nl = try BinaryRunner.run(["--netlink", "-a", "-e"])
+        #expect(nl.stdout.split(separator: "\n").contains { $0.hasPrefix("nl ") && $0.contains("rtnl:\(netlink.netlinkPortID) ") })
+        guard let listener = LiveSocket.mptcpListener(), let (client, _) = LiveSocket.mptcpConnection(to: listener) else {
+            print("skipped: this kernel has no MPTCP, or net.mptcp.enabled is 0")
+            return
+        }
+        let listed = try objects(["-M", "-a", "-i", "-p"])
+        #expect(listed[Int(listener.inode)]?["state"] as? String == "listen")
+        let connection = try #require(listed[Int(client.inode)])
+        #expect(connection["netid"] as? String == "mptcp" && connection["peer_port"] as? Int == Int(listener.localPort))
+        #expect(connection["mptcp_info"] as? [String: Any] != nil)
+        #expect(((connection["processes"] as? [[String: Any]])?.first?["pid"] as? Int) == Int(getpid()))
+    }
+
     @Test(arguments: [["--sctp"], ["--vsock"], ["-A", "sctp,vsock"]])
     func absentFamiliesGiveANoteAndStatusZero(arguments: [String]) throws {
         let result = try BinaryRunner.run(arguments + ["-a"])
