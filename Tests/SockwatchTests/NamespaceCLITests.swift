@@ -101,6 +101,28 @@ struct NamespaceCLITests {
         #expect((summary.first?["states"] as? [String: Int]) == ["established": 2, "listen": 1])
     }
 
+    @Test func aNamespaceThatCannotBeEnteredGetsOneNoteAndIsSkipped() throws {
+        let other = try Namespace(tag: "C", port: UInt16.random(in: 20000...30000))
+        let listener = LiveSocket.tcpListener(v6: false)
+        // Run as nobody: its own namespace needs no setns, entering any other is refused (EPERM).
+        let directory = "/tmp/sockwatch-netns-nobody-\(getpid())"
+        let copy = "\(directory)/sockwatch"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: BinaryRunner.binary, toPath: copy)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy)
+        let result = try BinaryRunner.exec(
+            "/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", copy, "--all-netns", "-tl", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try #require(result.objects)
+        #expect(rows.contains { $0["inode"] as? Int == Int(listener.inode) })
+        #expect(!rows.contains { other.inodes.contains($0["inode"] as? Int ?? -1) })
+        let notes = result.stderr.split(separator: "\n").filter { $0.contains(other.name) }
+        #expect(notes.count == 1 && notes.first?.contains("EPERM") == true && notes.first?.contains("skipped") == true,
+                "\(result.stderr)")
+    }
+
     @Test func namespaceByPidIsTheProcessesOwn() throws {
         let listener = LiveSocket.tcpListener(v6: false)
         let rows = try objects(["--netns", "\(getpid())", "-tl"])

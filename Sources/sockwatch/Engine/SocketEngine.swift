@@ -107,12 +107,19 @@ struct SocketEngine {
     /// `--netns` that cannot be entered is an error.
     static func targets(for query: SocketQuery) throws -> [DiagClient] {
         guard let namespaces = query.namespaces else { return [try DiagClient()] }
+        // sockwatch's own namespace needs no setns (and so no CAP_SYS_ADMIN).
+        let own = try? NetworkNamespace.current().inode
         var clients: [DiagClient] = []
         for namespace in namespaces {
             do {
-                let fd = try namespace.open()
-                defer { try? fd.close() }
-                let client = try DiagClient(netns: fd)
+                let client: DiagClient
+                if namespace.inode == own {
+                    client = try DiagClient()
+                } else {
+                    let fd = try namespace.open()
+                    defer { try? fd.close() }
+                    client = try DiagClient(netns: fd)
+                }
                 client.netnsTag = namespace.inode
                 clients.append(client)
             } catch {
