@@ -84,6 +84,7 @@ public enum FuzzInput {
     /// Decodes `payload` as TCP and as UDP; the two must agree on everything but `tcp_info`.
     static func decode(_ payload: UnsafeRawBufferPointer, into verdict: inout Verdict) throws {
         verdict.messages += 1
+        decodeOtherFamilies(payload, into: &verdict)
         let tcp = Result { try InetDiagDecoder.decode(payload, netid: .tcp) }
         let udp = Result { try InetDiagDecoder.decode(payload, netid: .udp) }
         switch (tcp, udp) {
