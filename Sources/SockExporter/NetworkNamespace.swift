@@ -16,10 +16,11 @@ public struct NetworkNamespace: Sendable, Hashable {
     /// The label value: `ns:4026531840`.
     public var label: String { "ns:\(inode)" }
 
-    /// The namespace this process runs in (`/proc/self/ns/net`).
+    /// The namespace the calling thread runs in (`/proc/thread-self/ns/net`: a thread may have left its
+    /// process's namespace with `unshare` or `setns`).
     public static func current() throws(Errno) -> NetworkNamespace {
         var st = stat()
-        guard stat("/proc/self/ns/net", &st) == 0 else { throw Errno(rawValue: errno) }
+        guard stat("/proc/thread-self/ns/net", &st) == 0 else { throw Errno(rawValue: errno) }
         return NetworkNamespace(inode: UInt64(st.st_ino))
     }
 }

@@ -19,7 +19,7 @@ struct ExporterMain: ParsableCommand {
         do {
             namespace = try NetworkNamespace.current()
         } catch {
-            throw Failure("cannot read /proc/self/ns/net: \(error)")
+            throw Failure("cannot read /proc/thread-self/ns/net: \(error)")
         }
         let workers = max(1, min(4, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
         let collector = try SocketCollector(namespace: namespace, top: options.top, workers: workers)
