@@ -49,6 +49,11 @@ struct ExporterMain: ParsableCommand {
         if let pid = getenv("LISTEN_PID").map({ Int32(String(cString: $0)) }), pid != getpid() {
             throw Failure("--systemd-socket: the passed socket is for pid \(pid.map(String.init) ?? "?"), not this one")
         }
+        var listening: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0, listening == 1 else {
+            throw Failure("--systemd-socket: fd 3 is not a listening socket")
+        }
         unsetenv("LISTEN_FDS")
         unsetenv("LISTEN_PID")
         unsetenv("LISTEN_FDNAMES")
