@@ -10,11 +10,14 @@ let package = Package(
     name: "sockwatch",
     products: [
         .executable(name: "sockwatch", targets: ["sockwatch"]),
+        .executable(name: "sockwatch-exporter", targets: ["sockwatch-exporter"]),
         .library(name: "SockDiag", targets: ["SockDiag"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // request: libmnl and the C side of sock_diag.
@@ -43,9 +46,36 @@ let package = Package(
         .executableTarget(
             name: "sockwatch",
             dependencies: [
-                "SockDiag", "ProcIndex", "SockRender",
+                "SockDiag", "ProcIndex", "SockRender", "ExporterArguments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+
+        // The exporter's options and listen-address rule, without NIO: shared by `sockwatch exporter` and the server.
+        .target(
+            name: "ExporterArguments",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // sockets -> Prometheus metrics over HTTP: collector, metrics, server (swift-prometheus over NIOHTTP1).
+        .target(
+            name: "SockExporter",
+            dependencies: [
+                "SockDiag", "ProcIndex", "ExporterArguments",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: hotPath
+        ),
+        // Its own executable, so NIO stays out of the `sockwatch` binary (`sockwatch exporter` execs it).
+        .executableTarget(
+            name: "sockwatch-exporter",
+            dependencies: [
+                "SockExporter", "ExporterArguments",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
@@ -62,6 +92,10 @@ let package = Package(
         .testTarget(name: "ProcIndexTests", dependencies: ["ProcIndex", "SockTestSupport"]),
         .testTarget(name: "SockRenderTests", dependencies: ["SockRender", "SockDiag", "ProcIndex", "SockTestSupport"]),
         .testTarget(name: "SockwatchTests", dependencies: ["sockwatch", "SockTestSupport"]),
+        .testTarget(
+            name: "SockExporterTests",
+            dependencies: ["SockExporter", "SockDiag", "sockwatch", "sockwatch-exporter", "SockTestSupport"]
+        ),
         .testTarget(name: "SockFuzzTests", dependencies: ["SockFuzz", "SockDiag"]),
     ]
 )

@@ -1,0 +1,112 @@
+import ProcIndex
+import SockDiag
+
+/// Reads one network namespace's TCP and UDP sockets and aggregates them into a `SocketSnapshot`.
+///
+/// Each scrape streams the kernel's dumps (`SOCK_DIAG_BY_FAMILY`, every state, `tcp_info` for TCP) straight
+/// from the receive buffer into the snapshot's counters; only socket inodes are kept, in one reused array,
+/// to join them with their owners from `/proc/*/fd` (read on other cores while the dump runs).
+public final class SocketCollector {
+    /// The namespace this collector reports; its sockets are the ones the collector's netlink socket sees.
+    public let namespace: NetworkNamespace
+    /// How many processes `SocketSnapshot.processes` keeps; 0 skips the /proc scan.
+    public var top: Int
+    /// Threads reading /proc.
+    public var workers: Int
+    private let client: DiagClient
+    private var retransmits: RetransmitTracker
+    private var inodes: [UInt32] = []
+    private var perProcess: [Int32: Int] = [:]
+    private var commands: [Int32: String] = [:]
+
+    static let transports: [NetID] = [.tcp, .udp]
+    static let totalRetrans = TCPInfo.fields.first { $0.name == "total_retrans" }!
+    static let rtt = TCPInfo.fields.first { $0.name == "rtt" }!
+
+    /// Opens a netlink socket in the calling thread's network namespace, which must be `namespace`.
+    public init(namespace: NetworkNamespace, top: Int = 20, workers: Int = 2, trackedSockets: Int = 1 << 18) throws {
+        self.namespace = namespace
+        self.top = top
+        self.workers = workers
+        client = try DiagClient()
+        retransmits = RetransmitTracker(capacity: trackedSockets)
+    }
+
+    /// Sockets remembered for the retransmit counter (see `RetransmitTracker`).
+    public var trackedSockets: Int { retransmits.tracked }
+
+    /// Refills `snapshot` from the kernel.
+    public func collect(into snapshot: inout SocketSnapshot) throws {
+        snapshot.reset()
+        snapshot.namespace = namespace
+        inodes.removeAll(keepingCapacity: true)
+        do {
+            if top > 0 {
+                let owners = try ProcessIndex.build(workers: workers) { try dumpAll(into: &snapshot) }
+                rankOwners(owners, into: &snapshot)
+            } else {
+                try dumpAll(into: &snapshot)
+            }
+        } catch {
+            retransmits.abandonScrape()
+            throw error
+        }
+        retransmits.finishScrape()
+    }
+
+    /// Runs the four dumps (TCP and UDP, IPv4 and IPv6) into the counters.
+    private func dumpAll(into snapshot: inout SocketSnapshot) throws {
+        let keepInodes = top > 0
+        for netid in Self.transports {
+            for family in [IPAddress.Family.inet, .inet6] {
+                let request = InetRequest(
+                    netid: netid, family: family, states: .all, extensions: netid == .tcp ? .info : [])
+                try client.dump(request) { record in
+                    snapshot.total += 1
+                    snapshot.sockets[SocketSnapshot.Kind(netid: record.netid, state: record.state), default: 0] += 1
+                    if keepInodes, record.inode != 0 { inodes.append(record.inode) }
+                    guard record.netid == .tcp else { return }
+                    if record.state == .listen {
+                        snapshot.listeners[record.local.port, default: SocketSnapshot.ListenQueue()].add(record)
+                    }
+                    guard let info = record.tcpInfo else { return }
+                    if let total = info[Self.totalRetrans] {
+                        snapshot.newRetransmits += retransmits.observe(
+                            cookie: record.cookie, totalRetransmits: UInt32(truncatingIfNeeded: total))
+                    }
+                    if record.state == .established, let rtt = info[Self.rtt], rtt > 0 {
+                        snapshot.rttSeconds.append(Double(rtt) / 1_000_000)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Counts the dumped sockets per holding process and keeps the `top` largest.
+    private func rankOwners(_ owners: ProcessIndex, into snapshot: inout SocketSnapshot) {
+        perProcess.removeAll(keepingCapacity: true)
+        commands.removeAll(keepingCapacity: true)
+        for inode in inodes {
+            var last: Int32 = -1
+            owners.forEachHolder(of: UInt64(inode)) { holder in
+                guard holder.pid != last else { return }  // holders come by pid: one count per process
+                last = holder.pid
+                perProcess[holder.pid, default: 0] += 1
+                if commands[holder.pid] == nil { commands[holder.pid] = holder.command }
+            }
+        }
+        snapshot.processCount = perProcess.count
+        let ranked = perProcess.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(top)
+        for (pid, count) in ranked {
+            snapshot.processes.append(.init(pid: pid, command: commands[pid] ?? "", sockets: count))
+        }
+    }
+}
+
+extension SocketSnapshot.ListenQueue {
+    mutating func add(_ record: borrowing SocketRecord) {
+        depth += UInt64(record.recvQ)
+        backlog += UInt64(record.sendQ)
+        listeners += 1
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+/// `sockwatch exporter` as a user runs it: the built binaries.
+@Suite struct ExporterCLITests {
+    static let directory: String = {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
+        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        if dir.lastPathComponent.hasSuffix(".xctest") { dir.deleteLastPathComponent() }
+        return dir.path
+    }()
+
+    static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil) throws
+        -> (status: Int32, stdout: String, stderr: String)
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: directory + "/" + program)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    @Test(arguments: ["0.0.0.0:9477", "[::]:9477", ":9477"])
+    func allInterfacesRefused(address: String) throws {
+        for program in [["sockwatch", "exporter"], ["sockwatch-exporter"]] {
+            let result = try Self.run(program[0], Array(program.dropFirst()) + ["--listen", address])
+            #expect(result.status == 2)
+            #expect(result.stdout.isEmpty)
+            #expect(result.stderr.hasPrefix("sockwatch: --listen: "))
+            #expect(result.stderr.split(separator: "\n").count == 1)
+            #expect(result.stderr.contains("--allow-public"))
+        }
+    }
+
+    @Test func badTopIsUsage() throws {
+        let result = try Self.run("sockwatch", ["exporter", "--top", "-1"])
+        #expect(result.status == 2)
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
+    /// `sockwatch exporter` runs the server binary beside it: its own failure (no systemd socket) comes back.
+    @Test func execsTheServerBinary() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["LISTEN_FDS"] = nil
+        let result = try Self.run("sockwatch", ["exporter", "--systemd-socket"], environment: environment)
+        #expect(result.status == 1)
+        #expect(result.stderr == "sockwatch: --systemd-socket: no socket was passed (LISTEN_FDS is not set)\n")
+    }
+}

@@ -1,0 +1,101 @@
+import Glibc
+import SockDiag
+import Testing
+
+@testable import SockExporter
+
+@Suite struct SocketCollectorTests {
+    /// A listener with pending, never accepted connections: its port's queue depth is their number, its
+    /// backlog the one given to listen().
+    @Test func listenQueueOfOwnListener() throws {
+        let listener = TestSockets.listener(backlog: 16)
+        defer { close(listener) }
+        let port = TestSockets.port(listener)
+        let clients = (0..<3).map { _ in TestSockets.connect(port: port) }
+        defer { clients.forEach { close($0) } }
+
+        let collector = try SocketCollector(namespace: try NetworkNamespace.current(), top: 0)
+        var snapshot = SocketSnapshot(namespace: collector.namespace)
+        try collector.collect(into: &snapshot)
+        let queue = try #require(snapshot.listeners[port])
+        #expect(queue.depth == 3)
+        #expect(queue.backlog == 16)
+        #expect(queue.listeners == 1)
+
+        // One accepted: one fewer waiting.
+        let accepted = TestSockets.accept(listener)
+        defer { close(accepted) }
+        try collector.collect(into: &snapshot)
+        #expect(snapshot.listeners[port]?.depth == 2)
+    }
+
+    /// A child holding a known set of sockets is ranked with exactly that many.
+    @Test func socketsOfOwnProcess() throws {
+        let listener = TestSockets.listener(backlog: 8)
+        defer { close(listener) }
+        let port = TestSockets.port(listener)
+        var held = [listener]
+        for _ in 0..<4 {
+            held.append(TestSockets.connect(port: port))
+            held.append(TestSockets.accept(listener))
+        }
+        defer { held.dropFirst().forEach { close($0) } }
+        // The listener twice: two descriptors, one socket.
+        let child = TestSockets.child(holding: held + [listener])
+        defer { TestSockets.kill(child) }
+
+        let collector = try SocketCollector(namespace: try NetworkNamespace.current(), top: 10_000)
+        var snapshot = SocketSnapshot(namespace: collector.namespace)
+        try collector.collect(into: &snapshot)
+        let entry = try #require(snapshot.processes.first { $0.pid == child })
+        #expect(entry.sockets == 9)
+        #expect(entry.command == "sleep")
+        #expect(snapshot.processCount >= 2)
+
+        // Ranked most first, and cut at `top`.
+        #expect(zip(snapshot.processes, snapshot.processes.dropFirst()).allSatisfy { $0.sockets >= $1.sockets })
+        collector.top = 1
+        try collector.collect(into: &snapshot)
+        #expect(snapshot.processes.count == 1)
+    }
+
+    /// In a namespace of its own (root only), the counts by state are exact: every socket there is the test's.
+    @Test(.enabled(if: geteuid() == 0, "needs root for a private network namespace (unshare CLONE_NEWNET)"))
+    func exactCountsInPrivateNamespace() throws {
+        let outcome = try PrivateNamespace.run { () throws -> (SocketSnapshot, NetworkNamespace) in
+            let listener = TestSockets.listener(backlog: 32)
+            let port = TestSockets.port(listener)
+            var fds: [Int32] = [listener]
+            for _ in 0..<5 {
+                fds.append(TestSockets.connect(port: port))
+                fds.append(TestSockets.accept(listener))
+            }
+            for _ in 0..<2 { fds.append(TestSockets.connect(port: port)) }  // pending
+            let udp = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            _ = TestSockets.withLoopback(port: 0) { bind(udp, $0, $1) }
+            fds.append(udp)
+            defer { fds.forEach { close($0) } }
+            let namespace = try NetworkNamespace.current()
+            let collector = try SocketCollector(namespace: namespace, top: 5)
+            var snapshot = SocketSnapshot(namespace: namespace)
+            try collector.collect(into: &snapshot)
+            return (snapshot, namespace)
+        }
+        let (snapshot, namespace) = outcome
+        #expect(namespace != (try NetworkNamespace.current()))
+        // 5 accepted connections and 2 pending ones (their server ends wait in the accept queue, established).
+        #expect(snapshot.count(.tcp, .established) == 14)
+        #expect(snapshot.count(.tcp, .listen) == 1)
+        #expect(snapshot.count(.udp, .close) == 1)
+        #expect(snapshot.total == 16)
+        #expect(snapshot.listeners.count == 1)
+        #expect(snapshot.listeners.values.first?.depth == 2)
+        #expect(snapshot.listeners.values.first?.backlog == 32)
+        // rtt of every established socket with tcp_info: the 14 established ones (loopback: > 0, < 1 s).
+        #expect(snapshot.rttSeconds.count == 14)
+        #expect(snapshot.rttSeconds.allSatisfy { $0 > 0 && $0 < 1 })
+        // The test process holds the listener, 5 + 5 ends, 2 pending clients and the UDP socket: 14 sockets (the
+        // pending server ends have no file yet).
+        #expect(snapshot.processes.first { $0.pid == getpid() }?.sockets == 14)
+    }
+}
