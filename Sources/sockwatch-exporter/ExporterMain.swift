@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExporterArguments
 import Glibc
+import SockDiag
 import SockExporter
 
 /// `sockwatch-exporter`: the Prometheus exporter's server, started by `sockwatch exporter`.

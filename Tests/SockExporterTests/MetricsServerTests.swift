@@ -1,5 +1,6 @@
 import ExporterArguments
 import Glibc
+import SockDiag
 import Testing
 
 @testable import SockExporter

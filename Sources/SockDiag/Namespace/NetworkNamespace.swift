@@ -31,9 +31,10 @@ public struct NetworkNamespace: Sendable, Hashable {
         try FileDescriptor.open(path, .readOnly, options: .closeOnExec)
     }
 
-    /// The namespace this process runs in.
+    /// The namespace the calling thread runs in (`/proc/thread-self/ns/net`: a thread may have left its
+    /// process's namespace with `unshare` or `setns`).
     public static func current() throws -> NetworkNamespace {
-        NetworkNamespace(inode: try inode(of: "/proc/self/ns/net"), pid: getpid(), path: "/proc/self/ns/net")
+        NetworkNamespace(inode: try inode(of: "/proc/thread-self/ns/net"), pid: getpid(), path: "/proc/thread-self/ns/net")
     }
 
     /// Resolves `--netns`'s argument: all digits is a pid, anything with a `/` a path, else a name in
