@@ -1,7 +1,7 @@
 import ProcIndex
 import SockDiag
 
-/// Reads one network namespace's TCP and UDP sockets and aggregates them into a `SocketSnapshot`.
+/// Reads one network namespace's TCP, UDP and UNIX sockets and aggregates them into a `SocketSnapshot`.
 ///
 /// Each scrape streams the kernel's dumps (`SOCK_DIAG_BY_FAMILY`, every state, `tcp_info` for TCP) straight
 /// from the receive buffer into the snapshot's counters; only socket inodes are kept, in one reused array,
@@ -54,9 +54,14 @@ public final class SocketCollector {
         retransmits.finishScrape()
     }
 
-    /// Runs the four dumps (TCP and UDP, IPv4 and IPv6) into the counters.
+    /// Runs the dumps (TCP and UDP over IPv4 and IPv6, then UNIX) into the counters.
     private func dumpAll(into snapshot: inout SocketSnapshot) throws {
         let keepInodes = top > 0
+        try client.dump(.family(FamilyRequest(netid: .unix, states: .all))) { record in
+            snapshot.total += 1
+            snapshot.sockets[SocketSnapshot.Kind(netid: record.netid, state: record.state), default: 0] += 1
+            if keepInodes, record.inode != 0 { inodes.append(record.inode) }
+        }
         for netid in Self.transports {
             for family in [IPAddress.Family.inet, .inet6] {
                 let request = InetRequest(

@@ -74,6 +74,9 @@ import Testing
             let udp = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
             _ = TestSockets.withLoopback(port: 0) { bind(udp, $0, $1) }
             fds.append(udp)
+            var pair: [Int32] = [0, 0]
+            _ = socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair)  // UNIX sockets live in a namespace too
+            fds += pair
             defer { fds.forEach { close($0) } }
             let namespace = try NetworkNamespace.current()
             let collector = try SocketCollector(namespace: namespace, top: 5)
@@ -87,15 +90,16 @@ import Testing
         #expect(snapshot.count(.tcp, .established) == 14)
         #expect(snapshot.count(.tcp, .listen) == 1)
         #expect(snapshot.count(.udp, .close) == 1)
-        #expect(snapshot.total == 16)
+        #expect(snapshot.count(.unix, .established) == 2)
+        #expect(snapshot.total == 18)
         #expect(snapshot.listeners.count == 1)
         #expect(snapshot.listeners.values.first?.depth == 2)
         #expect(snapshot.listeners.values.first?.backlog == 32)
         // rtt of every established socket with tcp_info: the 14 established ones (loopback: > 0, < 1 s).
         #expect(snapshot.rttSeconds.count == 14)
         #expect(snapshot.rttSeconds.allSatisfy { $0 > 0 && $0 < 1 })
-        // The test process holds the listener, 5 + 5 ends, 2 pending clients and the UDP socket: 14 sockets (the
-        // pending server ends have no file yet).
-        #expect(snapshot.processes.first { $0.pid == getpid() }?.sockets == 14)
+        // The test process holds the listener, 5 + 5 ends, 2 pending clients, the UDP socket and the UNIX pair:
+        // 16 sockets (the pending server ends have no file yet).
+        #expect(snapshot.processes.first { $0.pid == getpid() }?.sockets == 16)
     }
 }
