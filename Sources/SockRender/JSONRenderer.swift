@@ -22,14 +22,8 @@ public final class JSONRenderer: SocketRenderer {
         out.append(decimal: UInt64(record.recvQ))
         out.append(",\"send_q\":")
         out.append(decimal: UInt64(record.sendQ))
-        out.append(",\"local_addr\":\"")
-        out.append(address: record.local.address)
-        out.append("\",\"local_port\":")
-        out.append(decimal: UInt64(record.local.port))
-        out.append(",\"peer_addr\":\"")
-        out.append(address: record.peer.address)
-        out.append("\",\"peer_port\":")
-        out.append(decimal: UInt64(record.peer.port))
+        out.append(0x2C)
+        out.appendJSONEndpoints(record)
         out.append(",\"uid\":")
         out.append(decimal: UInt64(record.uid))
         out.append(",\"inode\":")
@@ -40,14 +34,8 @@ public final class JSONRenderer: SocketRenderer {
             out.append(",\"processes\":[")
             var first = true
             owners?.forEachHolder(of: UInt64(record.inode)) { holder in
-                out.append(first ? "{\"pid\":" : ",{\"pid\":")
+                out.appendJSONHolder(holder, first: first)
                 first = false
-                out.append(decimal: holder.pid)
-                out.append(",\"fd\":")
-                out.append(decimal: holder.fd)
-                out.append(",\"comm\":")
-                out.appendJSONString(holder.command)
-                out.append(0x7D)
             }
             out.append(0x5D)
         }
@@ -84,17 +72,8 @@ public final class JSONRenderer: SocketRenderer {
             out.append(0x7D)
         }
         if options.info, let info = record.tcpInfo {
-            out.append(",\"tcp_info\":{")
-            var first = true
-            for field in TCPInfo.fields {
-                guard let value = info[field] else { continue }
-                out.append(first ? "\"" : ",\"")
-                first = false
-                out.append(field.name)
-                out.append("\":")
-                out.append(decimal: value)
-            }
-            out.append(0x7D)
+            out.append(0x2C)
+            out.appendJSONTCPInfo(info)
         }
         if options.memory, let mem = record.skMemInfo {
             out.append(",\"skmem\":{")
