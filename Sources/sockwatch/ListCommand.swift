@@ -14,8 +14,11 @@ struct ListCommand: ParsableCommand {
     @OptionGroup(title: "Filter") var filter: FilterOptions
     @OptionGroup(title: "Processes") var processes: ProcessOptions
     @OptionGroup(title: "Output") var output: OutputOptions
+    @OptionGroup(title: "Kill") var kill: KillOptions
 
     func run() throws {
-        try SocketListing(selection: selection, output: output, filter: filter, processes: processes).run()
+        let listing = SocketListing(selection: selection, output: output, filter: filter, processes: processes)
+        if kill.kill { return try SocketKill(listing: listing, assumeYes: kill.yes).run() }
+        try listing.run()
     }
 }

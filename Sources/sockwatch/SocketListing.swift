@@ -11,6 +11,13 @@ struct SocketListing {
     var processes: ProcessOptions
 
     func run() throws {
+        let query = try query()
+        if filter.explain { return try explain(states: query.states, plan: query.plan) }
+        try SocketEngine().run(query, into: renderer(for: query))
+    }
+
+    /// The options as a query for the engine.
+    func query() throws -> SocketQuery {
         let parsed = try filter.parsed()
         var states = parsed.states ?? selection.stateSet
         for excluded in selection.excludedStates { states.subtract(excluded.set) }
@@ -22,15 +29,16 @@ struct SocketListing {
         query.owners = output.processes || output.sockopts || !query.selection.isEmpty
         if output.sockopts { query.socketOptions = SocketOptionsTable() }
         query.allOwners = output.allOwners
-        if filter.explain { return try explain(states: states, plan: query.plan) }
+        return query
+    }
 
+    /// The table, or NDJSON with `--json`, on stdout.
+    func renderer(for query: SocketQuery) -> any SocketRenderer {
         var options = output.renderOptions
         options.processes = query.owners
         options.socketOptions = query.socketOptions
         let out = OutputBuffer(fd: 1)
-        let renderer: any SocketRenderer =
-            output.json ? JSONRenderer(out: out, options: options) : TableRenderer(out: out, options: options)
-        try SocketEngine().run(query, into: renderer)
+        return output.json ? JSONRenderer(out: out, options: options) : TableRenderer(out: out, options: options)
     }
 
     /// `--explain`: what the kernel is asked, and what Swift still checks.
