@@ -29,7 +29,7 @@ public final class DestroyListener {
     ///
     /// - Parameter receiveBuffer: the queue asked for; a burst of closes must fit in it between two drains.
     /// - Throws: `DiagError.system` (`EPERM` without `CAP_NET_ADMIN`).
-    public init(netids: [NetID], families: [IPAddress.Family], receiveBuffer: Int = 32 << 20) throws {
+    public init(netids: [NetID], families: [IPAddress.Family], receiveBuffer: Int = 64 << 20) throws {
         var groups: UInt32 = 0
         func join(_ group: Int) { groups |= 1 << UInt32(group - 1) }
         for family in families {

@@ -37,7 +37,7 @@ struct EventLoop {
                     + "(sock_diag multicast groups: EPERM)", status: 1)
             throw ExitCode(1)
         }
-        let client = try DiagClient()
+        var client = try DiagClient()
         let renderer = EventRenderer(out: OutputBuffer(fd: 1), info: info)
         var tracker = SocketTracker(capacity: capacity)
         let plan =
@@ -50,22 +50,24 @@ struct EventLoop {
         func dump(initialDump: Bool) throws {
             tracker.beginDump()
             let seenAt = EventClock.monotonic()
-            var fresh: [SocketRecord] = []
+            // Sockets first seen now (and accepted ones that just got a file) wait for their owners in a compact
+            // capture of the raw messages, not as records.
+            var fresh = SocketCapture(keeping: info ? [.info] : [])
+            var changes: [SocketEvent] = []
+            var ownersOnly: Set<UInt64> = []
             var unsupported: Set<NetID> = []
             for request in requests {
                 do {
-                    try client.dump(request) { record in
-                        guard plan.residual.matches(record) else { return }
-                        switch tracker.see(record, now: initialDump ? nil : seenAt) {
-                        case .new:
-                            fresh.append(copy record)
-                        case let .changed(from, holders):
-                            try renderer.render(SocketEvent(
+                    try client.capture(request, into: &fresh) { record in
+                        guard plan.residual.matches(record) else { return false }
+                        let sighting = tracker.see(record, now: initialDump ? nil : seenAt)
+                        if let from = sighting.changedFrom {
+                            changes.append(SocketEvent(
                                 kind: .state, time: EventClock.realtime(), record: copy record, previousState: from,
-                                holders: holders))
-                        case .nothing:
-                            break
+                                holders: sighting.holders))
                         }
+                        if sighting.needsOwners { ownersOnly.insert(record.cookie) }
+                        return sighting.isNew || sighting.needsOwners
                     }
                 } catch let error as DiagError where error.isUnsupported {
                     unsupported.insert(request.netid)
@@ -76,20 +78,23 @@ struct EventLoop {
             }
             if !unsupported.isEmpty { requests.removeAll { unsupported.contains($0.netid) } }
             tracker.endDump()
-            if !fresh.isEmpty {
+            for event in changes { try renderer.render(event) }
+            if fresh.count > 0 {
                 // Owners only for the sockets first seen now; the scan stops once each has one.
-                let owners = ProcessIndex(
-                    until: Set(fresh.lazy.map { UInt64($0.inode) }), workers: SocketEngine.workers)
-                for record in fresh {
+                let owners = ProcessIndex(until: Set(fresh.inodes.lazy.map(UInt64.init)), workers: SocketEngine.workers)
+                try fresh.forEach { record in
                     let holders = owners.holders(of: UInt64(record.inode))
                     tracker.setHolders(holders, of: record.cookie)
-                    if !initialDump || initial {
+                    if (!initialDump || initial) && !ownersOnly.contains(record.cookie) {
                         try renderer.render(
-                            SocketEvent(kind: .new, time: EventClock.realtime(), record: record, holders: holders))
+                            SocketEvent(kind: .new, time: EventClock.realtime(), record: copy record, holders: holders))
                     }
                 }
             }
-            for warning in client.warnings { _ = Sockwatch.fail(warning, status: 0) }
+            if !client.warnings.isEmpty {
+                for warning in client.warnings { _ = Sockwatch.fail(warning, status: 0) }
+                client = try DiagClient()  // a fresh client: its warnings must not pile up over a long run
+            }
             if tracker.overflowed && !warnedFull {
                 warnedFull = true
                 _ = Sockwatch.fail(
@@ -126,7 +131,9 @@ struct EventLoop {
         while true {
             let now = EventClock.monotonic()
             if now >= nextDump {
-                _ = try drain()
+                // Every notice queued so far first: the dump forgets sockets it no longer shows, and a notice
+                // still queued for one of them would lose its owner and age.
+                while try drain() {}
                 try dump(initialDump: false)
                 nextDump = max(nextDump &+ interval, EventClock.monotonic())
                 continue

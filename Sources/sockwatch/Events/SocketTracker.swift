@@ -11,6 +11,8 @@ import SockDiag
 struct SocketTracker {
     struct Entry {
         var state: SocketState
+        /// 0 until the socket has a file (an accepted socket waiting in the accept queue has none).
+        var inode: UInt32
         /// `CLOCK_MONOTONIC` nanoseconds of the dump that first saw it; nil when it was open at start.
         var firstSeen: UInt64?
         /// The dump generation that saw it last.
@@ -22,11 +24,15 @@ struct SocketTracker {
     }
 
     /// What a dump's sighting of a socket means.
-    enum Sighting {
-        case new
-        case changed(from: SocketState, holders: [SocketHolder])
-        /// Same state, a tombstone, or no room left.
-        case nothing
+    struct Sighting {
+        /// First seen: a "new" event, and its owners to join.
+        var isNew = false
+        /// The state before, when it changed: a "state" event.
+        var changedFrom: SocketState?
+        /// The holders known so far (for a state event).
+        var holders: [SocketHolder] = []
+        /// Seen before without an inode (an accept-queue socket) and now with one: its owners can be joined.
+        var needsOwners = false
     }
 
     let capacity: Int
@@ -49,22 +55,29 @@ struct SocketTracker {
     mutating func see(_ record: borrowing SocketRecord, now: UInt64?) -> Sighting {
         let cookie = record.cookie
         if var entry = entries[cookie] {
+            var sighting = Sighting()
             entry.lastSeen = generation
-            let previous = entry.state
+            if !entry.destroyed {
+                if entry.state != record.state {
+                    sighting.changedFrom = entry.state
+                    sighting.holders = entry.holders
+                }
+                sighting.needsOwners = entry.inode == 0 && record.inode != 0
+            }
             entry.state = record.state
+            entry.inode = record.inode
             entries[cookie] = entry
-            return entry.destroyed || previous == record.state
-                ? .nothing : .changed(from: previous, holders: entry.holders)
+            return sighting
         }
         guard entries.count < capacity else {
             overflowed = true
-            return .nothing
+            return Sighting()
         }
-        entries[cookie] = Entry(state: record.state, firstSeen: now, lastSeen: generation)
-        return .new
+        entries[cookie] = Entry(state: record.state, inode: record.inode, firstSeen: now, lastSeen: generation)
+        return Sighting(isNew: true)
     }
 
-    /// Keeps the holders of a socket first seen in this dump.
+    /// Keeps the holders joined for a socket of this dump.
     mutating func setHolders(_ holders: [SocketHolder], of cookie: UInt64) {
         entries[cookie]?.holders = holders
     }
@@ -88,7 +101,7 @@ struct SocketTracker {
         }
         // Not followed: remember the cookie anyway so a time-wait remnant is not reported as new.
         if entries.count < capacity {
-            entries[cookie] = Entry(state: .close, firstSeen: nil, lastSeen: generation, destroyed: true)
+            entries[cookie] = Entry(state: .close, inode: 0, firstSeen: nil, lastSeen: generation, destroyed: true)
         }
         return nil
     }
