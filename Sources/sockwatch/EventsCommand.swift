@@ -29,7 +29,7 @@ struct EventsCommand: ParsableCommand {
     @Option(
         name: .customLong("max-sockets"),
         help: ArgumentHelp("Sockets followed at most; beyond it new sockets get no new/state events.", valueName: "count"))
-    var maxSockets = 500_000
+    var maxSockets = 250_000
 
     func validate() throws {
         guard interval > 0, interval.isFinite, interval <= 86_400 else {
