@@ -31,14 +31,8 @@ public final class JSONRenderer: SocketRenderer {
         out.append(",\"send_q\":")
         out.append(decimal: UInt64(record.sendQ))
         if record.netid.isInet {
-            out.append(",\"local_addr\":\"")
-            out.append(address: record.local.address)
-            out.append("\",\"local_port\":")
-            out.append(decimal: UInt64(record.local.port))
-            out.append(",\"peer_addr\":\"")
-            out.append(address: record.peer.address)
-            out.append("\",\"peer_port\":")
-            out.append(decimal: UInt64(record.peer.port))
+            out.append(0x2C)
+            out.appendJSONEndpoints(record)
         } else {
             appendKindFields(record)
         }
@@ -90,17 +84,8 @@ public final class JSONRenderer: SocketRenderer {
             out.append(0x7D)
         }
         if options.info, let info = record.tcpInfo {
-            out.append(",\"tcp_info\":{")
-            var first = true
-            for field in TCPInfo.fields {
-                guard let value = info[field] else { continue }
-                out.append(first ? "\"" : ",\"")
-                first = false
-                out.append(field.name)
-                out.append("\":")
-                out.append(decimal: value)
-            }
-            out.append(0x7D)
+            out.append(0x2C)
+            out.appendJSONTCPInfo(info)
         }
         if options.info, let info = record.mptcpInfo {
             out.append(",\"mptcp_info\":{\"subflows\":")
@@ -141,14 +126,8 @@ public final class JSONRenderer: SocketRenderer {
         out.append(0x5B)
         var first = true
         owners?.forEachHolder(of: UInt64(inode)) { holder in
-            out.append(first ? "{\"pid\":" : ",{\"pid\":")
+            out.appendJSONHolder(holder, first: first)
             first = false
-            out.append(decimal: holder.pid)
-            out.append(",\"fd\":")
-            out.append(decimal: holder.fd)
-            out.append(",\"comm\":")
-            out.appendJSONString(holder.command)
-            out.append(0x7D)
         }
         out.append(0x5D)
     }

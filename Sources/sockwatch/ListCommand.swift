@@ -16,10 +16,12 @@ struct ListCommand: ParsableCommand {
     @OptionGroup(title: "Processes") var processes: ProcessOptions
     @OptionGroup(title: "Output") var output: OutputOptions
     @OptionGroup(title: "Network namespaces") var namespaces: NamespaceOptions
+    @OptionGroup(title: "Kill") var kill: KillOptions
 
     func run() throws {
-        try SocketListing(
-            selection: selection, output: output, filter: filter, processes: processes, namespaces: namespaces
-        ).run()
+        let listing = SocketListing(
+            selection: selection, output: output, filter: filter, processes: processes, namespaces: namespaces)
+        if kill.kill { return try SocketKill(listing: listing, assumeYes: kill.yes).run() }
+        try listing.run()
     }
 }

@@ -12,6 +12,13 @@ struct SocketListing {
     var namespaces = NamespaceOptions()
 
     func run() throws {
+        let query = try query()
+        if filter.explain { return try explain(states: query.states, plan: query.plan) }
+        try SocketEngine().run(query, into: renderer(for: query))
+    }
+
+    /// The options as a query for the engine.
+    func query() throws -> SocketQuery {
         let parsed = try filter.parsed()
         var states = parsed.states ?? selection.stateSet
         for excluded in selection.excludedStates { states.subtract(excluded.set) }
@@ -27,26 +34,22 @@ struct SocketListing {
         query.expression = parsed.expression
         query.kernelFilter = !filter.noKernelFilter
         query.selection = try processes.selection()
-        query.owners = output.processes || output.sockopts || !query.selection.isEmpty
+        // A summary counts; it never needs owners (a process selection still narrows it).
+        query.owners = !output.summary && (output.processes || output.sockopts) || !query.selection.isEmpty
         if output.sockopts { query.socketOptions = SocketOptionsTable() }
         query.allOwners = output.allOwners
-        if filter.explain { return try explain(states: states, plan: query.plan) }
+        return query
+    }
 
+    /// The table, NDJSON with `--json`, or the counts with `-s`, on stdout.
+    func renderer(for query: SocketQuery) -> any SocketRenderer {
         var options = output.renderOptions
         options.processes = query.owners
         options.socketOptions = query.socketOptions
         if let namespaces = query.namespaces { options.namespaces = NamespaceTable(namespaces) }
         let out = OutputBuffer(fd: 1)
-        let renderer: any SocketRenderer
-        if output.summary {
-            query.owners = false
-            renderer = SummaryRenderer(out: out, json: output.json, namespaces: options.namespaces)
-        } else if output.json {
-            renderer = JSONRenderer(out: out, options: options)
-        } else {
-            renderer = TableRenderer(out: out, options: options)
-        }
-        try SocketEngine().run(query, into: renderer)
+        if output.summary { return SummaryRenderer(out: out, json: output.json, namespaces: options.namespaces) }
+        return output.json ? JSONRenderer(out: out, options: options) : TableRenderer(out: out, options: options)
     }
 
     /// `--explain`: what the kernel is asked, and what Swift still checks.

@@ -15,7 +15,10 @@ struct Sockwatch: ParsableCommand {
             `sockwatch list --help` shows its options.
             """,
         version: "0.1.0",
-        subcommands: [ListCommand.self, NetstatCommand.self, LsofCommand.self, PfilesCommand.self, ExporterCommand.self],
+        subcommands: [
+            ListCommand.self, NetstatCommand.self, LsofCommand.self, PfilesCommand.self, ExporterCommand.self,
+            EventsCommand.self,
+        ],
         defaultSubcommand: ListCommand.self)
 
     /// Parses, runs, and maps every failure to one line on stderr and an exit status:
@@ -31,6 +34,7 @@ struct Sockwatch: ParsableCommand {
             print("  lsof                    lsof -i's selection and output (sockwatch lsof --help)")
             print("  pfiles                  every descriptor of a process with its socket options (sockwatch pfiles --help)")
             print("  exporter                Prometheus metrics of the socket table on /metrics (sockwatch exporter --help)")
+            print("  events                  NDJSON stream of new, state and destroy events (sockwatch events --help)")
             Glibc.exit(0)
         }
         let status: Int32

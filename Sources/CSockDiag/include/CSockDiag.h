@@ -124,4 +124,6 @@ extern const csd_field csd_tcp_info_fields[CSD_TCPI_COUNT];
 /// `sizeof(struct tcp_info)` in the headers sockwatch was built with.
 extern const uint32_t csd_tcp_info_size;
 
+#include "CSockDiagMonitor.h"
+
 #endif

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Glibc
+import ProcIndex
+import SockDiag
+import SockRender
+import SystemPackage
+
+/// `sockwatch --kill [filter]`: lists the matching TCP sockets, asks, then destroys each one with `SOCK_DESTROY`.
+///
+/// The table (or NDJSON) goes to stdout as for a listing, then one result line per socket, also on stdout:
+/// `killed tcp 127.0.0.1:40000 -> 127.0.0.1:5555 cookie 1234: ok` (or the errno name). The exit status is 1
+/// when any socket could not be destroyed (a socket already gone, ENOENT, is not a failure).
+struct SocketKill {
+    var listing: SocketListing
+    var assumeYes: Bool
+
+    func run() throws {
+        let selection = listing.selection
+        if selection.udp || selection.udplite || selection.sctp {
+            throw ValidationError("--kill destroys TCP sockets only: leave out -u/--udplite/--sctp")
+        }
+        if listing.filter.explain { throw ValidationError("--kill and --explain cannot be combined") }
+        var query = try listing.query()
+        guard query.expression != .all || !query.selection.isEmpty else {
+            throw ValidationError(
+                "--kill needs a filter (an expression, --port/--sport/--dport/--src/--dst, or --pid/--command/--user)")
+        }
+        query.netids = [.tcp]
+
+        let collector = CollectingRenderer(listing.renderer(for: query))
+        try SocketEngine().run(query, into: collector)
+        let victims = collector.records
+        guard !victims.isEmpty else {
+            _ = Sockwatch.fail("note: no socket matches; nothing killed", status: 0)
+            return
+        }
+        if !assumeYes { try confirm(victims.count) }
+
+        let destroyer = try SocketDestroyer()
+        let out = OutputBuffer(fd: 1)
+        var failed = 0
+        for record in victims {
+            out.append("killed ")
+            out.append(record.netid.rawValue)
+            out.append(0x20)
+            out.append(endpoint: record.local)
+            out.append(" -> ")
+            out.append(endpoint: record.peer)
+            out.append(" cookie ")
+            out.append(decimal: record.cookie)
+            out.append(": ")
+            do {
+                try destroyer.destroy(record)
+                out.append("ok\n")
+            } catch let error as DiagError {
+                let errno = error.errno ?? .ioError
+                out.append(errnoName(errno))
+                switch errno {
+                case .noSuchFileOrDirectory: out.append(" (already gone)\n")
+                case .notSupported: out.append(" (this kernel lacks CONFIG_INET_DIAG_DESTROY)\n")
+                case .notPermitted: out.append(" (needs CAP_NET_ADMIN: run as root)\n")
+                default: out.append(0x0A)
+                }
+                if errno != .noSuchFileOrDirectory { failed += 1 }
+            }
+            try out.flushIfFull()
+        }
+        try out.flush()
+        if failed > 0 { throw ExitCode(1) }
+    }
+
+    /// Asks on the terminal (stdin when it is one, else /dev/tty); without a terminal, refuses (exit 2).
+    private func confirm(_ count: Int) throws {
+        let input: Int32
+        var opened: Int32 = -1
+        if isatty(0) == 1 {
+            input = 0
+        } else {
+            opened = open("/dev/tty", O_RDWR | O_CLOEXEC)
+            guard opened >= 0 else {
+                _ = Sockwatch.fail("--kill asks for confirmation on a terminal and there is none: add --yes", status: 2)
+                throw ExitCode(2)
+            }
+            input = opened
+        }
+        defer { if opened >= 0 { close(opened) } }
+        var prompt = "Kill \(count) socket\(count == 1 ? "" : "s")? [y/N] "
+        prompt.withUTF8 { _ = write(input == 0 ? 2 : input, $0.baseAddress, $0.count) }
+        var answer: [UInt8] = []
+        var byte: UInt8 = 0
+        while answer.count < 64 {
+            let n = read(input, &byte, 1)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 || byte == 0x0A { break }
+            answer.append(byte)
+        }
+        let word = String(decoding: answer.filter { $0 > 0x20 }, as: UTF8.self).lowercased()
+        guard word == "y" || word == "yes" else {
+            _ = Sockwatch.fail("nothing killed", status: 0)
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Hands each socket to the listing's renderer and keeps a copy to act on.
+final class CollectingRenderer: SocketRenderer {
+    let inner: any SocketRenderer
+    private(set) var records: [SocketRecord] = []
+
+    init(_ inner: any SocketRenderer) { self.inner = inner }
+
+    func render(_ record: borrowing SocketRecord, owners: ProcessIndex?) throws {
+        try inner.render(record, owners: owners)
+        records.append(copy record)
+    }
+
+    func finish() throws { try inner.finish() }
+}
