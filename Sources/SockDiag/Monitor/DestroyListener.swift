@@ -84,6 +84,6 @@ public final class DestroyListener {
             if type == UInt16(INET_DIAG_PROTOCOL), value.count >= 1 { proto = value[0] }
         }
         guard let proto else { return nil }
-        return NetID.allCases.first { $0.ipProtocol == proto }
+        return NetID.inet(protocol: Int32(proto))
     }
 }

@@ -16,8 +16,11 @@ struct SocketKill {
 
     func run() throws {
         let selection = listing.selection
-        if selection.udp || selection.udplite || selection.sctp {
-            throw ValidationError("--kill destroys TCP sockets only: leave out -u/--udplite/--sctp")
+        if selection.namedNetids.contains(where: { $0 != .tcp }) {
+            throw ValidationError("--kill destroys TCP sockets only: name no other family (-u, -x, -M, -A…)")
+        }
+        if listing.namespaces.netns != nil || listing.namespaces.allNetns {
+            throw ValidationError("--kill acts in sockwatch's own network namespace only: leave out --netns/--all-netns")
         }
         if listing.filter.explain { throw ValidationError("--kill and --explain cannot be combined") }
         var query = try listing.query()
