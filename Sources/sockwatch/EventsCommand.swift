@@ -37,7 +37,7 @@ struct EventsCommand: ParsableCommand {
         }
         guard maxSockets > 0 else { throw ValidationError("--max-sockets takes a positive count") }
         if filter.explain { throw ValidationError("--explain is for listings: run sockwatch --explain with the same filter") }
-        if selection.udplite || selection.sctp {
+        if selection.namedNetids.contains(where: { $0 != .tcp && $0 != .udp }) {
             throw ValidationError("events follows TCP and UDP only (the kernel has destroy notices for those)")
         }
     }
@@ -50,7 +50,7 @@ struct EventsCommand: ParsableCommand {
             parsed.states != nil || !selection.states.isEmpty || !selection.excludedStates.isEmpty
             || selection.listening
         try EventLoop(
-            netids: selection.netids, families: selection.families, states: states, statesNarrowed: narrowed,
+            netids: selection.namedNetids.isEmpty ? [.tcp, .udp] : selection.namedNetids, families: selection.families, states: states, statesNarrowed: narrowed,
             expression: parsed.expression, kernelFilter: !filter.noKernelFilter,
             interval: UInt64(interval * 1e9), initial: initial, info: info, capacity: maxSockets
         ).run()
