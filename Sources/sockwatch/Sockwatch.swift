@@ -15,7 +15,7 @@ struct Sockwatch: ParsableCommand {
             `sockwatch list --help` shows its options.
             """,
         version: "0.1.0",
-        subcommands: [ListCommand.self, NetstatCommand.self, LsofCommand.self, PfilesCommand.self],
+        subcommands: [ListCommand.self, NetstatCommand.self, LsofCommand.self, PfilesCommand.self, WatchCommand.self],
         defaultSubcommand: ListCommand.self)
 
     /// Parses, runs, and maps every failure to one line on stderr and an exit status:
@@ -30,6 +30,7 @@ struct Sockwatch: ParsableCommand {
             print("SUBCOMMANDS:\n  netstat                 net-tools netstat's flags and output (sockwatch netstat --help)")
             print("  lsof                    lsof -i's selection and output (sockwatch lsof --help)")
             print("  pfiles                  every descriptor of a process with its socket options (sockwatch pfiles --help)")
+            print("  watch                   a live view of rates, retransmits and rtt per socket or process (sockwatch watch --help)")
             Glibc.exit(0)
         }
         let status: Int32
