@@ -28,8 +28,13 @@ final class SignalPipe {
         close(writeFD)
     }
 
-    /// Routes `signals` into the pipe.
+    /// Routes `signals` into the pipe, and unblocks them: a parent may have started sockwatch with them
+    /// blocked (the mask survives exec), and a blocked SIGTERM would never reach the loop.
     func catchSignals(_ signals: [Int32]) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signo in signals { sigaddset(&set, signo) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         for signo in signals {
             signal(signo) { signo in
                 let saved = errno
