@@ -16,7 +16,7 @@ struct LiveWatch {
 
     mutating func run() throws {
         let signals = try SignalPipe()
-        signals.catchSignals([SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGTSTP])
+        signals.catchSignals([SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGTSTP])
         let terminal = Terminal()
         terminal.enter()
         defer { terminal.leave() }
@@ -64,7 +64,7 @@ struct LiveWatch {
                     size = terminal.size()
                     try draw()
                 default:
-                    // SIGINT, SIGTERM, SIGHUP: restore, then die of the signal as the caller expects.
+                    // SIGINT, SIGTERM, SIGHUP, SIGQUIT: restore, then die of the signal as the caller expects.
                     terminal.leave()
                     signal(signo, SIG_DFL)
                     raise(signo)
