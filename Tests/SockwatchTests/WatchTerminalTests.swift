@@ -82,7 +82,12 @@ struct TmuxSession {
         return try #require(children.split(separator: " ").first.flatMap { pid_t($0) })
     }
 
-    func kill() { _ = try? tmux(["kill-server"]) }
+    /// Stops the server and removes its socket file, which tmux leaves behind.
+    func kill() {
+        _ = try? tmux(["kill-server"])
+        let directory = ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp"
+        unlink("\(directory)/tmux-\(getuid())/\(server)")
+    }
 }
 
 /// The live view in a real terminal (tmux): the moving connection on top at its true rate, keys, resizing,
