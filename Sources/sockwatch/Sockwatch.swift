@@ -17,7 +17,7 @@ struct Sockwatch: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             ListCommand.self, NetstatCommand.self, LsofCommand.self, PfilesCommand.self, ExporterCommand.self,
-            EventsCommand.self,
+            EventsCommand.self, WatchCommand.self,
         ],
         defaultSubcommand: ListCommand.self)
 
@@ -35,6 +35,7 @@ struct Sockwatch: ParsableCommand {
             print("  pfiles                  every descriptor of a process with its socket options (sockwatch pfiles --help)")
             print("  exporter                Prometheus metrics of the socket table on /metrics (sockwatch exporter --help)")
             print("  events                  NDJSON stream of new, state and destroy events (sockwatch events --help)")
+            print("  watch                   a live view of rates, retransmits and rtt per socket or process (sockwatch watch --help)")
             Glibc.exit(0)
         }
         let status: Int32

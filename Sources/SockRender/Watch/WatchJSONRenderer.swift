@@ -1,0 +1,97 @@
+import SockDiag
+
+/// Writes `watch --json`: one object per socket (or per process, `--by-process`) per interval, NDJSON.
+///
+/// Rates are bytes per second over the interval, rounded; they are absent on a socket's first interval and
+/// for UDP. `rtt` is in microseconds, as in `tcp_info`; `age` in seconds since the run first saw the socket.
+public final class WatchJSONRenderer {
+    let out: OutputBuffer
+    let view: WatchView
+
+    public init(out: OutputBuffer, view: WatchView) {
+        self.out = out
+        self.view = view
+    }
+
+    public func render(interval number: Int, _ rows: [WatchRow]) throws {
+        if view.byProcess {
+            var processes = ProcessRow.aggregate(rows)
+            view.sort.sort(&processes)
+            for process in processes { append(process, interval: number) }
+        } else {
+            var sorted = rows
+            view.sort.sort(&sorted)
+            for row in sorted {
+                append(row, interval: number)
+                try out.flushIfFull()
+            }
+        }
+        try out.flush()
+    }
+
+    private func append(_ row: WatchRow, interval: Int) {
+        let s = row.sample
+        out.append("{\"interval\":")
+        out.append(decimal: interval)
+        out.append(",\"netid\":\"")
+        out.append(s.netid.rawValue)
+        out.append(s.family == .inet ? "\",\"family\":\"inet\",\"state\":\"" : "\",\"family\":\"inet6\",\"state\":\"")
+        out.append(s.state.name)
+        out.append("\",\"local_addr\":\"")
+        out.append(address: s.local.address)
+        out.append("\",\"local_port\":")
+        out.append(decimal: UInt64(s.local.port))
+        out.append(",\"peer_addr\":\"")
+        out.append(address: s.peer.address)
+        out.append("\",\"peer_port\":")
+        out.append(decimal: UInt64(s.peer.port))
+        out.append(",\"inode\":")
+        out.append(decimal: UInt64(s.inode))
+        out.append(",\"cookie\":")
+        out.append(decimal: s.cookie)
+        out.append(",\"age\":")
+        out.append(fixed: UInt64(max(0, row.age) * 1000), scale: 3)
+        number("send_rate", row.sendRate.map { UInt64($0.rounded()) })
+        number("recv_rate", row.receiveRate.map { UInt64($0.rounded()) })
+        number("retrans", row.retransmits)
+        number("total_retrans", s.totalRetransmits)
+        number("bytes_acked", s.bytesAcked)
+        number("bytes_received", s.bytesReceived)
+        number("rtt", s.rtt)
+        number("cwnd", s.congestionWindow)
+        out.append(",\"processes\":[")
+        for (i, holder) in s.holders.enumerated() {
+            out.append(i == 0 ? "{\"pid\":" : ",{\"pid\":")
+            out.append(decimal: holder.pid)
+            out.append(",\"fd\":")
+            out.append(decimal: holder.fd)
+            out.append(",\"comm\":")
+            out.appendJSONString(holder.command)
+            out.append(0x7D)
+        }
+        out.append("]}\n")
+    }
+
+    private func append(_ row: ProcessRow, interval: Int) {
+        out.append("{\"interval\":")
+        out.append(decimal: interval)
+        out.append(",\"pid\":")
+        out.append(decimal: row.pid)
+        out.append(",\"comm\":")
+        if row.pid == 0 { out.append("null") } else { out.appendJSONString(row.command) }
+        out.append(",\"sockets\":")
+        out.append(decimal: row.sockets)
+        number("send_rate", UInt64(row.sendRate.rounded()))
+        number("recv_rate", UInt64(row.receiveRate.rounded()))
+        number("retrans", row.retransmits)
+        out.append("}\n")
+    }
+
+    private func number(_ key: StaticString, _ value: UInt64?) {
+        guard let value else { return }
+        out.append(",\"")
+        out.append(key)
+        out.append("\":")
+        out.append(decimal: value)
+    }
+}

@@ -1,0 +1,36 @@
+import Glibc
+import SockRender
+
+/// `watch` for pipes and logs (`-n COUNT`, or stdout not a terminal): a first dump sets the baseline, then
+/// each interval is written as a table or NDJSON and flushed, until COUNT intervals or until killed.
+struct PlainWatch {
+    var sampler: WatchSampler
+    /// Nanoseconds between samples.
+    let period: UInt64
+    let count: Int?
+    let render: (Int, [WatchRow]) throws -> Void
+
+    mutating func run() throws {
+        var tracker = RateTracker()
+        var (samples, time) = try sampler.sample()
+        _ = tracker.update(samples, at: time)
+        var deadline = time + period
+        var interval = 0
+        while count.map({ interval < $0 }) ?? true {
+            Self.sleep(until: deadline)
+            (samples, time) = try sampler.sample()
+            for note in sampler.takeNotes() { _ = Sockwatch.fail(note, status: 0) }
+            interval += 1
+            try render(interval, tracker.update(samples, at: time))
+            deadline += period
+            let now = WatchSampler.now()
+            if deadline <= now { deadline = now + period }  // fell behind: keep the period, skip the missed
+        }
+    }
+
+    /// Sleeps until CLOCK_MONOTONIC reads `deadline` nanoseconds.
+    static func sleep(until deadline: UInt64) {
+        var ts = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
+        while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nil) == EINTR {}
+    }
+}

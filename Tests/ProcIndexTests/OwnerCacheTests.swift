@@ -1,0 +1,68 @@
+import Glibc
+import SockTestSupport
+import Testing
+
+@testable import ProcIndex
+
+/// The inode cache `watch` joins owners through: /proc is read for new sockets only, and entries leave with
+/// their sockets.
+@Suite struct OwnerCacheTests {
+    @Test func knownSocketsAreNotLookedUpAgainAndLeftOnesAreForgotten() {
+        let listener = LiveSocket.tcpListener(v6: false)
+        let (client, server) = LiveSocket.tcpConnection(to: listener)
+        let inodes = [client, server].map { UInt32($0.inode) }
+        var cache = OwnerCache(workers: 2)
+        cache.refresh(inodes + [0])
+        #expect(cache.scans == 1)
+        for socket in [client, server] {
+            let holders = cache.holders(of: UInt32(socket.inode))
+            #expect(holders.map(\.pid) == [getpid()])
+            #expect(holders.first?.fd == socket.fd)
+        }
+        cache.refresh(inodes)
+        #expect(cache.scans == 1)  // nothing new: no scan
+        cache.refresh([inodes[0]])
+        #expect(cache.holders(of: inodes[1]).isEmpty)  // left the dump: forgotten
+        cache.refresh(inodes)
+        #expect(cache.scans == 2)  // back: looked up again
+        #expect(cache.holders(of: inodes[1]).map(\.pid) == [getpid()])
+
+        var rescanning = OwnerCache(workers: 1)
+        rescanning.rescanEveryTime = true
+        rescanning.refresh(inodes)
+        rescanning.refresh(inodes)
+        #expect(rescanning.scans == 2)
+        #expect(rescanning.holders(of: inodes[0]).map(\.pid) == [getpid()])
+        _ = listener
+    }
+
+    @Test func anEntryNamingAnExitedHolderIsDropped() throws {
+        // A socket only a child holds: the test hands it over and closes its own descriptor.
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        try #require(fd >= 0)
+        var st = stat()
+        fstat(fd, &st)
+        let inode = UInt32(st.st_ino)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fd, 50)
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("60"), nil]
+        defer { argv.forEach { free($0) } }
+        let spawned = posix_spawn(&pid, "/bin/sleep", &actions, nil, argv, environ)
+        close(fd)
+        try #require(spawned == 0)
+        for _ in 0..<300 where access("/proc/\(pid)/fd/50", F_OK) != 0 { usleep(10_000) }
+        var cache = OwnerCache(workers: 1)
+        cache.refresh([inode])
+        #expect(cache.holders(of: inode).map(\.pid) == [pid])
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        // The same inode again (as if still dumped): the dead holder is noticed and /proc read again.
+        cache.refresh([inode])
+        #expect(cache.scans == 2)
+        #expect(cache.holders(of: inode).isEmpty)
+    }
+}
