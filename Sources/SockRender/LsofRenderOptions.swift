@@ -17,12 +17,14 @@ public struct LsofFields: OptionSet, Sendable {
     public static let access = LsofFields(rawValue: 1 << 5)
     /// `l`: the lock (a space: sockets are never locked).
     public static let lock = LsofFields(rawValue: 1 << 6)
-    /// `t`: `IPv4` or `IPv6`.
+    /// `t`: `IPv4`, `IPv6` or `unix`.
     public static let type = LsofFields(rawValue: 1 << 7)
-    /// `d`: the DEVICE column, the socket inode.
+    /// `d`: the DEVICE column: an Internet socket's inode, a UNIX socket's kernel address.
     public static let device = LsofFields(rawValue: 1 << 8)
     /// `o`: the offset, `0t0`.
     public static let offset = LsofFields(rawValue: 1 << 9)
+    /// `i`: the inode, which only a UNIX socket has in NODE (an Internet socket's NODE is its protocol).
+    public static let inode = LsofFields(rawValue: 1 << 13)
     /// `P`: `TCP`, `UDP`.
     public static let protocolName = LsofFields(rawValue: 1 << 10)
     /// `n`: the addresses.
@@ -42,6 +44,7 @@ public struct LsofFields: OptionSet, Sendable {
         case "l": self = .lock
         case "t": self = .type
         case "d": self = .device
+        case "i": self = .inode
         case "o": self = .offset
         case "P": self = .protocolName
         case "n": self = .name

@@ -1,7 +1,7 @@
 import ProcIndex
 import SockDiag
 
-/// Renders lsof's output for Internet sockets: one line per (process, descriptor), sorted by pid then
+/// Renders lsof's output for Internet and UNIX sockets: one line per (process, descriptor), sorted by pid then
 /// descriptor, in columns sized to their widest cell as lsof sizes them.
 ///
 /// lsof sizes every column before printing the first line, so rows are staged until `finish()`; a row is small
@@ -26,21 +26,35 @@ public final class LsofRenderer: SocketRenderer {
     let out: OutputBuffer
     let options: LsofRenderOptions
     let select: Select
+    let unixLine: (UInt32) -> ProcNetUnixLine?
     private var rows: [Row] = []
     private var processes: [Process] = []
     private var processNumbers: [Int32: Int32] = [:]
     /// The descriptors listed by `finish()`.
     public private(set) var filesListed = 0
 
-    public init(out: OutputBuffer, options: LsofRenderOptions, select: @escaping Select) {
+    /// - Parameter unixLine: the `/proc/net/unix` line of a UNIX socket's inode (DEVICE, state and name come
+    ///   from it, as lsof reads them); a UNIX socket without one has closed since the dump and is not listed.
+    public init(
+        out: OutputBuffer, options: LsofRenderOptions, select: @escaping Select,
+        unixLine: @escaping (UInt32) -> ProcNetUnixLine? = { _ in nil }
+    ) {
         self.out = out
         self.options = options
         self.select = select
+        self.unixLine = unixLine
     }
 
     public func render(_ record: borrowing SocketRecord, owners: ProcessIndex?) throws {
         guard let owners, record.inode != 0 else { return }
-        let socket = LsofSocket(record)
+        var unix: LsofUnix?
+        if record.netid == .unix {
+            guard let line = unixLine(record.inode) else { return }
+            unix = LsofUnix(line)
+        } else if !record.netid.isInet {
+            return
+        }
+        let socket = LsofSocket(record, unix: unix)
         owners.forEachHolder(of: UInt64(record.inode)) { holder in
             guard let owner = select(socket, holder) else { return }
             let number: Int32
@@ -84,8 +98,8 @@ public final class LsofRenderer: SocketRenderer {
         for row in rows {
             fdW = max(fdW, Self.fdText(row.fd).utf8.count + 2)
             typeW = max(typeW, row.socket.typeName.utf8.count)
-            deviceW = max(deviceW, Self.digits(UInt64(row.socket.inode)))
-            nodeW = max(nodeW, row.socket.protocolName.utf8.count)
+            deviceW = max(deviceW, row.socket.deviceText.utf8.count)
+            nodeW = max(nodeW, row.socket.nodeText.utf8.count)
         }
 
         out.append("COMMAND")
@@ -112,12 +126,23 @@ public final class LsofRenderer: SocketRenderer {
             out.append("u  ")
             out.appendSpaces(typeW - 4)
             out.append(row.socket.typeName)
-            out.append(0x20)
-            out.appendSpaces(deviceW - Self.digits(UInt64(row.socket.inode)))
-            out.append(decimal: row.socket.inode)
+            appendRight(row.socket.deviceText, deviceW)
             appendRight("0t0", sizeW)
-            appendRight(row.socket.protocolName, nodeW)
+            appendRight(row.socket.nodeText, nodeW)
             out.append(0x20)
+            if let unix = row.socket.unix {
+                appendUnixName(unix)
+                // lsof writes the space for any -T selection, and only the state for a UNIX socket.
+                if options.tcpState || options.tcpQueues { out.append(0x20) }
+                if options.tcpState {
+                    out.append(0x28)
+                    out.append(unix.stateName)
+                    out.append(0x29)
+                }
+                out.append(0x0A)
+                try out.flushIfFull()
+                continue
+            }
             let named = appendAddresses(row.socket)
             if options.tcpState || options.tcpQueues {
                 if named { out.append(0x20) }
@@ -155,6 +180,16 @@ public final class LsofRenderer: SocketRenderer {
     }
 
     // MARK: - Names
+
+    /// `PATH type=STREAM`, or `type=DGRAM` for an unnamed socket (lsof's `"%s%stype=%s"`).
+    private func appendUnixName(_ unix: LsofUnix) {
+        if let path = unix.path {
+            LsofText.append(path, multibyte: options.multibyte, to: out)
+            out.append(0x20)
+        }
+        out.append("type=")
+        out.append(unix.typeName)
+    }
 
     /// Appends `local->peer` as lsof writes it; returns false when neither end is known.
     @discardableResult
@@ -240,12 +275,25 @@ public final class LsofRenderer: SocketRenderer {
             if fields.contains(.access) { field(0x61, "u") }
             if fields.contains(.lock) { field(0x6C, " ") }
             if fields.contains(.type) { field(0x74, socket.typeName) }
-            if fields.contains(.device) {
-                out.append(0x64)
-                out.append(decimal: socket.inode)
-                out.append(terminator)
-            }
+            if fields.contains(.device) { field(0x64, socket.deviceText) }
             if fields.contains(.offset) { field(0x6F, "0t0") }
+            if let unix = socket.unix {
+                // A UNIX socket has an inode (i) and no protocol (P), and only its state in T.
+                if fields.contains(.inode) {
+                    out.append(0x69)
+                    out.append(decimal: socket.inode)
+                    out.append(terminator)
+                }
+                if fields.contains(.name) {
+                    out.append(0x6E)
+                    appendUnixName(unix)
+                    out.append(terminator)
+                }
+                if fields.contains(.tcpInfo) && options.tcpState { field(0x54, "ST=" + unix.stateName) }
+                if options.nulTerminated { out.append(0x0A) }
+                try out.flushIfFull()
+                continue
+            }
             if fields.contains(.protocolName) { field(0x50, socket.protocolName) }
             if fields.contains(.name) {
                 out.append(0x6E)

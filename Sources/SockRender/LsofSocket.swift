@@ -16,8 +16,11 @@ public struct LsofSocket: Sendable, Equatable {
     public var receiveQueue: UInt32
     /// lsof's `QS`: bytes not yet acknowledged; 0 for listeners.
     public var sendQueue: UInt32
+    /// For a UNIX socket, what its `/proc/net/unix` line says; nil for Internet sockets.
+    public var unix: LsofUnix?
 
-    public init(_ record: borrowing SocketRecord) {
+    /// An Internet socket, or a UNIX socket with what `/proc/net/unix` says of it (`unix`).
+    public init(_ record: borrowing SocketRecord, unix: LsofUnix? = nil) {
         netid = record.netid
         family = record.family
         state = record.state
@@ -26,6 +29,7 @@ public struct LsofSocket: Sendable, Equatable {
         inode = record.inode
         receiveQueue = record.recvQ
         sendQueue = record.netid == .tcp && record.state == .listen ? 0 : record.sendQ
+        self.unix = unix
     }
 
     public init(
@@ -54,7 +58,14 @@ public struct LsofSocket: Sendable, Equatable {
     }
 
     /// lsof's TYPE column.
-    public var typeName: String { family == .inet ? "IPv4" : "IPv6" }
+    public var typeName: String { unix != nil ? "unix" : family == .inet ? "IPv4" : "IPv6" }
+
+    /// lsof's DEVICE column: the inode for an Internet socket (lsof's stand-in for a PCB address), the kernel
+    /// address for a UNIX socket.
+    public var deviceText: String { unix?.device ?? String(inode) }
+
+    /// lsof's NODE column: the protocol of an Internet socket, the inode of a UNIX socket.
+    public var nodeText: String { unix != nil ? String(inode) : protocolName }
 
     /// The two ends as lsof sees them (its `ent_inaddr`), for printing and for `-i` matching.
     ///

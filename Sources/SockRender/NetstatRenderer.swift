@@ -3,7 +3,7 @@ import SockDiag
 
 /// Renders net-tools netstat's Internet socket table, byte for byte.
 ///
-/// Row layout as netstat prints it: `%-4s  %6ld %6ld %-23s %-23s %-11s`, then ` %-10s %-10lu` (-e), ` %-20s`
+/// Row layout as netstat prints it: `%-4s  %6ld %6ld %-23s %-23s %-11s` (raw sockets: the state as `%-11d`), then ` %-10s %-10lu` (-e), ` %-20s`
 /// (-p) and ` %s` (-o). Without -W an address is cut so that it and its port fit 22 characters.
 public final class NetstatRenderer: SocketRenderer {
     /// How names are shown, and which columns.
@@ -129,8 +129,10 @@ public final class NetstatRenderer: SocketRenderer {
         }
     }
 
-    /// netstat's state: TCP's names; for UDP `ESTABLISHED`, or nothing when unconnected.
+    /// netstat's state: TCP's names; for UDP `ESTABLISHED`, or nothing when unconnected; for raw sockets the
+    /// kernel's number (`%-11d`: 7 for unconnected, 1 for connected).
     static func state(_ record: borrowing SocketRecord) -> String {
+        if record.netid == .raw { return String(record.state.rawValue) }
         if record.netid.isDatagram {
             switch record.state {
             case .established: return "ESTABLISHED"

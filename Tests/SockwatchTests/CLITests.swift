@@ -10,6 +10,7 @@ struct CLITests {
         let result = try BinaryRunner.run(arguments + ["--json"])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let objects = try #require(result.objects, "output is not NDJSON")
+        // UNIX, netlink and packet sockets have no local_port.
         return objects.filter { ($0["local_port"] as? Int).flatMap { UInt16(exactly: $0) }.map(ports.contains) ?? false }
     }
 

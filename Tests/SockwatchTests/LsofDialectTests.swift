@@ -222,7 +222,7 @@ final class LsofDialectTests {
 
     @Test func refusedAndBadOptionsAreOneLineAndStatusTwo() throws {
         let cases: [[String]] = [
-            ["-U"], ["-r", "1"], ["+D", "/tmp"], ["+d", "/tmp"], ["-d", "3"], ["-i", "foo"], ["-iTCP:"],
+            ["-r", "1"], ["+D", "/tmp"], ["+d", "/tmp"], ["-d", "3"], ["-i", "foo"], ["-iTCP:"],
             ["-i@nosuchhost.invalid"], ["-sTCP:FOO"], ["-sUDP:Idle"], ["-s"], ["-p", "abc"], ["/etc/passwd"],
             ["-F", "g"], ["-F"], ["-t", "-F", "p"], ["-a"], ["-x"], ["-Tf"], ["-c", "/(/"], ["-c", "^a", "-c", "a"],
             ["-u", "no-such-user-here"], ["-K"], ["-R"], ["-N"], ["+c", "16"], ["-z"], ["-v"],
@@ -503,7 +503,7 @@ struct FakeResolver: LsofResolver {
         #expect(!queues.tcpState && queues.tcpQueues)
         #expect(try Self.parse(["+T"]).tcpState)
         #expect(try Self.parse(["-t"]).output == .pids)
-        #expect(try Self.parse(["-F", "pis"]).fields == [.pid])
+        #expect(try Self.parse(["-F", "pis"]).fields == [.pid, .inode])
         #expect(try Self.parse(["-F", "?"]).fieldHelp)
         #expect(try Self.parse(["+c", "0"]).commandWidth == 0)
     }
@@ -543,7 +543,18 @@ struct FakeResolver: LsofResolver {
         #expect(narrow.onlySelectedProcesses)
         #expect(narrow.query.netids == [.tcp] && narrow.query.expression != .all)
         let wide = LsofSelection(try Self.parse(["-p", "1", "-iTCP:80"]), processes: LsofProcesses())
-        #expect(!wide.onlySelectedProcesses && wide.query.expression == .all && wide.query.netids == [.tcp, .udp])
+        // Without -a, pid 1's UNIX sockets are listed too, as lsof lists all its files.
+        #expect(!wide.onlySelectedProcesses && wide.query.expression == .all && wide.query.netids == [.tcp, .udp, .unix])
+        // -U: UNIX sockets, whole (states and -i do not apply to them), and Internet ones only where they can count.
+        func query(_ arguments: [String]) throws -> SocketQuery {
+            LsofSelection(try Self.parse(arguments), processes: LsofProcesses()).query
+        }
+        #expect(try query(["-U"]).netids == [.unix])
+        #expect(try query(["-a", "-p", "1", "-U"]).netids == [.unix])
+        #expect(try query(["-iTCP"]).netids == [.tcp])
+        let both = try query(["-U", "-iTCP:80", "-sTCP:LISTEN"])
+        #expect(both.netids == [.tcp, .unix] && both.expression == .all && both.states == .all)
+        #expect(try query(["-a", "-U", "-iTCP"]).netids.isEmpty)
         let listening = LsofSelection(try Self.parse(["-i6TCP", "-sTCP:LISTEN"]), processes: LsofProcesses())
         #expect(listening.query.families == [.inet6] && listening.query.states == StateSet(.listen, .newSynRecv))
         // Where a socket the filter would drop could still count as found, nothing but the states is pushed.

@@ -14,14 +14,18 @@ struct NetstatDialectTests {
         let udp = [LiveSocket.udp(v6: false), LiveSocket.udp(v6: true)]
         lazy var connectedUDP = [LiveSocket.udp(v6: false, connectedTo: udp[0])]
 
-        /// "ADDRESS:PORT " for every local end the fixture owns, as netstat prints endpoints.
+        /// "PROTO|ADDRESS:PORT " for every local end the fixture owns, as netstat prints endpoints (TCP and UDP
+        /// ports are separate spaces: another test's TCP socket may have a UDP port of ours).
         var markers: [String] {
-            let sockets = listeners + connections.map(\.client) + udp + connectedUDP
-            return sockets.map { "\($0.v6 ? "::1" : "127.0.0.1"):\($0.localPort) " }
+            let tcp = listeners + connections.map(\.client)
+            let udp = self.udp + connectedUDP
+            return tcp.map { "tcp|\($0.v6 ? "::1" : "127.0.0.1"):\($0.localPort) " }
+                + udp.map { "udp|\($0.v6 ? "::1" : "127.0.0.1"):\($0.localPort) " }
         }
     }
 
-    /// The heading lines and the fixture's rows (time-wait leftovers of other tests excluded), sorted.
+    /// The heading lines and the fixture's rows (time-wait leftovers of other tests excluded), sorted. A marker
+    /// `PROTO|TEXT` matches the lines of that protocol that contain TEXT.
     /// netstat reads /proc/net/tcp in pieces while other tests change the table, so it can print a row
     /// twice: compare sets, and check separately that sockwatch never does.
     static func lines(_ program: String, _ arguments: [String], markers: [String]) throws -> [String] {
@@ -30,7 +34,10 @@ struct NetstatDialectTests {
         return result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             .filter { line in
                 if line.hasPrefix("Active ") || line.hasPrefix("Proto ") { return true }
-                return markers.contains { line.contains($0) } && !line.contains("TIME_WAIT")
+                return markers.contains { marker in
+                    let parts = marker.split(separator: "|", maxSplits: 1).map(String.init)
+                    return line.hasPrefix(parts[0]) && line.contains(parts[1])
+                } && !line.contains("TIME_WAIT")
             }
             .sorted()
     }
@@ -52,7 +59,7 @@ struct NetstatDialectTests {
 
     @Test(arguments: [
         (["-r"], "ip route"), (["-i"], "ip -s link"), (["-s"], "nstat"), (["-g"], "ip maddr"), (["-M"], "conntrack"),
-        (["-x"], "ss -x"), (["-tulpnZ"], "unknown option -Z"), (["--bogus"], "unknown option '--bogus'"),
+        (["-tulpnZ"], "unknown option -Z"), (["--bogus"], "unknown option '--bogus'"),
         (["tcp"], "unexpected argument"),
     ])
     func refusedFlagsPointElsewhere(arguments: [String], hint: String) throws {
@@ -61,6 +68,44 @@ struct NetstatDialectTests {
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.split(separator: "\n").count == 1)
         #expect(result.stderr.contains(hint), "\(result.stderr)")
+    }
+
+    /// Raw sockets (root only): netstat's `raw`/`raw6` rows, the protocol where the port goes (named from
+    /// /etc/protocols without -n) and the kernel's state number.
+    @Test(.enabled(if: getuid() == 0, "raw sockets need root"), arguments: ["-wae", "-wane", "-wle", "-we", "-wlpe"])
+    func rawSocketsAsNetstat(flags: String) throws {
+        var fds: [Int32] = []
+        defer { fds.forEach { close($0) } }
+        for (family, proto) in [(AF_INET, IPPROTO_ICMP), (AF_INET6, IPPROTO_ICMPV6)] {
+            let fd = socket(family, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), Int32(proto))
+            try #require(fd >= 0, "socket: \(errno)")
+            fds.append(fd)
+        }
+        // A connected one: state 1, listed without -a or -l; protocol 253 (for experiments) has no traffic and no
+        // name in /etc/protocols.
+        let connected = socket(AF_INET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 253)
+        try #require(connected >= 0)
+        fds.append(connected)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(connected, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        try #require(rc == 0)
+        let inodes: [String] = fds.map { fd in
+            var st = stat()
+            _ = fstat(fd, &st)
+            return " \(st.st_ino) "
+        }
+        let markers = inodes.map { "raw|" + $0 }
+        let real = try Self.lines("/usr/bin/netstat", [flags], markers: markers)
+        let ours = try Self.lines(BinaryRunner.binary, ["netstat", flags], markers: markers)
+        #expect(ours == real, "netstat \(flags)")
+        let expected = flags.contains("a") ? 3 : flags.contains("l") ? 2 : 1
+        #expect(real.filter { $0.hasPrefix("raw") }.count == expected, "netstat \(flags): \(real)")
     }
 
     @Test func headingsFollowTheSelection() throws {

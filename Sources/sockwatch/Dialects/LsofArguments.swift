@@ -14,7 +14,7 @@ struct LsofArguments {
     /// Letters that stand alone.
     static let flagLetters = Set("?abEhlMnNOPQRtUvVwX".utf8)
     /// `-F` letters accepted although a socket has no such field (lsof prints nothing for them).
-    static let emptyFieldLetters = Set("iskDKMS")
+    static let emptyFieldLetters = Set("skDKMS")
 
     private let arguments: [[UInt8]]
     private var index = 0
@@ -40,8 +40,8 @@ struct LsofArguments {
         if parser.index < parser.arguments.count {
             let name = String(decoding: parser.arguments[parser.index], as: UTF8.self)
             throw ValidationError(
-                "file arguments are not supported ('\(name)'): sockwatch lsof lists Internet sockets only; "
-                    + "select them with -i (e.g. -i :PORT), -p, -c or -u")
+                "file arguments are not supported ('\(name)'): sockwatch lsof lists sockets only; "
+                    + "select them with -i (e.g. -i :PORT), -U, -p, -c or -u")
         }
         try options.commands.validate()
         try options.states.validate()
@@ -211,27 +211,27 @@ struct LsofArguments {
         // What sockwatch does not do, and what to use instead.
         case "d":
             if plus {
-                throw refuse("(files in a directory) is not supported: sockwatch lsof lists Internet sockets only")
+                throw refuse("(files in a directory) is not supported: sockwatch lsof lists sockets only")
             }
             throw refuse("(select by file descriptor) is not supported; select sockets with -i, -p, -c or -u")
         case "D":
             if plus {
-                throw refuse("(files under a directory) is not supported: sockwatch lsof lists Internet sockets only")
+                throw refuse("(files under a directory) is not supported: sockwatch lsof lists sockets only")
             }
             throw refuse("(device cache) is not supported: sockwatch lsof reads no device table")
-        case "U": throw refuse("(UNIX domain sockets) is not supported yet; use 'ss -xp' to list them")
+        case "U": options.unix = true
         case "r": throw refuse("(repeat mode) is not supported; use 'watch -n SECONDS sockwatch lsof …' or a loop")
-        case "N": throw refuse("(NFS files) is not supported: sockwatch lsof lists Internet sockets only")
-        case "X": throw refuse("(skip TCP and UDP files) would list nothing: sockwatch lsof lists Internet sockets only")
+        case "N": throw refuse("(NFS files) is not supported: sockwatch lsof lists sockets only")
+        case "X": throw refuse("(skip TCP and UDP files) is not supported; -U lists the UNIX sockets alone")
         case "K": throw refuse("(tasks) is not supported: sockets are listed for their processes")
         case "R": throw refuse("(PPID column) is not supported; use 'ps -o ppid= -p PID'")
         case "g": throw refuse("(process groups) is not supported; select processes with -p, -c or -u")
         case "o": throw refuse("(file offsets) is not supported: sockets have none (SIZE/OFF shows 0t0)")
         case "L": throw refuse("(link counts) is not supported: sockets have no links")
-        case "f": throw refuse("(file system names) is not supported: sockwatch lsof lists Internet sockets only")
+        case "f": throw refuse("(file system names) is not supported: sockwatch lsof lists sockets only")
         case "E": throw refuse("(endpoint information) is not supported; 'sockwatch -p' shows both ends of local connections")
         case "e": throw refuse("(exempt file systems) is not supported: sockwatch lsof stats no files")
-        case "x": throw refuse("(cross over with +d/+D) is not supported: sockwatch lsof lists Internet sockets only")
+        case "x": throw refuse("(cross over with +d/+D) is not supported: sockwatch lsof lists sockets only")
         case "Z": throw refuse("(SELinux contexts) is not supported")
         case "m": throw refuse("(mount supplement) is not supported: sockwatch lsof reads no mount table")
         case "v": throw refuse("(version information) is not supported; use 'sockwatch --version'")
@@ -266,7 +266,7 @@ struct LsofArguments {
                 continue
             } else if "gRGZmr".contains(letter) {
                 throw ValidationError(
-                    "-F \(letter): this field is not written (fields: p c u L f a l t d o P n T, and 0 for NUL terminators)")
+                    "-F \(letter): this field is not written (fields: p c u L f a l t d o i P n T, and 0 for NUL terminators)")
             } else {
                 throw ValidationError("unknown field: \(letter)")
             }

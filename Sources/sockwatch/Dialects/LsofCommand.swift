@@ -4,27 +4,34 @@ import ProcIndex
 import SockDiag
 import SockRender
 
-/// `sockwatch lsof [options]`: the network part of lsof, line for line, on sockwatch's engine.
+/// `sockwatch lsof [options]`: the socket part of lsof (Internet and UNIX sockets), line for line, on
+/// sockwatch's engine. A UNIX socket's DEVICE (kernel address) and state come from `/proc/net/unix`, as lsof
+/// reads them: sock_diag does not report them (see `ProcNetUnix`).
 ///
 /// The arguments are lsof's, parsed as lsof parses them (`LsofArguments`); the selection follows lsof's rules
 /// (`LsofSelection`); the output is lsof's table, `-t` or `-F` (`LsofRenderer`).
 struct LsofCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lsof",
-        abstract: "lsof -i's selection and output, from the kernel's sock_diag.",
-        usage: "sockwatch lsof [-alnPtQV] [-i [i]] [-s p:s] [-c c] [+c w] [-p s] [-u s] [-T [t]] [-F f]",
+        abstract: "lsof -i's and -U's selection and output, from the kernel's sock_diag.",
+        usage: "sockwatch lsof [-alnPtQUV] [-i [i]] [-s p:s] [-c c] [+c w] [-p s] [-u s] [-T [t]] [-F f]",
         discussion: """
-            Lists Internet sockets (TCP, UDP) with their processes as lsof 4.95 does:
-            the same columns (COMMAND PID USER FD TYPE DEVICE SIZE/OFF NODE NAME),
-            widths and order (by pid, then descriptor), one line per process and
-            descriptor. Only Internet sockets exist in this dialect: 'sockwatch lsof
-            -p 812' lists the Internet sockets of pid 812; with no selection, every
-            Internet socket is listed.
+            Lists Internet sockets (TCP, UDP) and UNIX sockets with their processes as
+            lsof 4.95 does: the same columns (COMMAND PID USER FD TYPE DEVICE SIZE/OFF
+            NODE NAME), widths and order (by pid, then descriptor), one line per
+            process and descriptor. Only sockets exist in this dialect: 'sockwatch
+            lsof -p 812' lists the sockets of pid 812; with no selection, every
+            Internet and UNIX socket is listed.
+
+            UNIX sockets: TYPE unix, DEVICE the kernel address from /proc/net/unix,
+            NODE the inode, NAME the path (lsof's: up to a blank or a colon), then
+            type=STREAM and the state: (LISTEN), (CONNECTED), (UNCONNECTED)...
 
             Selection (without -a, any selection lists a socket; with -a, all must):
               -i [46][PROTO][@HOST|@ADDR|@[ADDR6]][:SERVICE|PORT[-PORT][,...]]
                   repeatable; PROTO is TCP, UDP or UDPLITE; bare -i: every Internet
                   socket; -i4, -i6: every IPv4, IPv6 socket
+              -U  every UNIX domain socket
               -s TCP:STATE[,^STATE]...
                   include (or ^ exclude) the states ESTABLISHED SYN_SENT SYN_RECV
                   FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT LAST_ACK LISTEN
@@ -40,8 +47,8 @@ struct LsofCommand: ParsableCommand {
               -l   numeric uids              +c W   COMMAND width (9; 0: all)
               -t   pids only, each once      -T [qs] after NAME: s state (default),
                                                     q queues; -T alone: nothing
-              -F FIELDS  p c u L f a l t d o P n T (T: ST= QR= QS=), 0: NUL ends;
-                         i s k D K M S are accepted (sockets have none)
+              -F FIELDS  p c u L f a l t d o i P n T (T: ST= QR= QS=), 0: NUL ends;
+                         s k D K M S are accepted (sockets have none)
               -V   name the search items not found
               -Q   exit 0 even when some were not found
               -b -O -S [t] -w +w -M   accepted: nothing here blocks or warns
@@ -55,9 +62,9 @@ struct LsofCommand: ParsableCommand {
             UDP; UDP-Lite only with -iUDPLITE.
 
             Refused, with a pointer to an equivalent (exit status 2): file and
-            directory names, +d +D -d, -U (UNIX sockets: use 'ss -xp'), -r +r (use
-            watch), -N -X -K -R -g -o -L -f -E -e -x -Z -m +M -v -Tf, -s without a
-            state list, and the -F fields g R G.
+            directory names, +d +D -d, -r +r (use watch), -N -X -K -R -g -o -L -f
+            -E +E -e -x -Z -m +M -v -Tf, -s without a state list, and the -F fields
+            g R G.
             """)
 
     @Argument(
@@ -97,7 +104,9 @@ struct LsofCommand: ParsableCommand {
 
         let selection = LsofSelection(options, processes: LsofProcesses())
         let out = OutputBuffer(fd: 1)
-        let renderer = LsofRenderer(out: out, options: render, select: selection.select)
+        let unixTable = ProcNetUnix()
+        let renderer = LsofRenderer(
+            out: out, options: render, select: selection.select, unixLine: { unixTable.line(inode: $0) })
         var query = selection.query
         if let selected = selection.prescan() {
             query.selection = ProcessSelection(pids: selected)
@@ -124,10 +133,12 @@ struct LsofCommand: ParsableCommand {
     static let fieldHelp = """
         Fields of 'sockwatch lsof -F' (p is always written):
           p  process ID          c  command name        u  user ID             L  login name
-          f  file descriptor     a  access (u)          l  lock (a space)      t  type (IPv4, IPv6)
-          d  device (the socket inode)                  o  offset (0t0)        P  protocol (TCP, UDP)
-          n  addresses           T  TCP info: ST=state, QR=receive queue, QS=send queue
+          f  file descriptor     a  access (u)          l  lock (a space)      t  type (IPv4, IPv6, unix)
+          d  device (an Internet socket's inode, a UNIX socket's kernel address)
+          o  offset (0t0)        i  inode (UNIX sockets) P  protocol (TCP, UDP)
+          n  addresses, or a UNIX socket's path and type
+          T  TCP info: ST=state, QR=receive queue, QS=send queue (UNIX sockets: ST= only)
           0  NUL after each field instead of a newline
-          i s k D K M S  accepted: Internet sockets have none
+          s k D K M S  accepted: sockets have none
         """
 }

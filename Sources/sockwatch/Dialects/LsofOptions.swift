@@ -8,6 +8,8 @@ struct LsofOptions {
     var and = false
     /// `-i`.
     var network = LsofNetwork()
+    /// `-U`: UNIX domain sockets.
+    var unix = false
     /// `-s TCP:…`.
     var states = LsofStates()
     /// `-c`.
@@ -48,7 +50,7 @@ struct LsofOptions {
 
     /// Whether anything selects (lsof's `Selflags`): exclusions alone do not.
     var hasSelection: Bool {
-        network.all || !network.specs.isEmpty || commands.includes || pids.contains { !$0.excluded }
+        network.all || !network.specs.isEmpty || unix || commands.includes || pids.contains { !$0.excluded }
             || users.contains { !$0.excluded }
     }
 }

@@ -2,11 +2,12 @@ import ProcIndex
 import SockDiag
 import SockRender
 
-/// lsof's selection rules over Internet sockets, and the search items they found.
+/// lsof's selection rules over Internet and UNIX sockets, and the search items they found.
 ///
 /// lsof decides per process first (`is_proc_excl`, `is_cmd_excl`: exclusions, then `-p`, `-u`, `-c`), then per
-/// file (`-s` states, then `-i`: `SELNET` for a bare `-i`/`-i4`/`-i6`, `SELNA` for an address specification),
-/// and lists a file when any selection holds, or with `-a` when all do (`is_file_sel`). Along the way it marks
+/// file (`-s` states, then `-i`: `SELNET` for a bare `-i`/`-i4`/`-i6`, `SELNA` for an address specification;
+/// `-U`: `SELUNX` for any UNIX socket), and lists a file when any selection holds, or with `-a` when all do
+/// (`is_file_sel`). Along the way it marks
 /// what it found, and exits 1 when a pid, command, address specification or state it was asked for was not
 /// found; `-V` names them.
 ///
@@ -23,9 +24,13 @@ final class LsofSelection {
         static let network = Kinds(rawValue: 1 << 3)
         /// An `-i` address specification.
         static let address = Kinds(rawValue: 1 << 4)
+        /// `-U`.
+        static let unix = Kinds(rawValue: 1 << 5)
         static let processes: Kinds = [.pid, .uid, .command]
-        static let sockets: Kinds = [.network, .address]
-        static let all = Kinds(rawValue: 0x1F)
+        /// What selects Internet sockets.
+        static let internet: Kinds = [.network, .address]
+        static let sockets: Kinds = [.network, .address, .unix]
+        static let all = Kinds(rawValue: 0x3F)
     }
 
     let options: LsofOptions
@@ -50,6 +55,7 @@ final class LsofSelection {
         if options.commands.includes { kinds.insert(.command) }
         if options.network.all { kinds.insert(.network) }
         if !options.network.specs.isEmpty { kinds.insert(.address) }
+        if options.unix { kinds.insert(.unix) }
         self.kinds = kinds
         pidFound = options.pids.map { _ in false }
         prefixFound = options.commands.prefixes.map { _ in false }
@@ -153,6 +159,11 @@ final class LsofSelection {
         guard let uid = processes.uid(of: holder.pid),
             var found = processKinds(pid: holder.pid, command: holder.command, uid: uid)
         else { return nil }
+        if socket.unix != nil {
+            // -s and -i never apply to a UNIX socket; -U selects every one.
+            if kinds.contains(.unix) { found.insert(.unix) }
+            return listed(found) ? LsofOwner(uid: uid, login: options.numericUsers ? nil : processes.login(of: uid)) : nil
+        }
         // -s: every TCP and UDP socket's state, before any -i.
         let states = options.states
         let state = Int(socket.state.rawValue)
@@ -182,33 +193,52 @@ final class LsofSelection {
             }
             if matched { found.insert(.address) }
         }
-        let listed = kinds.isEmpty || (options.and ? found.isSuperset(of: kinds) : !found.isEmpty)
-        guard listed else { return nil }
+        guard listed(found) else { return nil }
         return LsofOwner(uid: uid, login: options.numericUsers ? nil : processes.login(of: uid))
     }
 
+    /// `is_file_sel`: any selection holds, or with -a all of them.
+    private func listed(_ found: Kinds) -> Bool {
+        kinds.isEmpty || (options.and ? found.isSuperset(of: kinds) : !found.isEmpty)
+    }
+
     // MARK: - The request
+
+    /// Whether a socket of this kind (`.internet` or `.unix`) can be listed at all: with no socket selection
+    /// (every file of the selected processes), by its own selection, or (without -a) by a process selection.
+    private func canList(_ kind: Kinds) -> Bool {
+        let socketKinds = kinds.intersection(.sockets)
+        if socketKinds.isEmpty { return true }
+        if options.and { return socketKinds.isSubset(of: kind) }
+        return !socketKinds.isDisjoint(with: kind) || !kinds.isDisjoint(with: .processes)
+    }
 
     /// What to ask the kernel for.
     ///
     /// The kernel is asked only for sockets that could be listed, or could mark a search item found (lsof
     /// checks states and `-i` specifications on every socket of the processes it does not exclude): so the
     /// `-i` part is pushed down only when the listing needs it and no socket it drops could count, which
-    /// rules out a bare `-i` next to specifications, and two or more `-s` states to find.
+    /// rules out a bare `-i` next to specifications, and two or more `-s` states to find. UNIX sockets are
+    /// dumped whole when they can be listed: states and `-i` do not apply to them.
     var query: SocketQuery {
         let network = options.network
         let specs = network.specs
+        let unix = canList(.unix)
         var netids: [NetID] = [.tcp, .udp]
         if specs.contains(where: { $0.transport == .udplite }) { netids.append(.udplite) }
-        var query = SocketQuery(netids: netids, families: [.inet, .inet6], states: options.states.kernelStates)
+        // -s marks states found on the Internet sockets of every process it reads, whatever else selects.
+        let internet = canList(.internet) || !options.states.included.isEmpty
+        var query = SocketQuery(
+            netids: (internet ? netids : []) + (unix ? [.unix] : []), families: [.inet, .inet6],
+            states: unix ? .all : options.states.kernelStates)
         query.owners = true
         // Every holder of a socket is listed, so every process is read.
         query.allOwners = true
 
         let needsNetwork =
-            !kinds.isDisjoint(with: .sockets) && (options.and || kinds.isDisjoint(with: .processes))
+            !kinds.isDisjoint(with: .internet) && (options.and || kinds.isDisjoint(with: .processes))
             && options.states.included.count < 2
-        guard needsNetwork else { return query }
+        guard needsNetwork, internet else { return query }
         if network.all {
             // A bare -i/-i4/-i6 selects by the socket's own family.
             guard specs.isEmpty else { return query }
@@ -226,9 +256,10 @@ final class LsofSelection {
                 spec.targets.allSatisfy({ $0.family == .inet6 }) ? [.inet6] : [.inet, .inet6]
             for family in families where !specFamilies.contains(family) { specFamilies.append(family) }
         }
-        query.netids = specNetids
+        query.netids = specNetids + (unix ? [.unix] : [])
         query.families = specFamilies
-        query.expression = LsofNetworkSpec.any(specs.map(\.expression))
+        // The filter would apply to the UNIX dump too (and drop every socket): select() checks it instead.
+        if !unix { query.expression = LsofNetworkSpec.any(specs.map(\.expression)) }
         return query
     }
 

@@ -106,6 +106,18 @@ struct NameFiles: LsofResolver {
         return names
     }
 
+    /// IP protocol names by number, from `/etc/protocols` (`getprotobynumber`); the first line of a number
+    /// names it. netstat shows a raw socket's protocol where a port would be, by this name.
+    static func protocols(path: String = "/etc/protocols") -> [UInt16: String] {
+        var table: [UInt16: String] = [:]
+        for line in (readText(path) ?? "").split(separator: "\n") {
+            let words = fields(line)
+            guard words.count >= 2, let number = UInt16(words[1]), table[number] == nil else { continue }
+            table[number] = String(words[0])
+        }
+        return table
+    }
+
     /// A small text file, whole; nil when it cannot be read.
     static func readText(_ path: String) -> String? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)

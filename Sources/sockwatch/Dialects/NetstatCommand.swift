@@ -4,19 +4,25 @@ import ProcIndex
 import SockDiag
 import SockRender
 
-/// `sockwatch netstat [flags]`: net-tools netstat's Internet socket listing, line for line, on sockwatch's
-/// engine (sock_diag and the /proc inode index instead of parsing /proc/net and reading every fd per socket).
+/// `sockwatch netstat [flags]`: net-tools netstat's socket listing (Internet, then UNIX), line for line, on
+/// sockwatch's engine (sock_diag and the /proc inode index instead of parsing /proc/net and reading every fd per
+/// socket). Only the UNIX section's RefCnt, Flags, State and not-yet-accepted rows are read from
+/// `/proc/net/unix`, which alone has them (see `ProcNetUnix`).
 struct NetstatCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "netstat",
         abstract: "net-tools netstat's socket listing: same flags, same output, sockwatch's speed.",
         discussion: """
-            Accepted, alone or combined (-tulpn): -t --tcp, -u --udp, -U --udplite, -l --listening, -a --all, \
-            -n --numeric, --numeric-hosts, --numeric-ports, --numeric-users, -p --program, -e --extend, \
-            -o --timers, -W --wide, -4 --inet, -6 --inet6, -c --continuous.
+            Accepted, alone or combined (-tulpn): -t --tcp, -u --udp, -U --udplite, -w --raw, -x --unix, \
+            -l --listening, -a --all, -n --numeric, --numeric-hosts, --numeric-ports, --numeric-users, \
+            -p --program, -e --extend, -o --timers, -W --wide, -4 --inet, -6 --inet6, -c --continuous.
+            With no protocol named, netstat's two sections: "Active Internet connections" (tcp, udp, udpl, raw) \
+            then "Active UNIX domain sockets"; -4 or -6 alone: the Internet section only. SCTP is not listed.
+            UNIX sockets: Proto RefCnt Flags Type State I-Node [PID/Program name] Path, as netstat prints them; \
+            RefCnt, Flags and State are read from /proc/net/unix (sock_diag does not report them).
             Without -n, names come from /etc/hosts and /etc/services only (no DNS).
             Refused, with the tool to use instead: -r --route, -i --interfaces, -s --statistics, -g --groups, \
-            -M --masquerade, -x --unix and -w --raw (not listed by sockwatch yet), and anything else.
+            -M --masquerade, and anything else.
             """)
 
     @Argument(parsing: .allUnrecognized, help: "netstat flags.")
@@ -26,6 +32,7 @@ struct NetstatCommand: ParsableCommand {
         let flags = try NetstatFlags(arguments)
         let names = ProcessNames()
         let files = NameFiles.load().names(hosts: !flags.numericHosts, ports: !flags.numericPorts)
+        let protocols = flags.numericPorts || !flags.inetNetids.contains(.raw) ? [:] : NameFiles.protocols()
         var options = NetstatRenderer.Options()
         options.numericHosts = flags.numericHosts
         options.numericPorts = flags.numericPorts
@@ -34,28 +41,57 @@ struct NetstatCommand: ParsableCommand {
         options.extended = flags.extended
         options.programs = flags.programs
         options.timers = flags.timers
-
-        var query = SocketQuery(
-            netids: flags.netids, families: flags.families,
-            states: flags.all ? .all : flags.listening ? .listening : .connected)
-        query.owners = flags.programs
+        // netstat's buffer holds 19 characters of "PID/name".
+        let program = { (holder: SocketHolder) in
+            String("\(holder.pid)/\(names.program(pid: holder.pid))".utf8.prefix(19)) ?? ""
+        }
         let out = OutputBuffer(fd: 1)
         let renderer = NetstatRenderer(
             out: out, options: options,
             names: NetstatRenderer.Names(
                 host: { files.hosts?[$0] },
-                service: { port, netid in (netid == .tcp ? files.tcpServices : files.udpServices)?[port] },
-                user: names.user(uid:),
-                program: { holder in
-                    // netstat's buffer holds 19 characters of "PID/name".
-                    String("\(holder.pid)/\(names.program(pid: holder.pid))".utf8.prefix(19)) ?? ""
-                }))
-        if flags.notListed { _ = Sockwatch.fail("note: raw and UNIX sockets are not listed (not supported yet)", status: 0) }
+                service: { port, netid in
+                    // netstat names "tcp" and "udp" ports (UDP-Lite's too) from /etc/services, and a raw
+                    // socket's protocol from /etc/protocols.
+                    switch netid {
+                    case .tcp: files.tcpServices?[port]
+                    case .udp, .udplite: files.udpServices?[port]
+                    case .raw: protocols[port]
+                    default: nil
+                    }
+                },
+                user: names.user(uid:), program: program))
+        let states: StateSet = flags.all ? .all : flags.listening ? .listening : .connected
+
         repeat {
-            out.append(NetstatRenderer.heading(listening: flags.listening, all: flags.all))
-            out.append(0x0A)
-            renderer.writeHeader()
-            try SocketEngine().run(query, into: renderer)
+            if !flags.inetNetids.isEmpty {
+                var query = SocketQuery(netids: flags.inetNetids, families: flags.families, states: states)
+                query.owners = flags.programs
+                out.append(NetstatRenderer.heading(listening: flags.listening, all: flags.all))
+                out.append(0x0A)
+                renderer.writeHeader()
+                try SocketEngine().run(query, into: renderer)
+            }
+            if flags.listsUnix {
+                // UNIX sockets: listeners are `listen`, the others `established` or `close` (unconnected).
+                let unixStates: StateSet =
+                    flags.all ? .all : flags.listening ? StateSet(.listen) : StateSet.all.subtracting(StateSet(.listen))
+                var query = SocketQuery(netids: [.unix], families: [.inet], states: unixStates)
+                query.owners = flags.programs
+                let table = ProcNetUnix()
+                let unix = NetstatUnixRenderer(
+                    out: out, programs: flags.programs, listening: flags.listening, all: flags.all, program: program,
+                    kernel: { table.line(inode: $0) }, unaccepted: { table.unaccepted })
+                out.append(NetstatUnixRenderer.heading(listening: flags.listening, all: flags.all))
+                out.append(0x0A)
+                unix.writeHeader()
+                try SocketEngine().run(query, into: unix)
+                if !table.readable {
+                    _ = Sockwatch.fail(
+                        "note: /proc/net/unix could not be read: UNIX sockets are not listed (netstat's RefCnt, Flags "
+                            + "and State come from it)", status: 0)
+                }
+            }
             if flags.continuous { sleep(1) }
         } while flags.continuous
     }
@@ -63,11 +99,13 @@ struct NetstatCommand: ParsableCommand {
 
 /// netstat's command line: short flags alone or combined, and their long forms.
 struct NetstatFlags {
-    var tcp = false, udp = false, udplite = false
+    var tcp = false, udp = false, udplite = false, raw = false, unix = false
     var listening = false, all = false
     var numericHosts = false, numericPorts = false, numericUsers = false
     var programs = false, extended = false, timers = false, wide = false, continuous = false
     var ipv4 = false, ipv6 = false
+    /// `-4` or `-6` was given (netstat's `flag_inet`, `flag_inet6`), even both.
+    var familyNamed = false
 
     /// Flags that name other netstat modes, with where to go instead.
     static let refused: [String: String] = [
@@ -76,8 +114,6 @@ struct NetstatFlags {
         "s": "protocol statistics are not a socket listing; use `nstat` or `ss -s`",
         "g": "multicast groups are not a socket listing; use `ip maddr`",
         "M": "masqueraded connections are not a socket listing; use `conntrack -L`",
-        "x": "UNIX sockets are not listed by sockwatch yet; use `ss -x`",
-        "w": "raw sockets are not listed by sockwatch yet; use `ss -w`",
     ]
 
     static let longForms: [String: Character] = [
@@ -115,6 +151,8 @@ struct NetstatFlags {
         case "t": tcp = true
         case "u": udp = true
         case "U": udplite = true
+        case "w": raw = true
+        case "x": unix = true
         case "l": listening = true
         case "a": all = true
         case "n": (numericHosts, numericPorts, numericUsers) = (true, true, true)
@@ -123,8 +161,8 @@ struct NetstatFlags {
         case "o": timers = true
         case "W": wide = true
         case "c": continuous = true
-        case "4": ipv4 = true
-        case "6": ipv6 = true
+        case "4": (ipv4, familyNamed) = (true, true)
+        case "6": (ipv6, familyNamed) = (true, true)
         default:
             if let why = Self.refused[String(flag)] {
                 throw ValidationError("netstat -\(flag) is not supported: \(why)")
@@ -133,13 +171,23 @@ struct NetstatFlags {
         }
     }
 
-    /// With no protocol named, netstat lists every family; sockwatch lists TCP and UDP and says so.
-    var notListed: Bool { !tcp && !udp && !udplite }
-
-    var netids: [NetID] {
-        if notListed { return [.tcp, .udp] }
-        return [tcp ? NetID.tcp : nil, udp ? .udp : nil, udplite ? .udplite : nil].compactMap { $0 }
+    /// The Internet protocols named: `-t -u -U -w`.
+    private var namedInet: [NetID] {
+        [tcp ? NetID.tcp : nil, udp ? .udp : nil, udplite ? .udplite : nil, raw ? .raw : nil].compactMap { $0 }
     }
+
+    /// netstat's `flag_arg`: some protocol or family was named (`-4`/`-6` alone name every Internet protocol).
+    private var anyNamed: Bool { !namedInet.isEmpty || unix || familyNamed }
+
+    /// The Internet section's transports, in netstat's order (tcp, udp, udplite, raw); empty for no section.
+    /// With nothing named, or only `-4`/`-6`, all of them (SCTP, which netstat adds, is not listed).
+    var inetNetids: [NetID] {
+        if !namedInet.isEmpty { return namedInet }
+        return anyNamed && !familyNamed ? [] : [.tcp, .udp, .udplite, .raw]
+    }
+
+    /// Whether the UNIX section follows: `-x`, or nothing named at all.
+    var listsUnix: Bool { unix || !anyNamed }
 
     var families: [IPAddress.Family] {
         if ipv4 { return [.inet] }
