@@ -132,6 +132,16 @@ public final class JSONRenderer: SocketRenderer {
         out.append(0x5D)
     }
 
+    /// `[1,2,3]`.
+    private func appendArray(_ values: [UInt32]) {
+        out.append(0x5B)
+        for (i, value) in values.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            out.append(decimal: value)
+        }
+        out.append(0x5D)
+    }
+
     /// The ends of a non-INET socket, by kind (schema in README.md).
     private func appendKindFields(_ record: borrowing SocketRecord) {
         if let unix = record.unix {
@@ -140,12 +150,8 @@ public final class JSONRenderer: SocketRenderer {
             out.append(",\"peer_inode\":")
             if let peer = unix.peerInode { out.append(decimal: peer) } else { out.append("null") }
             if let pending = unix.pending {
-                out.append(",\"pending\":[")
-                for (i, inode) in pending.enumerated() {
-                    if i > 0 { out.append(0x2C) }
-                    out.append(decimal: inode)
-                }
-                out.append(0x5D)
+                out.append(",\"pending\":")
+                appendArray(pending)
             }
         } else if let netlink = record.netlink {
             out.append(",\"protocol\":\"")
@@ -158,12 +164,8 @@ public final class JSONRenderer: SocketRenderer {
             out.append(decimal: netlink.peerPortID)
             out.append(",\"peer_group\":")
             out.append(decimal: netlink.peerGroup)
-            out.append(",\"groups\":[")
-            for (i, group) in netlink.groups.enumerated() {
-                if i > 0 { out.append(0x2C) }
-                out.append(decimal: group)
-            }
-            out.append(0x5D)
+            out.append(",\"groups\":")
+            appendArray(netlink.groups)
         } else if let packet = record.packet {
             out.append(",\"protocol\":\"")
             out.append(packet.etherTypeName)

@@ -71,6 +71,19 @@ struct BinaryRunner {
         }
     }
 
+    /// Runs a world-readable copy of the binary as nobody (uid and gid 65534) through setpriv (root only): the
+    /// build directory may sit under a private home.
+    static func runAsNobody(_ arguments: [String]) throws -> Result {
+        let directory = "/tmp/sockwatch-nobody-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let copy = "\(directory)/sockwatch"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: binary, toPath: copy)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy)
+        return try exec("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", copy] + arguments)
+    }
+
     /// Runs a shell pipeline; `$SW` names the binary.
     static func shell(_ script: String) throws -> Result {
         try exec("/bin/sh", ["-c", "SW='\(binary)'; \(script)"])

@@ -203,16 +203,7 @@ struct CLITests {
     @Test(.enabled(if: getuid() == 0, "needs root to run sockwatch as another user"))
     func unprivilegedUserStillSeesSocketsButNotOwners() throws {
         let listener = LiveSocket.tcpListener(v6: false)
-        // The build directory may sit under a private home: run a world-readable copy.
-        let directory = "/tmp/sockwatch-nobody-\(getpid())"
-        let copy = "\(directory)/sockwatch"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: BinaryRunner.binary, toPath: copy)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy)
-        let result = try BinaryRunner.exec(
-            "/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", copy, "-l", "-p", "--json"])
+        let result = try BinaryRunner.runAsNobody(["-l", "-p", "--json"])
         try #require(result.status == 0, "run as nobody failed: \(result.stderr)")
         let objects = try #require(result.objects)
         let mine = try #require(objects.first { ($0["inode"] as? Int) == Int(listener.inode) })
@@ -222,8 +213,7 @@ struct CLITests {
         let notes = result.stderr.split(separator: "\n")
         #expect(notes.count == 1 && notes.first?.contains("could not be read (not permitted)") == true, "\(result.stderr)")
         // The table says "-" for the unknown owner.
-        let table = try BinaryRunner.exec(
-            "/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", copy, "-l", "-p"])
+        let table = try BinaryRunner.runAsNobody(["-l", "-p"])
         #expect(table.status == 0)
         let row = try #require(table.lines.first { $0.contains("127.0.0.1:\(listener.localPort) ") })
         #expect(row.hasSuffix(" -"))

@@ -105,15 +105,7 @@ struct NamespaceCLITests {
         let other = try Namespace(tag: "C", port: UInt16.random(in: 20000...30000))
         let listener = LiveSocket.tcpListener(v6: false)
         // Run as nobody: its own namespace needs no setns, entering any other is refused (EPERM).
-        let directory = "/tmp/sockwatch-netns-nobody-\(getpid())"
-        let copy = "\(directory)/sockwatch"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: BinaryRunner.binary, toPath: copy)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy)
-        let result = try BinaryRunner.exec(
-            "/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", copy, "--all-netns", "-tl", "--json"])
+        let result = try BinaryRunner.runAsNobody(["--all-netns", "-tl", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let rows = try #require(result.objects)
         #expect(rows.contains { $0["inode"] as? Int == Int(listener.inode) })

@@ -10,10 +10,7 @@ public enum InetDiagDecoder {
     /// Decodes `payload` (the bytes after the `nlmsghdr`). Returns nil for a socket in a state sockwatch does not
     /// know (a newer kernel's); throws when the bytes are malformed.
     public static func decode(_ payload: UnsafeRawBufferPointer, netid: NetID) throws -> SocketRecord? {
-        guard payload.count >= messageSize else {
-            throw DiagError.malformed("inet_diag_msg of \(payload.count) bytes, expected \(messageSize)")
-        }
-        let msg = payload.loadUnaligned(as: inet_diag_msg.self)
+        let msg = try DiagMessage.header(payload, as: inet_diag_msg.self, name: "inet_diag_msg")
         guard let family = IPAddress.Family(rawValue: msg.idiag_family) else {
             throw DiagError.malformed("inet_diag_msg with address family \(msg.idiag_family)")
         }
@@ -37,15 +34,13 @@ public enum InetDiagDecoder {
         var record = SocketRecord(
             netid: netid, family: family, state: state, local: local, peer: peer,
             interface: msg.id.idiag_if,
-            cookie: UInt64(msg.id.idiag_cookie.0) | UInt64(msg.id.idiag_cookie.1) << 32,
+            cookie: DiagMessage.cookie(msg.id.idiag_cookie),
             timer: SocketTimer(
                 kind: SocketTimer.Kind(rawValue: msg.idiag_timer) ?? .unknown,
                 expiresMilliseconds: msg.idiag_expires, retransmits: msg.idiag_retrans),
             recvQ: msg.idiag_rqueue, sendQ: msg.idiag_wqueue, uid: msg.idiag_uid, inode: msg.idiag_inode)
 
-        let attributes = UnsafeRawBufferPointer(
-            rebasing: payload[min(payload.count, Int(CSockDiag_NLMSG_ALIGN(UInt32(messageSize))))...])
-        try NetlinkAttributes.forEach(in: attributes) { type, value in
+        try NetlinkAttributes.forEach(in: DiagMessage.attributes(payload, after: messageSize)) { type, value in
             decodeAttribute(type: type, value, into: &record)
         }
         return record

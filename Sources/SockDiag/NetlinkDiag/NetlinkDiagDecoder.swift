@@ -8,20 +8,15 @@ public enum NetlinkDiagDecoder {
     static let messageSize = MemoryLayout<netlink_diag_msg>.size
 
     public static func decode(_ payload: UnsafeRawBufferPointer) throws -> SocketRecord? {
-        guard payload.count >= messageSize else {
-            throw DiagError.malformed("netlink_diag_msg of \(payload.count) bytes, expected \(messageSize)")
-        }
-        let msg = payload.loadUnaligned(as: netlink_diag_msg.self)
+        let msg = try DiagMessage.header(payload, as: netlink_diag_msg.self, name: "netlink_diag_msg")
         var record = SocketRecord(
             netid: .netlink, family: .inet, state: .close, local: .unspecified, peer: .unspecified,
-            cookie: UInt64(msg.ndiag_cookie.0) | UInt64(msg.ndiag_cookie.1) << 32, inode: msg.ndiag_ino)
+            cookie: DiagMessage.cookie(msg.ndiag_cookie), inode: msg.ndiag_ino)
         record.type = SocketType(rawValue: msg.ndiag_type) ?? .raw
         var details = NetlinkDetails(
             netlinkProtocol: msg.ndiag_protocol, portID: msg.ndiag_portid, peerPortID: msg.ndiag_dst_portid,
             peerGroup: msg.ndiag_dst_group)
-        let attributes = UnsafeRawBufferPointer(
-            rebasing: payload[min(payload.count, Int(CSockDiag_NLMSG_ALIGN(UInt32(messageSize))))...])
-        try NetlinkAttributes.forEach(in: attributes) { kind, value in
+        try NetlinkAttributes.forEach(in: DiagMessage.attributes(payload, after: messageSize)) { kind, value in
             switch Int(kind) {
             case NETLINK_DIAG_GROUPS:
                 // A bitmap of u32 words: bit n of word w is group w * 32 + n + 1.

@@ -8,19 +8,14 @@ public enum PacketDiagDecoder {
     static let messageSize = MemoryLayout<packet_diag_msg>.size
 
     public static func decode(_ payload: UnsafeRawBufferPointer) throws -> SocketRecord? {
-        guard payload.count >= messageSize else {
-            throw DiagError.malformed("packet_diag_msg of \(payload.count) bytes, expected \(messageSize)")
-        }
-        let msg = payload.loadUnaligned(as: packet_diag_msg.self)
+        let msg = try DiagMessage.header(payload, as: packet_diag_msg.self, name: "packet_diag_msg")
         var record = SocketRecord(
             netid: .packet, family: .inet, state: .close, local: .unspecified, peer: .unspecified,
-            cookie: UInt64(msg.pdiag_cookie.0) | UInt64(msg.pdiag_cookie.1) << 32, inode: msg.pdiag_ino)
+            cookie: DiagMessage.cookie(msg.pdiag_cookie), inode: msg.pdiag_ino)
         record.type = SocketType(rawValue: msg.pdiag_type) ?? .raw
         // pdiag_num is the protocol as bound, already in host order (the kernel sends ntohs(po->num)).
         var details = PacketDetails(etherType: msg.pdiag_num, interface: 0)
-        let attributes = UnsafeRawBufferPointer(
-            rebasing: payload[min(payload.count, Int(CSockDiag_NLMSG_ALIGN(UInt32(messageSize))))...])
-        try NetlinkAttributes.forEach(in: attributes) { kind, value in
+        try NetlinkAttributes.forEach(in: DiagMessage.attributes(payload, after: messageSize)) { kind, value in
             switch Int(kind) {
             case PACKET_DIAG_INFO:
                 if value.count >= 4 { details.interface = value.loadUnaligned(as: UInt32.self) }

@@ -9,20 +9,15 @@ public enum UnixDiagDecoder {
 
     /// Decodes `payload` (the bytes after the `nlmsghdr`); nil for a type or state sockwatch does not know.
     public static func decode(_ payload: UnsafeRawBufferPointer) throws -> SocketRecord? {
-        guard payload.count >= messageSize else {
-            throw DiagError.malformed("unix_diag_msg of \(payload.count) bytes, expected \(messageSize)")
-        }
-        let msg = payload.loadUnaligned(as: unix_diag_msg.self)
+        let msg = try DiagMessage.header(payload, as: unix_diag_msg.self, name: "unix_diag_msg")
         guard let type = SocketType(rawValue: msg.udiag_type), let state = SocketState(rawValue: msg.udiag_state)
         else { return nil }
         var record = SocketRecord(
             netid: .unix, family: .inet, state: state, local: .unspecified, peer: .unspecified,
-            cookie: UInt64(msg.udiag_cookie.0) | UInt64(msg.udiag_cookie.1) << 32, inode: msg.udiag_ino)
+            cookie: DiagMessage.cookie(msg.udiag_cookie), inode: msg.udiag_ino)
         record.type = type
         var details = UnixDetails()
-        let attributes = UnsafeRawBufferPointer(
-            rebasing: payload[min(payload.count, Int(CSockDiag_NLMSG_ALIGN(UInt32(messageSize))))...])
-        try NetlinkAttributes.forEach(in: attributes) { kind, value in
+        try NetlinkAttributes.forEach(in: DiagMessage.attributes(payload, after: messageSize)) { kind, value in
             switch Int(kind) {
             case UNIX_DIAG_NAME:
                 details.path = name(value)

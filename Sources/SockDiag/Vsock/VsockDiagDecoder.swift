@@ -7,14 +7,11 @@ public enum VsockDiagDecoder {
     static let messageSize = MemoryLayout<vsock_diag_msg>.size
 
     public static func decode(_ payload: UnsafeRawBufferPointer) throws -> SocketRecord? {
-        guard payload.count >= messageSize else {
-            throw DiagError.malformed("vsock_diag_msg of \(payload.count) bytes, expected \(messageSize)")
-        }
-        let msg = payload.loadUnaligned(as: vsock_diag_msg.self)
+        let msg = try DiagMessage.header(payload, as: vsock_diag_msg.self, name: "vsock_diag_msg")
         guard let state = SocketState(rawValue: msg.vdiag_state) else { return nil }
         var record = SocketRecord(
             netid: .vsock, family: .inet, state: state, local: .unspecified, peer: .unspecified,
-            cookie: UInt64(msg.vdiag_cookie.0) | UInt64(msg.vdiag_cookie.1) << 32, inode: msg.vdiag_ino)
+            cookie: DiagMessage.cookie(msg.vdiag_cookie), inode: msg.vdiag_ino)
         record.type = SocketType(rawValue: msg.vdiag_type) ?? .stream
         record.shutdown = msg.vdiag_shutdown
         record.vsock = VsockDetails(
