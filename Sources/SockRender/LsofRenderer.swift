@@ -28,6 +28,10 @@ public final class LsofRenderer: SocketRenderer {
     let select: Select
     let unixLine: (UInt32) -> ProcNetUnixLine?
     private var rows: [Row] = []
+    /// `rows`' indices in lsof's order (pid, then descriptor), set by `finish()`: sorting 16-byte keys instead
+    /// of the rows keeps the sort's scratch small.
+    private var order: [Int32] = []
+    private var sortedRows: LazyMapSequence<[Int32], Row> { order.lazy.map { self.rows[Int($0)] } }
     private var processes: [Process] = []
     private var processNumbers: [Int32: Int32] = [:]
     /// The descriptors listed by `finish()`.
@@ -69,8 +73,17 @@ public final class LsofRenderer: SocketRenderer {
         }
     }
 
+    public func expect(count: Int) {
+        rows.reserveCapacity(count)
+    }
+
     public func finish() throws {
-        rows.sort { $0.pid != $1.pid ? $0.pid < $1.pid : $0.fd < $1.fd }
+        var keys = rows.indices.map { i in
+            (key: UInt64(UInt32(bitPattern: rows[i].pid)) << 32 | UInt64(UInt32(bitPattern: rows[i].fd)), row: Int32(i))
+        }
+        keys.sort { $0.key < $1.key }
+        order = keys.map(\.row)
+        keys = []
         filesListed = rows.count
         switch options.output {
         case .table: try writeTable()
@@ -95,7 +108,7 @@ public final class LsofRenderer: SocketRenderer {
             pidW = max(pidW, Self.digits(UInt64(process.pid)))
             userW = max(userW, users[i].utf8.count)
         }
-        for row in rows {
+        for row in rows {  // widths: any order
             fdW = max(fdW, Self.fdText(row.fd).utf8.count + 2)
             typeW = max(typeW, row.socket.typeName.utf8.count)
             deviceW = max(deviceW, row.socket.deviceText.utf8.count)
@@ -114,7 +127,7 @@ public final class LsofRenderer: SocketRenderer {
         appendRight("NODE", nodeW)
         out.append(" NAME\n")
 
-        for row in rows {
+        for row in sortedRows {
             let process = processes[Int(row.process)]
             LsofText.appendPadded(
                 Self.commandText(process.command), width: commandW, spaceIsUnprintable: spaceIsUnprintable, to: out)
@@ -229,7 +242,7 @@ public final class LsofRenderer: SocketRenderer {
 
     private func writePIDs() throws {
         var last: Int32?
-        for row in rows where row.pid != last {
+        for row in sortedRows where row.pid != last {
             last = row.pid
             out.append(decimal: row.pid)
             out.append(0x0A)
@@ -241,7 +254,7 @@ public final class LsofRenderer: SocketRenderer {
         let fields = options.fields
         let terminator: UInt8 = options.nulTerminated ? 0 : 0x0A
         var last: Int32?
-        for row in rows {
+        for row in sortedRows {
             if row.pid != last {
                 last = row.pid
                 let process = processes[Int(row.process)]

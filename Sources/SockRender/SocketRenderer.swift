@@ -7,4 +7,10 @@ public protocol SocketRenderer: AnyObject {
     func render(_ record: borrowing SocketRecord, owners: ProcessIndex?) throws
     /// Writes whatever is still held (staged rows) and flushes.
     func finish() throws
+    /// About `count` sockets are coming (a captured dump): a renderer that stages rows reserves room once.
+    func expect(count: Int)
+}
+
+extension SocketRenderer {
+    public func expect(count: Int) {}
 }

@@ -80,6 +80,7 @@ struct SocketEngine {
                 owners = try ProcessIndex.build(workers: Self.workers, alongside: dumpAll)
             }
             if let table = query.socketOptions { Self.readOptions(of: capture.inodes, owners: owners, into: table) }
+            renderer.expect(count: capture.count)
             try capture.forEach { try emit($0, owners) }
             deniedNote = owners.deniedProcesses
         } else {
