@@ -12,8 +12,9 @@ public struct SocketCapture {
     /// Per socket: its chunk and where it ends there.
     private var ends: [(chunk: UInt32, end: UInt32)] = []
     private var netids: [NetID] = []
-    /// Per socket: its network namespace tag (`SocketRecord.netns`).
-    private var namespaces: [UInt64] = []
+    /// The network namespace tags (`SocketRecord.netns`) as runs: from socket `start` on, until the next run.
+    /// One namespace is dumped at a time, so a listing has one run per namespace, not one tag per socket.
+    private var namespaceRuns: [(start: Int, netns: UInt64)] = []
     /// Sockets that came decoded (raw sockets read from /proc), by capture position.
     private var decoded: [Int: SocketRecord] = [:]
     /// Attribute types worth keeping; the rest are dropped on capture.
@@ -61,17 +62,21 @@ public struct SocketCapture {
             }
         }
         ends.append((UInt32(last), UInt32(chunks[last].count)))
+        noteNamespace(record.netns)
         netids.append(record.netid)
-        namespaces.append(record.netns)
         inodes.append(record.inode)
+    }
+
+    private mutating func noteNamespace(_ netns: UInt64) {
+        if namespaceRuns.last?.netns != netns { namespaceRuns.append((inodes.count, netns)) }
     }
 
     /// Keeps a socket that has no kernel message (read from /proc).
     mutating func append(record: borrowing SocketRecord) {
         decoded[ends.count] = copy record
         ends.append((ends.last?.chunk ?? 0, ends.last?.end ?? 0))
+        noteNamespace(record.netns)
         netids.append(record.netid)
-        namespaces.append(record.netns)
         inodes.append(record.inode)
     }
 
@@ -79,7 +84,13 @@ public struct SocketCapture {
     public func forEach(_ body: (borrowing SocketRecord) throws -> Void) throws {
         var start = 0
         var chunk: UInt32 = 0
+        var run = 0
+        var netns: UInt64 = 0
         for (i, end) in ends.enumerated() {
+            if run < namespaceRuns.count, namespaceRuns[run].start == i {
+                netns = namespaceRuns[run].netns
+                run += 1
+            }
             if let record = decoded[i] {
                 try body(record)
                 continue
@@ -91,7 +102,7 @@ public struct SocketCapture {
             var record = try chunks[Int(chunk)].withUnsafeBytes { raw in
                 try FamilyRequest.decode(UnsafeRawBufferPointer(rebasing: raw[start..<Int(end.end)]), netid: netids[i])
             }
-            record?.netns = namespaces[i]
+            record?.netns = netns
             if let record { try body(record) }
             start = Int(end.end)
         }
