@@ -80,8 +80,32 @@ public struct SocketCapture {
         inodes.append(record.inode)
     }
 
+    /// Decodes the socket captured at `position` again (nil for one in a state this build does not know).
+    public func record(at position: Int) throws -> SocketRecord? {
+        if let record = decoded[position] { return record }
+        let end = ends[position]
+        let start = position > 0 && ends[position - 1].chunk == end.chunk ? Int(ends[position - 1].end) : 0
+        var record = try chunks[Int(end.chunk)].withUnsafeBytes { raw in
+            try FamilyRequest.decode(UnsafeRawBufferPointer(rebasing: raw[start..<Int(end.end)]), netid: netids[position])
+        }
+        // The last namespace run starting at or before `position`.
+        var low = 0
+        var high = namespaceRuns.count
+        while low < high {
+            let mid = (low + high) / 2
+            if namespaceRuns[mid].start <= position { low = mid + 1 } else { high = mid }
+        }
+        record?.netns = low > 0 ? namespaceRuns[low - 1].netns : 0
+        return record
+    }
+
     /// Decodes every captured socket again, in capture order.
     public func forEach(_ body: (borrowing SocketRecord) throws -> Void) throws {
+        try forEachWithPosition { _, record in try body(record) }
+    }
+
+    /// `forEach`, also handing over each socket's position for `record(at:)`.
+    public func forEachWithPosition(_ body: (Int, borrowing SocketRecord) throws -> Void) throws {
         var start = 0
         var chunk: UInt32 = 0
         var run = 0
@@ -92,7 +116,7 @@ public struct SocketCapture {
                 run += 1
             }
             if let record = decoded[i] {
-                try body(record)
+                try body(i, record)
                 continue
             }
             if end.chunk != chunk {
@@ -103,7 +127,7 @@ public struct SocketCapture {
                 try FamilyRequest.decode(UnsafeRawBufferPointer(rebasing: raw[start..<Int(end.end)]), netid: netids[i])
             }
             record?.netns = netns
-            if let record { try body(record) }
+            if let record { try body(i, record) }
             start = Int(end.end)
         }
     }

@@ -4,8 +4,9 @@ import SockDiag
 /// Renders lsof's output for Internet and UNIX sockets: one line per (process, descriptor), sorted by pid then
 /// descriptor, in columns sized to their widest cell as lsof sizes them.
 ///
-/// lsof sizes every column before printing the first line, so rows are staged until `finish()`; a row is small
-/// (the socket's addresses and queues, the pid and descriptor). `select` decides, for each holder of each
+/// lsof sizes every column before printing the first line, so rows are staged until `finish()`. A row is 16
+/// bytes: pid, descriptor, process and where its socket is: a position in the engine's capture (decoded again
+/// when printed), or an entry of `held` when the socket did not come from a capture (`--pid` lookups). `select` decides, for each holder of each
 /// socket, whether lsof would list it and as whose; it is lsof's selection logic, kept out of the renderer.
 public final class LsofRenderer: SocketRenderer {
     public typealias Select = (LsofSocket, SocketHolder) -> LsofOwner?
@@ -14,7 +15,8 @@ public final class LsofRenderer: SocketRenderer {
         var pid: Int32
         var fd: Int32
         var process: Int32
-        var socket: LsofSocket
+        /// `>= 0`: the socket's position in `capture`; `< 0`: `held[-1 - socket]`.
+        var socket: Int32
     }
 
     struct Process {
@@ -28,6 +30,10 @@ public final class LsofRenderer: SocketRenderer {
     let select: Select
     let unixLine: (UInt32) -> ProcNetUnixLine?
     private var rows: [Row] = []
+    private var capture: SocketCapture?
+    private var held: [LsofSocket] = []
+    /// Column widths measured as rows come in (lsof's minimums).
+    private var typeW = 4, deviceW = 6, nodeW = 4
     /// `rows`' indices in lsof's order (pid, then descriptor), set by `finish()`: sorting 16-byte keys instead
     /// of the rows keeps the sort's scratch small.
     private var order: [Int32] = []
@@ -49,16 +55,34 @@ public final class LsofRenderer: SocketRenderer {
         self.unixLine = unixLine
     }
 
+    public func willRender(from capture: SocketCapture) {
+        self.capture = capture
+        rows.reserveCapacity(capture.count)
+    }
+
     public func render(_ record: borrowing SocketRecord, owners: ProcessIndex?) throws {
-        guard let owners, record.inode != 0 else { return }
+        try stage(record, owners: owners, position: nil)
+    }
+
+    public func render(_ record: borrowing SocketRecord, owners: ProcessIndex?, captured position: Int) throws {
+        try stage(record, owners: owners, position: capture == nil ? nil : position)
+    }
+
+    /// The lsof view of `record`, or nil when lsof would not show it (a UNIX socket closed since the dump).
+    private func lsofSocket(_ record: borrowing SocketRecord) -> LsofSocket? {
         var unix: LsofUnix?
         if record.netid == .unix {
-            guard let line = unixLine(record.inode) else { return }
+            guard let line = unixLine(record.inode) else { return nil }
             unix = LsofUnix(line)
         } else if !record.netid.isInet {
-            return
+            return nil
         }
-        let socket = LsofSocket(record, unix: unix)
+        return LsofSocket(record, unix: unix)
+    }
+
+    private func stage(_ record: borrowing SocketRecord, owners: ProcessIndex?, position: Int?) throws {
+        guard let owners, record.inode != 0, let socket = lsofSocket(record) else { return }
+        var reference: Int32?
         owners.forEachHolder(of: UInt64(record.inode)) { holder in
             guard let owner = select(socket, holder) else { return }
             let number: Int32
@@ -69,12 +93,30 @@ public final class LsofRenderer: SocketRenderer {
                 processes.append(Process(pid: holder.pid, command: holder.command, owner: owner))
                 processNumbers[holder.pid] = number
             }
-            rows.append(Row(pid: holder.pid, fd: holder.fd, process: number, socket: socket))
+            if reference == nil {
+                // UNIX rows keep their copy: their /proc/net/unix line is read once, here.
+                if let position, socket.unix == nil {
+                    reference = Int32(position)
+                } else {
+                    held.append(socket)
+                    reference = -Int32(held.count)
+                }
+                typeW = max(typeW, socket.typeName.utf8.count)
+                deviceW = max(deviceW, socket.deviceText.utf8.count)
+                nodeW = max(nodeW, socket.nodeText.utf8.count)
+            }
+            rows.append(Row(pid: holder.pid, fd: holder.fd, process: number, socket: reference!))
         }
     }
 
-    public func expect(count: Int) {
-        rows.reserveCapacity(count)
+    /// The socket of `row`, decoded again from the capture (an Internet socket) or taken from `held`.
+    private func socket(of row: Row) throws -> LsofSocket {
+        if row.socket < 0 { return held[Int(-1 - row.socket)] }
+        // The capture decoded this message once already; it decodes the same way again.
+        guard let capture, let record = try capture.record(at: Int(row.socket)) else {
+            throw DiagError.malformed("captured socket \(row.socket) no longer decodes")
+        }
+        return LsofSocket(record)
     }
 
     public func finish() throws {
@@ -98,7 +140,7 @@ public final class LsofRenderer: SocketRenderer {
     private func writeTable() throws {
         guard !rows.isEmpty else { return }
         let spaceIsUnprintable = true
-        var commandW = 7, pidW = 3, userW = 4, fdW = 2, typeW = 4, deviceW = 6, nodeW = 4
+        var commandW = 7, pidW = 3, userW = 4, fdW = 2
         let sizeW = 8
         let users = processes.map { Self.userText($0.owner) }
         for (i, process) in processes.enumerated() {
@@ -110,9 +152,6 @@ public final class LsofRenderer: SocketRenderer {
         }
         for row in rows {  // widths: any order
             fdW = max(fdW, Self.fdText(row.fd).utf8.count + 2)
-            typeW = max(typeW, row.socket.typeName.utf8.count)
-            deviceW = max(deviceW, row.socket.deviceText.utf8.count)
-            nodeW = max(nodeW, row.socket.nodeText.utf8.count)
         }
 
         out.append("COMMAND")
@@ -128,6 +167,7 @@ public final class LsofRenderer: SocketRenderer {
         out.append(" NAME\n")
 
         for row in sortedRows {
+            let socket = try socket(of: row)
             let process = processes[Int(row.process)]
             LsofText.appendPadded(
                 Self.commandText(process.command), width: commandW, spaceIsUnprintable: spaceIsUnprintable, to: out)
@@ -138,12 +178,12 @@ public final class LsofRenderer: SocketRenderer {
             appendRight(Self.fdText(row.fd), fdW - 2)
             out.append("u  ")
             out.appendSpaces(typeW - 4)
-            out.append(row.socket.typeName)
-            appendRight(row.socket.deviceText, deviceW)
+            out.append(socket.typeName)
+            appendRight(socket.deviceText, deviceW)
             appendRight("0t0", sizeW)
-            appendRight(row.socket.nodeText, nodeW)
+            appendRight(socket.nodeText, nodeW)
             out.append(0x20)
-            if let unix = row.socket.unix {
+            if let unix = socket.unix {
                 appendUnixName(unix)
                 // lsof writes the space for any -T selection, and only the state for a UNIX socket.
                 if options.tcpState || options.tcpQueues { out.append(0x20) }
@@ -156,10 +196,10 @@ public final class LsofRenderer: SocketRenderer {
                 try out.flushIfFull()
                 continue
             }
-            let named = appendAddresses(row.socket)
+            let named = appendAddresses(socket)
             if options.tcpState || options.tcpQueues {
                 if named { out.append(0x20) }
-                appendTCPInfo(row.socket)
+                appendTCPInfo(socket)
             }
             out.append(0x0A)
             try out.flushIfFull()
@@ -278,7 +318,7 @@ public final class LsofRenderer: SocketRenderer {
                 }
                 if options.nulTerminated { out.append(0x0A) }
             }
-            let socket = row.socket
+            let socket = try socket(of: row)
             func field(_ id: UInt8, _ value: String) {
                 out.append(id)
                 out.append(value)

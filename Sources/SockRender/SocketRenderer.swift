@@ -7,10 +7,17 @@ public protocol SocketRenderer: AnyObject {
     func render(_ record: borrowing SocketRecord, owners: ProcessIndex?) throws
     /// Writes whatever is still held (staged rows) and flushes.
     func finish() throws
-    /// About `count` sockets are coming (a captured dump): a renderer that stages rows reserves room once.
-    func expect(count: Int)
+    /// The sockets about to be rendered come from `capture`, which stays as it is until `finish()`: a renderer
+    /// that must hold rows until the end (lsof's) can keep positions in it instead of copies.
+    func willRender(from capture: SocketCapture)
+    /// Renders the socket at `position` in the capture handed to `willRender(from:)`.
+    func render(_ record: borrowing SocketRecord, owners: ProcessIndex?, captured position: Int) throws
 }
 
 extension SocketRenderer {
-    public func expect(count: Int) {}
+    public func willRender(from capture: SocketCapture) {}
+
+    public func render(_ record: borrowing SocketRecord, owners: ProcessIndex?, captured position: Int) throws {
+        try render(record, owners: owners)
+    }
 }

@@ -80,8 +80,12 @@ struct SocketEngine {
                 owners = try ProcessIndex.build(workers: Self.workers, alongside: dumpAll)
             }
             if let table = query.socketOptions { Self.readOptions(of: capture.inodes, owners: owners, into: table) }
-            renderer.expect(count: capture.count)
-            try capture.forEach { try emit($0, owners) }
+            renderer.willRender(from: capture)
+            try capture.forEachWithPosition { position, record in
+                if let accept, !accept(record, owners) { return }
+                try renderer.render(record, owners: owners, captured: position)
+                rendered += 1
+            }
             deniedNote = owners.deniedProcesses
         } else {
             try forEachDump { client, request, check in
