@@ -159,9 +159,14 @@ public final class DiagClient {
             let sink = BatchSink { [socket] batch in
                 let outcome = try NetlinkBatch.walk(batch, sequence: socket.lastSequence, request: label) { message in
                     guard message.type == UInt16(SOCK_DIAG_BY_FAMILY) else { return }
-                    if var record = try FamilyRequest.decode(message.payload, netid: netid) {
-                        record.netns = tag
+                    guard let record = try FamilyRequest.decode(message.payload, netid: netid) else { return }
+                    if tag == 0 {
                         try body(record, message.payload)
+                    } else {
+                        // A copy only when tagging (--netns/--all-netns): records are large and hot.
+                        var tagged = record
+                        tagged.netns = tag
+                        try body(tagged, message.payload)
                     }
                 }
                 if outcome.interrupted { interrupted = true }
