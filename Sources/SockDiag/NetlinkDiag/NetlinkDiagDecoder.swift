@@ -27,9 +27,7 @@ public enum NetlinkDiagDecoder {
                     }
                 }
             case NETLINK_DIAG_MEMINFO:
-                record.skMemInfo = SkMemInfo(bytes: value)
-                if let rmem = record.skMemInfo?[0] { record.recvQ = rmem }
-                if let wmem = record.skMemInfo?[2] { record.sendQ = wmem }
+                DiagMessage.memoryAsQueues(value, into: &record)
             default:
                 break
             }

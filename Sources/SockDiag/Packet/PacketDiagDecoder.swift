@@ -22,9 +22,7 @@ public enum PacketDiagDecoder {
             case PACKET_DIAG_UID:
                 if value.count >= 4 { record.uid = value.loadUnaligned(as: UInt32.self) }
             case PACKET_DIAG_MEMINFO:
-                record.skMemInfo = SkMemInfo(bytes: value)
-                if let rmem = record.skMemInfo?[0] { record.recvQ = rmem }
-                if let wmem = record.skMemInfo?[2] { record.sendQ = wmem }
+                DiagMessage.memoryAsQueues(value, into: &record)
             default:
                 break
             }
