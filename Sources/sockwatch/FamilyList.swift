@@ -5,8 +5,12 @@ import SockDiag
 struct FamilyList {
     var included: [NetID] = []
     var excluded: [NetID] = []
+    /// Kinds named one by one (not through `all` or `inet`): a kernel without them gets a note.
+    var named: [NetID] = []
     /// `unix_stream` and friends narrow UNIX sockets to some types; empty for all.
     var unixTypes: Set<SocketType> = []
+    /// Plain `unix` was named: every UNIX type, whatever else narrows.
+    var allUnix = false
 
     /// Every name and what it stands for.
     static let names: [(name: String, netids: [NetID], unixType: SocketType?)] = [
@@ -33,7 +37,9 @@ struct FamilyList {
                 list.excluded += entry.netids
             } else {
                 list.included += entry.netids
+                if entry.name != "all" && entry.name != "inet" { list.named += entry.netids }
                 if let type = entry.unixType { list.unixTypes.insert(type) }
+                if entry.name == "unix" { list.allUnix = true }
             }
         }
         return list

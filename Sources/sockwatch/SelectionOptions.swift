@@ -114,11 +114,31 @@ struct SelectionOptions: ParsableArguments {
         return ipv4 || ipv6 ? NetID.inetDefault : NetID.everyDefault
     }
 
-    /// Kinds asked for by name: a kernel without them gets a note; the others are skipped quietly.
-    var explicitNetids: Set<NetID> { Set(namedNetids) }
+    /// Kinds asked for by name (a flag, or one name in -A; not `all` or `inet`): a kernel without them gets a
+    /// note; the others are skipped quietly.
+    var explicitNetids: Set<NetID> {
+        let flagged = namedNetids.filter { netid in
+            switch netid {
+            case .tcp: tcp
+            case .udp: udp
+            case .udplite: udplite
+            case .sctp: sctp
+            case .raw: raw
+            case .mptcp: mptcp
+            case .unix: unix
+            case .netlink: netlink
+            case .packet: packet
+            case .vsock: vsock
+            }
+        }
+        return Set(flagged + query.flatMap(\.named)).intersection(namedNetids)
+    }
 
-    /// `-A unix_stream,…`: only these UNIX types; empty for all.
-    var unixTypes: Set<SocketType> { query.reduce(into: []) { $0.formUnion($1.unixTypes) } }
+    /// `-A unix_stream,…`: only these UNIX types; empty for all (also when plain `unix` is named, or -x).
+    var unixTypes: Set<SocketType> {
+        if unix || query.contains(where: \.allUnix) { return [] }
+        return query.reduce(into: []) { $0.formUnion($1.unixTypes) }
+    }
 
     /// The address families to dump.
     var families: [IPAddress.Family] {

@@ -109,6 +109,12 @@ struct FamilyCLITests {
         #expect(dgrams.values.allSatisfy { $0["netid"] as? String == "unix" && $0["type"] as? String == "dgram" })
         let noUnix = try objects(["-A", "all,!unix", "-a"])
         #expect(noUnix[Int(listener.inode)] != nil && noUnix[Int(datagram.inode)] == nil)
+        // Plain `unix` beside a type means every type again.
+        let both = try objects(["-A", "unix_dgram,unix", "-a"])
+        #expect(both[Int(datagram.inode)] != nil && both[Int(left.inode)] != nil)
+        // `all` lists what the kernel has without a note for what it lacks (SCTP, vsock here).
+        let all = try BinaryRunner.run(["-A", "all", "-a"])
+        #expect(all.status == 0 && !all.stderr.contains("note: no "), "\(all.stderr)")
         let bad = try BinaryRunner.run(["-A", "tcp,bogus"])
         #expect(bad.status == 2 && bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains("bogus"))
     }
