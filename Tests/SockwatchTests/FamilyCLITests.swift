@@ -144,6 +144,9 @@ struct FamilyCLITests {
         let object = try #require(listed[Int(raw.inode)])
         #expect(object["netid"] as? String == "raw" && object["local_port"] as? Int == 1)
         #expect(((object["processes"] as? [[String: Any]])?.first?["pid"] as? Int) == Int(getpid()))
+        // --pid looks INET sockets up one by one; raw ones have no addresses for that and come from the dump.
+        let selected = try objects(["-w", "-a", "--pid", "\(getpid())"])
+        #expect(selected[Int(raw.inode)]?["netid"] as? String == "raw")
         let table = try BinaryRunner.run(["-w", "-a", "-e"])
         #expect(table.stdout.split(separator: "\n").contains { $0.hasPrefix("raw ") && $0.contains(" \(raw.inode) ") })
     }

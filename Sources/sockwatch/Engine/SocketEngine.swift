@@ -54,7 +54,8 @@ struct SocketEngine {
                 for record in looked { try emit(record, owners) }
             }
             try forEachDump { client, request, check in
-                if looked != nil && request.netid.isInet { return }
+                // Looked-up sockets are INET transports; raw sockets have no addresses to look up by.
+                if looked != nil && request.netid.isInet && request.netid != .raw { return }
                 try client.dump(request) { record in
                     guard owners.contains(UInt64(record.inode)), check(record) else { return }
                     try emit(record, owners)
