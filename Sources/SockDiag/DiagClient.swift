@@ -23,12 +23,18 @@ public final class DiagClient {
     /// A client for the network namespace `netns` names (an open `/proc/PID/ns/net` or `/run/netns/NAME`).
     ///
     /// A short-lived thread enters the namespace to create the netlink socket, which then answers for that
-    /// namespace; the calling thread never leaves its own. Needs CAP_SYS_ADMIN. The descriptor must stay open
-    /// while the client is used (the raw fallback reads `/proc/thread-self/net/raw` there).
+    /// namespace; the calling thread never leaves its own. Needs CAP_SYS_ADMIN. The client keeps a duplicate of
+    /// the descriptor (the raw fallback reads `/proc/thread-self/net/raw` from inside the namespace).
     public init(netns: FileDescriptor) throws {
         socket = try DiagSocket(netns: netns)
-        self.netns = netns
+        do {
+            self.netns = try netns.duplicate()
+        } catch let error as Errno {
+            throw DiagError.system(error, operation: "dup(netns)")
+        }
     }
+
+    deinit { try? netns?.close() }
 
     /// Streams every socket matching `request` to `body`, in the kernel's order.
     ///

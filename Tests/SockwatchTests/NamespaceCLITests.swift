@@ -16,6 +16,8 @@ struct NamespaceCLITests {
     final class Namespace {
         let name: String
         var sockets: [LiveSocket] = []
+        /// A raw ICMP socket in the namespace (listed through that namespace's /proc/net/raw).
+        var raw: LiveSocket?
         var inodes: Set<Int> { Set(sockets.map { Int($0.inode) }) }
 
         init(tag: String, port: UInt16) throws {
@@ -26,7 +28,10 @@ struct NamespaceCLITests {
             _ = try BinaryRunner.exec("/usr/bin/env", ["ip", "-n", name, "link", "set", "lo", "up"])
             // Sockets belong to the namespace of the thread that creates them: a throwaway thread enters it.
             let path = "/run/netns/\(name)"
-            final class Made: @unchecked Sendable { var sockets: [LiveSocket] = [] }
+            final class Made: @unchecked Sendable {
+                var sockets: [LiveSocket] = []
+                var raw: LiveSocket?
+            }
             let made = Made()
             let done = DispatchSemaphore(value: 0)
             let thread = Thread {
@@ -36,11 +41,13 @@ struct NamespaceCLITests {
                 let listener = LiveSocket.tcpListener(v6: false, port: port)
                 let (client, server) = LiveSocket.tcpConnection(to: listener)
                 made.sockets = [listener, client, server]
+                made.raw = LiveSocket.rawICMP()
                 done.signal()
             }
             thread.start()
             done.wait()
             sockets = made.sockets
+            raw = made.raw
         }
 
         deinit { _ = try? BinaryRunner.exec("/usr/bin/env", ["ip", "netns", "del", name]) }
@@ -94,6 +101,14 @@ struct NamespaceCLITests {
         let listeners = table.stdout.split(separator: "\n").filter { $0.contains("127.0.0.1:\(port) ") }
         #expect(table.stdout.hasPrefix("NETNS "))
         #expect(listeners.contains { $0.hasPrefix(Substring(a.name)) } && listeners.contains { $0.hasPrefix(Substring(b.name)) })
+
+        // Raw sockets come from each namespace's own /proc/net/raw (no raw_diag here).
+        let raws = try objects(["--all-netns", "-w", "-a"])
+        for ns in [a, b] {
+            let raw = try #require(ns.raw)
+            let row = raws.first { $0["inode"] as? Int == Int(raw.inode) }
+            #expect((row?["netns"] as? [String: Any])?["name"] as? String == ns.name)
+        }
 
         // A summary of one namespace counts exactly its sockets.
         let summary = try objects(["--netns", a.name, "-t", "-s"])
