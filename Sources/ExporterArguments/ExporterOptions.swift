@@ -17,6 +17,13 @@ public struct ExporterOptions: ParsableArguments {
     @Flag(help: "Serve on the listening socket systemd passes (LISTEN_FDS, fd 3) instead of binding --listen.")
     public var systemdSocket = false
 
+    @Flag(
+        name: .customLong("all-netns"),
+        help: ArgumentHelp(
+            "Export every network namespace of the host (netns label: its name, or ns:INODE), found again at each scrape.",
+            discussion: "Needs CAP_SYS_ADMIN to enter the others; one that cannot be entered gets one note and is left out."))
+    public var allNetns = false
+
     public init() {}
 
     /// The parsed `--listen` (valid after `validate()`).
@@ -36,6 +43,6 @@ public struct ExporterOptions: ParsableArguments {
     /// The same options as command-line arguments, to hand to the server binary.
     public var arguments: [String] {
         ["--listen", listen, "--top", String(top)] + (allowPublic ? ["--allow-public"] : [])
-            + (systemdSocket ? ["--systemd-socket"] : [])
+            + (systemdSocket ? ["--systemd-socket"] : []) + (allNetns ? ["--all-netns"] : [])
     }
 }

@@ -1,20 +1,41 @@
 import NIOConcurrencyHelpers
+import SockDiag
 
-/// One scrape at a time: collect the sockets, publish them as metrics, render the exposition text.
+/// One scrape at a time: collect the sockets of each namespace, publish them as metrics, render the text.
 ///
 /// Scrapes are serialized by a lock; concurrent requests wait for each other rather than dumping the socket
-/// table twice at once.
+/// table twice at once. With a `refresh`, the set of namespaces is looked at again before every scrape
+/// (containers come and go): a namespace that went away has its series removed.
 public final class Exporter: @unchecked Sendable {
+    /// Given the collectors of the last scrape, the collectors for this one: the same objects for namespaces
+    /// still there (their retransmit trackers carry over), new ones for new namespaces.
+    public typealias Refresh = (_ current: [SocketCollector]) -> [SocketCollector]
+
     private let lock = NIOLock()
-    private let collector: SocketCollector
+    private var collectors: [SocketCollector]
+    private let refresh: Refresh?
+    private let top: Int
+    private let workers: Int
     private let metrics: ExporterMetrics
-    private var snapshot: SocketSnapshot
+    private var snapshots: [SocketSnapshot]
     private var buffer: [UInt8] = []
 
-    public init(collector: SocketCollector, metrics: ExporterMetrics = ExporterMetrics()) {
-        self.collector = collector
+    /// An exporter of one namespace.
+    public convenience init(collector: SocketCollector, metrics: ExporterMetrics = ExporterMetrics()) {
+        self.init(collectors: [collector], top: collector.top, workers: collector.workers, metrics: metrics)
+    }
+
+    /// An exporter of several namespaces, read with one /proc scan per scrape.
+    public init(
+        collectors: [SocketCollector], top: Int, workers: Int, metrics: ExporterMetrics = ExporterMetrics(),
+        refresh: Refresh? = nil
+    ) {
+        self.collectors = collectors
+        self.top = top
+        self.workers = workers
         self.metrics = metrics
-        snapshot = SocketSnapshot(namespace: collector.namespace)
+        self.refresh = refresh
+        snapshots = collectors.map { SocketSnapshot(namespace: $0.namespace) }
     }
 
     /// Reads the sockets and returns the metrics in the Prometheus text format (version 0.0.4).
@@ -22,8 +43,11 @@ public final class Exporter: @unchecked Sendable {
         try lock.withLock {
             let clock = ContinuousClock()
             let start = clock.now
-            try collector.collect(into: &snapshot)
-            metrics.publish(snapshot, trackedSockets: collector.trackedSockets)
+            if let refresh { renew(refresh(collectors)) }
+            try SocketCollector.collect(collectors, into: &snapshots, top: top, workers: workers)
+            for (collector, snapshot) in zip(collectors, snapshots) {
+                metrics.publish(snapshot, trackedSockets: collector.trackedSockets)
+            }
             let elapsed = (clock.now - start).components
             metrics.recordScrape(seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
             buffer.removeAll(keepingCapacity: true)
@@ -32,6 +56,19 @@ public final class Exporter: @unchecked Sendable {
         }
     }
 
-    /// The last scrape's aggregates (for tests and diagnostics).
-    public var lastSnapshot: SocketSnapshot { lock.withLock { snapshot } }
+    /// Switches to `next`, dropping the series of namespaces no longer there.
+    private func renew(_ next: [SocketCollector]) {
+        let kept = Set(next.map { ObjectIdentifier($0) })
+        for collector in collectors where !kept.contains(ObjectIdentifier(collector)) {
+            metrics.forget(netns: collector.namespace.label)
+        }
+        collectors = next
+        snapshots = next.map { SocketSnapshot(namespace: $0.namespace) }
+    }
+
+    /// The last scrape's aggregates of the first namespace (for tests and diagnostics).
+    public var lastSnapshot: SocketSnapshot { lock.withLock { snapshots[0] } }
+
+    /// The last scrape's aggregates of every namespace.
+    public var lastSnapshots: [SocketSnapshot] { lock.withLock { snapshots } }
 }

@@ -109,6 +109,21 @@ public final class ExporterMetrics {
         for seconds in snapshot.rttSeconds { histogram.record(seconds) }
     }
 
+    /// Removes every series of the namespace labelled `netns` (it is gone).
+    public func forget(netns: String) {
+        func gone<M>(_ table: inout [Labels: M], _ unregister: (M) -> Void) {
+            for (labels, metric) in table where labels.value("netns") == netns {
+                unregister(metric)
+                table[labels] = nil
+            }
+        }
+        for table in [\ExporterMetrics.sockets, \.queueDepth, \.queueBacklog, \.processSockets, \.processCount, \.tracked] {
+            gone(&self[keyPath: table]) { registry.unregisterGauge($0) }
+        }
+        gone(&retransmits) { registry.unregisterCounter($0) }
+        gone(&rtt) { registry.unregisterValueHistogram($0) }
+    }
+
     /// Records how long the scrape took.
     public func recordScrape(seconds: Double) {
         scrapeDuration.set(to: seconds)

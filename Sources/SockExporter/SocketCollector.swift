@@ -24,11 +24,20 @@ public final class SocketCollector {
     static let rtt = TCPInfo.fields.first { $0.name == "rtt" }!
 
     /// Opens a netlink socket in the calling thread's network namespace, which must be `namespace`.
-    public init(namespace: NetworkNamespace, top: Int = 20, workers: Int = 2, trackedSockets: Int = 1 << 18) throws {
+    public convenience init(namespace: NetworkNamespace, top: Int = 20, workers: Int = 2, trackedSockets: Int = 1 << 18)
+        throws
+    {
+        try self.init(namespace: namespace, client: DiagClient(), top: top, workers: workers, trackedSockets: trackedSockets)
+    }
+
+    /// Reads `namespace` through `client`, a client opened in it (`DiagClient(netns:)` for another namespace).
+    public init(
+        namespace: NetworkNamespace, client: DiagClient, top: Int = 20, workers: Int = 2, trackedSockets: Int = 1 << 18
+    ) {
         self.namespace = namespace
         self.top = top
         self.workers = workers
-        client = try DiagClient()
+        self.client = client
         retransmits = RetransmitTracker(capacity: trackedSockets)
     }
 
@@ -37,21 +46,37 @@ public final class SocketCollector {
 
     /// Refills `snapshot` from the kernel.
     public func collect(into snapshot: inout SocketSnapshot) throws {
-        snapshot.reset()
-        snapshot.namespace = namespace
-        inodes.removeAll(keepingCapacity: true)
+        var snapshots = [snapshot]
+        try Self.collect([self], into: &snapshots, top: top, workers: workers)
+        snapshot = snapshots[0]
+    }
+
+    /// Refills `snapshots[i]` from `collectors[i]` (one per namespace), with one /proc scan for all of them:
+    /// socket inodes are unique across namespaces, so one index names every owner.
+    public static func collect(
+        _ collectors: [SocketCollector], into snapshots: inout [SocketSnapshot], top: Int, workers: Int
+    ) throws {
+        precondition(collectors.count == snapshots.count)
+        for (i, collector) in collectors.enumerated() {
+            snapshots[i].reset()
+            snapshots[i].namespace = collector.namespace
+            collector.inodes.removeAll(keepingCapacity: true)
+        }
+        func dumpAll() throws {
+            for (i, collector) in collectors.enumerated() { try collector.dumpAll(into: &snapshots[i]) }
+        }
         do {
             if top > 0 {
-                let owners = try ProcessIndex.build(workers: workers) { try dumpAll(into: &snapshot) }
-                rankOwners(owners, into: &snapshot)
+                let owners = try ProcessIndex.build(workers: workers, alongside: dumpAll)
+                for (i, collector) in collectors.enumerated() { collector.rankOwners(owners, into: &snapshots[i]) }
             } else {
-                try dumpAll(into: &snapshot)
+                try dumpAll()
             }
         } catch {
-            retransmits.abandonScrape()
+            for collector in collectors { collector.retransmits.abandonScrape() }
             throw error
         }
-        retransmits.finishScrape()
+        for collector in collectors { collector.retransmits.finishScrape() }
     }
 
     /// Runs the dumps (TCP and UDP over IPv4 and IPv6, then UNIX) into the counters.

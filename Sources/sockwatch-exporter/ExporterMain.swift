@@ -24,7 +24,12 @@ struct ExporterMain: ParsableCommand {
         }
         let workers = max(1, min(4, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
         let collector = try SocketCollector(namespace: namespace, top: options.top, workers: workers)
-        let exporter = Exporter(collector: collector)
+        let exporter =
+            options.allNetns
+            ? Exporter(
+                collectors: [collector], top: options.top, workers: workers,
+                refresh: NamespaceCollectors(own: collector, top: options.top, workers: workers).refresh)
+            : Exporter(collector: collector)
         let server: MetricsServer
         do {
             if options.systemdSocket {
