@@ -37,11 +37,14 @@ import Testing
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, listener.fd, 50)
+        // From a copy above 50: dup2 onto its own number would keep close-on-exec.
+        let copy = fcntl(listener.fd, F_DUPFD_CLOEXEC, 1000)
+        posix_spawn_file_actions_adddup2(&actions, copy, 50)
         var child: pid_t = 0
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("30"), nil]
         defer { argv.forEach { free($0) } }
         #expect(posix_spawn(&child, "/bin/sleep", &actions, nil, argv, environ) == 0)
+        close(copy)  // the child has its own; the test must not hold the socket twice
         defer {
             kill(child, SIGKILL)
             var status: Int32 = 0

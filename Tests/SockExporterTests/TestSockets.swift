@@ -54,7 +54,10 @@ enum TestSockets {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        for (i, fd) in descriptors.enumerated() { posix_spawn_file_actions_adddup2(&actions, fd, Int32(3 + i)) }
+        // From copies above every target: a source may be another's target, or its own (close-on-exec kept).
+        let copies = descriptors.map { fcntl($0, F_DUPFD_CLOEXEC, 1000) }
+        defer { copies.forEach { close($0) } }
+        for (i, fd) in copies.enumerated() { posix_spawn_file_actions_adddup2(&actions, fd, Int32(3 + i)) }
         var pid: pid_t = 0
         let words: [String] = ["/bin/sleep", "60"]
         let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]

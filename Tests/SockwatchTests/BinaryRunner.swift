@@ -109,10 +109,14 @@ extension BinaryRunner {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
             if let fd = Int32(name), fd > 2 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         }
+        // Sources copied above every target first: dup2 onto its own number would keep close-on-exec (the
+        // child would lose it), and one source may be another's target.
+        let sources = descriptors.map { (ours, theirs) in (fcntl(ours, F_DUPFD_CLOEXEC, 1000), theirs) }
+        defer { for (copy, _) in sources where copy >= 0 { close(copy) } }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        for (ours, theirs) in descriptors { posix_spawn_file_actions_adddup2(&actions, ours, theirs) }
+        for (copy, theirs) in sources { posix_spawn_file_actions_adddup2(&actions, copy, theirs) }
         var pid: pid_t = 0
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
