@@ -128,6 +128,10 @@ struct NamespaceCLITests {
         let notes = result.stderr.split(separator: "\n").filter { $0.contains(other.name) }
         #expect(notes.count == 1 && notes.first?.contains("EPERM") == true && notes.first?.contains("skipped") == true,
                 "\(result.stderr)")
+        // Named alone, a namespace that cannot be entered is a failure: one line, status 1.
+        let alone = try BinaryRunner.runAsNobody(["--netns", other.name, "-tl"])
+        #expect(alone.status == 1 && alone.stdout.isEmpty, "\(alone.stderr)")
+        #expect(alone.stderr.split(separator: "\n").count == 1 && alone.stderr.contains("EPERM"))
     }
 
     @Test func namespaceByPidIsTheProcessesOwn() throws {
