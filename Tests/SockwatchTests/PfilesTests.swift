@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// The python3 that runs the test server, if there is one.
@@ -48,11 +49,15 @@ struct PfilesTests {
             numbers = readLine().split(separator: " ").compactMap { Int($0) }
         }
 
+        /// One line from the server, read byte by byte with EINTR retried (FileHandle's reader traps on it).
         func readLine() -> String {
-            var line = Data()
+            var line: [UInt8] = []
+            var byte: UInt8 = 0
+            let fd = output.fileHandleForReading.fileDescriptor
             while true {
-                let byte = output.fileHandleForReading.readData(ofLength: 1)
-                if byte.isEmpty || byte == Data([0x0A]) { break }
+                let n = Glibc.read(fd, &byte, 1)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 || byte == 0x0A { break }
                 line.append(byte)
             }
             return String(decoding: line, as: UTF8.self)
