@@ -74,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "sockwatch-exporter",
             dependencies: [
-                "SockExporter", "ExporterArguments", "SockDiag",
+                "SockExporter", "ExporterArguments", "SockDiag", "ProcIndex",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,4 +1,5 @@
 import Glibc
+import ProcIndex
 import SockDiag
 
 /// `--all-netns`: one collector per network namespace of the host, found again before each scrape.

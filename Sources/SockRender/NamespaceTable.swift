@@ -1,3 +1,4 @@
+import ProcIndex
 import SockDiag
 
 /// The namespaces of a listing, by inode, so each row can be tagged with a name and a pid.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExporterArguments
 import Glibc
+import ProcIndex
 import SockDiag
 import SockExporter
 

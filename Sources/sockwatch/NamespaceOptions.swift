@@ -1,4 +1,5 @@
 import ArgumentParser
+import ProcIndex
 import SockDiag
 
 /// Which network namespaces to list: sockwatch's own (the default), one, or all of them.

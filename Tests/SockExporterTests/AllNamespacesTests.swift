@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import ProcIndex
 import SockDiag
 import Testing
 

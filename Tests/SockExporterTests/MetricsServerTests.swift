@@ -1,5 +1,6 @@
 import ExporterArguments
 import Glibc
+import ProcIndex
 import SockDiag
 import Testing
 

@@ -1,4 +1,5 @@
 import Glibc
+import ProcIndex
 import SockDiag
 import Testing
 

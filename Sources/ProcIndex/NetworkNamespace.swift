@@ -4,6 +4,9 @@ import SystemPackage
 
 /// A network namespace: how to enter it and how to name it in a listing.
 ///
+/// Found through /proc (`/proc/*/ns/net`) and `/run/netns`, so it lives beside the other /proc readers; the
+/// kernel side takes only the opened descriptor (`DiagClient(netns:)`).
+///
 /// The kernel names a namespace by the inode of its nsfs file (`/proc/PID/ns/net`, or a bind mount of it under
 /// `/run/netns/NAME` made by `ip netns add`).
 public struct NetworkNamespace: Sendable, Hashable {
@@ -85,7 +88,7 @@ public struct NetworkNamespace: Sendable, Hashable {
         for (inode, name) in named().sorted(by: { $0.value < $1.value }) {
             add(NetworkNamespace(inode: inode, name: name, path: "/run/netns/\(name)"))
         }
-        for pid in processIDs().sorted() {
+        for pid in ProcessNames.allPIDs() {
             let path = "/proc/\(pid)/ns/net"
             // A process may exit mid-scan, or be out of reach: skip it.
             guard let inode = try? inode(of: path) else { continue }
@@ -107,21 +110,6 @@ public struct NetworkNamespace: Sendable, Hashable {
             if result[inode] == nil { result[inode] = name }
         }
         return result
-    }
-
-    static func processIDs() -> [Int32] {
-        var pids: [Int32] = []
-        guard let dir = opendir("/proc") else { return pids }
-        defer { closedir(dir) }
-        while let entry = readdir(dir) {
-            let pid = withUnsafeBytes(of: entry.pointee.d_name) { raw -> Int32? in
-                let digits = raw.prefix { $0 != 0 }
-                guard !digits.isEmpty, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-                return Int32(String(decoding: digits, as: UTF8.self))
-            }
-            if let pid { pids.append(pid) }
-        }
-        return pids
     }
 
     /// The nsfs inode behind `path` (`stat` follows the `/proc/PID/ns/net` link); EINVAL when it is no namespace.
