@@ -50,24 +50,20 @@ public final class DiagClient {
     /// Streams every socket matching `request`, of any family, to `body`.
     ///
     /// Raw sockets come from `raw_diag`; where the kernel lacks it they are read from `/proc/net/raw` and
-    /// `raw6` of the client's namespace instead, without the kernel filter (`rawFromProc` turns true): the caller
-    /// applies its filter in Swift.
+    /// `raw6` of the client's namespace instead, without the kernel filter: callers check raw sockets against
+    /// their whole filter in Swift (`SocketQuery.check(for:)`).
     @discardableResult
     public func dump(_ request: DiagRequest, _ body: (borrowing SocketRecord) throws -> Void) throws -> Int {
         do {
             return try dumpMessages(request) { record, _ in try body(record) }
         } catch let error as DiagError where error.isUnsupported {
             guard case .inet(let inet) = request, inet.netid == .raw, inet.id == nil else { throw error }
-            rawFromProc = true
             return try dumpProcRaw(inet, body)
         }
     }
 
     /// Written into every record's `netns` (the namespace's inode when listing several; 0 by default).
     public var netnsTag: UInt64 = 0
-
-    /// True once raw sockets were read from /proc because the kernel has no `raw_diag`.
-    public private(set) var rawFromProc = false
 
     private func dumpProcRaw(_ request: InetRequest, _ body: (borrowing SocketRecord) throws -> Void) throws -> Int {
         let path = request.family == .inet ? "/proc/thread-self/net/raw" : "/proc/thread-self/net/raw6"
@@ -86,17 +82,9 @@ public final class DiagClient {
         return count
     }
 
-    /// Runs `request` and keeps the sockets for which `include` holds in `capture`, to decode again later.
+    /// Runs `request` and keeps the sockets for which `include` holds in `capture`, to decode again later
+    /// (raw sockets read from /proc are kept decoded).
     /// - Returns: how many sockets were captured.
-    @discardableResult
-    public func capture(
-        _ request: InetRequest, into capture: inout SocketCapture,
-        where include: (borrowing SocketRecord) -> Bool = { _ in true }
-    ) throws -> Int {
-        try self.capture(.inet(request), into: &capture, where: include)
-    }
-
-    /// `capture` for a request of any family (raw sockets read from /proc are kept decoded).
     @discardableResult
     public func capture(
         _ request: DiagRequest, into capture: inout SocketCapture,

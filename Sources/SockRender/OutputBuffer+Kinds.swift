@@ -1,4 +1,3 @@
-import Glibc
 import SockDiag
 
 /// The cells that differ by socket kind: the Netid name, the state word and the two ends.
@@ -33,8 +32,9 @@ extension OutputBuffer {
     }
 
     /// The local end: `addr:port` for INET; `path inode` (UNIX, `*` when unnamed), `proto:portid` (netlink,
-    /// `kernel` for port 0), `ethertype:interface` (packet), `cid:port` (vsock), as ss prints them.
-    public func append(localOf record: borrowing SocketRecord) {
+    /// `kernel` for port 0), `ethertype:interface` (packet: its name from `interfaces`, else `ifN`), `cid:port`
+    /// (vsock), as ss prints them.
+    public func append(localOf record: borrowing SocketRecord, interfaces: [UInt32: String] = [:]) {
         if let unix = record.unix {
             if let path = unix.path { appendEscaped(path) } else { append(0x2A) }
             append(0x20)
@@ -46,7 +46,14 @@ extension OutputBuffer {
         } else if let packet = record.packet {
             append(packet.etherTypeName)
             append(0x3A)
-            appendInterface(packet.interface, ownNamespace: record.netns == 0)
+            if packet.interface == 0 {
+                append(0x2A)
+            } else if let name = interfaces[packet.interface] {
+                appendEscaped(name)
+            } else {
+                append("if")
+                append(decimal: packet.interface)
+            }
         } else if let vsock = record.vsock {
             appendVsock(cid: vsock.localCID, port: vsock.localPort)
         } else {
@@ -82,18 +89,5 @@ extension OutputBuffer {
         if cid == UInt32.max { append(0x2A) } else { append(decimal: cid) }
         append(0x3A)
         if port == UInt32.max { append(0x2A) } else { append(decimal: port) }
-    }
-
-    /// An interface by name when it is in sockwatch's own namespace, else by index; `*` for none.
-    func appendInterface(_ index: UInt32, ownNamespace: Bool) {
-        guard index != 0 else { return append(0x2A) }
-        if ownNamespace {
-            var name = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
-            if if_indextoname(index, &name) != nil {
-                return appendEscaped(String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-            }
-        }
-        append("if")
-        append(decimal: index)
     }
 }

@@ -16,6 +16,9 @@ public struct RenderOptions {
     public var socketOptions: SocketOptionsTable?
     /// The namespaces listed (`--netns`, `--all-netns`): rows are tagged with theirs. Nil for sockwatch's own.
     public var namespaces: NamespaceTable?
+    /// Interface names by index, for packet sockets (`InterfaceNames.load()`, read by the CLI once); an index
+    /// not here shows as `ifN`.
+    public var interfaceNames: [UInt32: String] = [:]
 
     public init() {}
 }

@@ -30,14 +30,16 @@ public final class SummaryRenderer: SocketRenderer {
     }
 
     public func render(_ record: borrowing SocketRecord, owners: ProcessIndex?) throws {
-        let key = Key(netns: record.netns, netid: record.netid)
-        let inet = record.netid.isInet
-        let v6 = record.family == .inet6
-        let state = Int(record.state.rawValue)
-        counts[key, default: Counts()].total += 1
-        if inet && v6 { counts[key]!.ipv6 += 1 }
-        if inet && !v6 { counts[key]!.ipv4 += 1 }
-        counts[key]!.states[state] += 1
+        Self.count(record, into: &counts[Key(netns: record.netns, netid: record.netid), default: Counts()])
+    }
+
+    /// One dictionary lookup per socket: the counts are updated in place.
+    private static func count(_ record: borrowing SocketRecord, into counts: inout Counts) {
+        counts.total += 1
+        if record.netid.isInet {
+            if record.family == .inet6 { counts.ipv6 += 1 } else { counts.ipv4 += 1 }
+        }
+        counts.states[Int(record.state.rawValue)] += 1
     }
 
     public func finish() throws {

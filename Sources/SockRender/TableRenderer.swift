@@ -121,7 +121,11 @@ public final class TableRenderer: SocketRenderer {
         case .recvQ: stage.append(decimal: UInt64(record.recvQ))
         case .sendQ: stage.append(decimal: UInt64(record.sendQ))
         case .local:
-            if record.netid.isInet { stage.append(endpoint: record.local) } else { stage.append(localOf: record) }
+            if record.netid.isInet {
+                stage.append(endpoint: record.local)
+            } else {
+                stage.append(localOf: record, interfaces: options.interfaceNames)
+            }
         case .peer:
             if record.netid.isInet { stage.append(endpoint: record.peer) } else { stage.append(peerOf: record) }
         case .state:

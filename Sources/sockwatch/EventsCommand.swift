@@ -37,9 +37,14 @@ struct EventsCommand: ParsableCommand {
         }
         guard maxSockets > 0 else { throw ValidationError("--max-sockets takes a positive count") }
         if filter.explain { throw ValidationError("--explain is for listings: run sockwatch --explain with the same filter") }
-        if selection.namedNetids.contains(where: { $0 != .tcp && $0 != .udp }) {
-            throw ValidationError("events follows TCP and UDP only (the kernel has destroy notices for those)")
-        }
+        _ = try netids()
+    }
+
+    /// TCP and UDP, or those of them named: the kernel has destroy notices for those only.
+    private func netids() throws -> [NetID] {
+        try selection.transports(
+            allowed: [.tcp, .udp], defaults: [.tcp, .udp],
+            reason: "events follows TCP and UDP only (the kernel has destroy notices for those)")
     }
 
     func run() throws {
@@ -50,7 +55,7 @@ struct EventsCommand: ParsableCommand {
             parsed.states != nil || !selection.states.isEmpty || !selection.excludedStates.isEmpty
             || selection.listening
         try EventLoop(
-            netids: selection.namedNetids.isEmpty ? [.tcp, .udp] : selection.namedNetids, families: selection.families, states: states, statesNarrowed: narrowed,
+            netids: try netids(), families: selection.families, states: states, statesNarrowed: narrowed,
             expression: parsed.expression, kernelFilter: !filter.noKernelFilter,
             interval: UInt64(interval * 1e9), initial: initial, info: info, capacity: maxSockets
         ).run()

@@ -114,6 +114,14 @@ struct SelectionOptions: ParsableArguments {
         return ipv4 || ipv6 ? NetID.inetDefault : NetID.everyDefault
     }
 
+    /// For a command that follows only some transports (watch, events, --kill): the kinds named, or
+    /// `defaults` when none is; a usage error naming `reason` when a kind outside `allowed` is named.
+    func transports(allowed: Set<NetID>, defaults: [NetID], reason: String) throws -> [NetID] {
+        let named = namedNetids
+        if named.contains(where: { !allowed.contains($0) }) { throw ValidationError(reason) }
+        return named.isEmpty ? defaults : named
+    }
+
     /// Kinds asked for by name (a flag, or one name in -A; not `all` or `inet`): a kernel without them gets a
     /// note; the others are skipped quietly.
     var explicitNetids: Set<NetID> {

@@ -47,6 +47,8 @@ struct SocketListing {
         options.processes = query.owners
         options.socketOptions = query.socketOptions
         if let namespaces = query.namespaces { options.namespaces = NamespaceTable(namespaces) }
+        // Interface indexes are per namespace: names only for sockwatch's own.
+        if query.netids.contains(.packet) && query.namespaces == nil { options.interfaceNames = InterfaceNames.load() }
         let out = OutputBuffer(fd: 1)
         if output.summary { return SummaryRenderer(out: out, json: output.json, namespaces: options.namespaces) }
         return output.json ? JSONRenderer(out: out, options: options) : TableRenderer(out: out, options: options)

@@ -74,11 +74,10 @@ struct WatchCommand: ParsableCommand {
         var states = parsed.states ?? selection.stateSet
         for excluded in selection.excludedStates { states.subtract(excluded.set) }
         // Rates come from tcp_info: watch follows INET transports only (TCP and UDP unless others are named).
-        let named = selection.namedNetids
-        if named.contains(where: { !$0.isInet }) {
-            throw ValidationError("watch follows INET sockets only (TCP, UDP…): leave out -x, --netlink, -0, --vsock")
-        }
-        var query = SocketQuery(netids: named.isEmpty ? [.tcp, .udp] : named, families: selection.families, states: states)
+        let netids = try selection.transports(
+            allowed: Set(NetID.allCases.filter(\.isInet)), defaults: [.tcp, .udp],
+            reason: "watch follows INET sockets only (TCP, UDP…): leave out -x, --netlink, -0, --vsock")
+        var query = SocketQuery(netids: netids, families: selection.families, states: states)
         query.expression = parsed.expression
         query.kernelFilter = !filter.noKernelFilter
         query.selection = try processes.selection()

@@ -1,4 +1,5 @@
 import Foundation
+import SockTestSupport
 import Glibc
 import Testing
 
@@ -23,25 +24,12 @@ import Testing
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let o = readAll(out.fileHandleForReading.fileDescriptor)
-        let e = readAll(err.fileHandleForReading.fileDescriptor)
+        let o = readToEnd(out.fileHandleForReading.fileDescriptor)
+        let e = readToEnd(err.fileHandleForReading.fileDescriptor)
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
-    /// Reads a pipe to its end, retrying reads a signal interrupted (FileHandle's reader traps on EINTR).
-    static func readAll(_ fd: Int32) -> [UInt8] {
-        var data: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n > 0 {
-                data.append(contentsOf: chunk[0..<n])
-            } else if n == 0 || errno != EINTR {
-                return data
-            }
-        }
-    }
 
     @Test(arguments: ["0.0.0.0:9477", "[::]:9477", ":9477"])
     func allInterfacesRefused(address: String) throws {

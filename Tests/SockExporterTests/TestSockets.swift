@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SockTestSupport
 
 /// Sockets and child processes the exporter tests set up themselves.
 enum TestSockets {
@@ -40,13 +41,7 @@ enum TestSockets {
     }
 
     static func withLoopback(port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = port.bigEndian
-        addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
+        LiveSocket.withLoopback(port: port, body)
     }
 
     /// Starts `sleep 60` holding `descriptors` (as fds 3, 4, …) and nothing else of ours; waits until it does.

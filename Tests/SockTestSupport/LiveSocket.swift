@@ -54,6 +54,13 @@ public final class LiveSocket: @unchecked Sendable {
 
     /// Calls `body` with this socket's family's loopback address and `port`.
     private func withLoopback(port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
+        Self.withLoopback(v6: v6, port: port, body)
+    }
+
+    /// Calls `body` with `127.0.0.1:port` (or `[::1]:port`) as a `sockaddr`, for bind and connect.
+    public static func withLoopback(
+        v6: Bool = false, port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32
+    ) -> Int32 {
         if v6 {
             var addr = sockaddr_in6()
             addr.sin6_family = sa_family_t(AF_INET6)

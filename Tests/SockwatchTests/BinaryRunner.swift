@@ -1,4 +1,5 @@
 import Foundation
+import SockTestSupport
 
 /// Runs the built `sockwatch` binary (the one next to this test bundle) and captures what it says.
 struct BinaryRunner {
@@ -48,8 +49,8 @@ struct BinaryRunner {
         process.standardError = err
         try process.run()
         // stdout may be large and is drained first; stderr is at most a few lines.
-        let outData = readAll(out.fileHandleForReading.fileDescriptor)
-        let errData = readAll(err.fileHandleForReading.fileDescriptor)
+        let outData = readToEnd(out.fileHandleForReading.fileDescriptor)
+        let errData = readToEnd(err.fileHandleForReading.fileDescriptor)
         process.waitUntilExit()
         return Result(
             status: process.terminationStatus,
@@ -57,19 +58,6 @@ struct BinaryRunner {
             stderr: String(decoding: errData, as: UTF8.self))
     }
 
-    /// Reads a pipe to its end, retrying reads a signal interrupted (FileHandle's reader traps on EINTR).
-    static func readAll(_ fd: Int32) -> [UInt8] {
-        var data: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n > 0 {
-                data.append(contentsOf: chunk[0..<n])
-            } else if n == 0 || errno != EINTR {
-                return data
-            }
-        }
-    }
 
     /// Runs a world-readable copy of the binary as nobody (uid and gid 65534) through setpriv (root only): the
     /// build directory may sit under a private home.

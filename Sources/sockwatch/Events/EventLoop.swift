@@ -40,11 +40,12 @@ struct EventLoop {
         var client = try DiagClient()
         let renderer = EventRenderer(out: OutputBuffer(fd: 1), info: info)
         var tracker = SocketTracker(capacity: capacity)
-        let plan =
-            kernelFilter ? BytecodeCompiler.plan(expression) : BytecodeCompiler.Plan(bytecode: [], residual: expression)
-        var requests = netids.flatMap { netid in
-            families.map { InetRequest(netid: netid, family: $0, states: states, extensions: info ? [.info] : [], bytecode: plan.bytecode) }
-        }
+        var query = SocketQuery(netids: netids, families: families, states: states)
+        query.extensions = info ? [.info] : []
+        query.expression = expression
+        query.kernelFilter = kernelFilter
+        let plan = query.plan
+        var requests = query.requests
         var warnedFull = false
 
         func dump(initialDump: Bool) throws {

@@ -16,9 +16,8 @@ struct SocketKill {
 
     func run() throws {
         let selection = listing.selection
-        if selection.namedNetids.contains(where: { $0 != .tcp }) {
-            throw ValidationError("--kill destroys TCP sockets only: name no other family (-u, -x, -M, -A…)")
-        }
+        let tcp = try selection.transports(
+            allowed: [.tcp], defaults: [.tcp], reason: "--kill destroys TCP sockets only: name no other family (-u, -x, -M, -A…)")
         if listing.namespaces.netns != nil || listing.namespaces.allNetns {
             throw ValidationError("--kill acts in sockwatch's own network namespace only: leave out --netns/--all-netns")
         }
@@ -28,7 +27,7 @@ struct SocketKill {
             throw ValidationError(
                 "--kill needs a filter (an expression, --port/--sport/--dport/--src/--dst, or --pid/--command/--user)")
         }
-        query.netids = [.tcp]
+        query.netids = tcp
 
         let collector = CollectingRenderer(listing.renderer(for: query))
         try SocketEngine().run(query, into: collector)

@@ -8,7 +8,7 @@ import SockRender
 /// those processes' fds, read again each time).
 struct WatchSampler {
     private let client: DiagClient
-    private let requests: [InetRequest]
+    private let requests: [DiagRequest]
     private let residual: FilterExpression
     private let selection: ProcessSelection
     private var owners: OwnerCache
@@ -19,17 +19,12 @@ struct WatchSampler {
     private(set) var notes: [String] = []
 
     init(query: SocketQuery, rescanOwners: Bool) throws {
-        let plan = query.plan
         client = try DiagClient()
-        // tcp_info only means something for TCP; UDP is asked for nothing extra.
-        requests = query.netids.flatMap { netid in
-            query.families.map { family in
-                InetRequest(
-                    netid: netid, family: family, states: query.states, extensions: netid == .tcp ? .info : [],
-                    bytecode: plan.bytecode)
-            }
-        }
-        residual = plan.residual
+        // Rates come from tcp_info (UDP has none: the kernel adds nothing for it).
+        var query = query
+        query.extensions = [.info]
+        requests = query.requests
+        residual = query.plan.residual
         selection = query.selection
         owners = OwnerCache(workers: SocketEngine.workers)
         owners.rescanEveryTime = rescanOwners
