@@ -88,7 +88,7 @@ let package = Package(
 
         // Real sockets for the live tests.
         .target(name: "SockTestSupport", dependencies: ["CSockDiag"], path: "Tests/SockTestSupport"),
-        .testTarget(name: "SockDiagTests", dependencies: ["SockDiag", "CSockDiag", "SockTestSupport"]),
+        .testTarget(name: "SockDiagTests", dependencies: ["SockDiag", "CSockDiag", "SockFuzz", "SockTestSupport"]),
         .testTarget(name: "ProcIndexTests", dependencies: ["ProcIndex", "SockTestSupport"]),
         .testTarget(name: "SockRenderTests", dependencies: ["SockRender", "SockDiag", "ProcIndex", "SockTestSupport"]),
         .testTarget(name: "SockwatchTests", dependencies: ["sockwatch", "SockTestSupport"]),

@@ -351,8 +351,10 @@ public enum SeedCorpus {
 
     // MARK: - Payloads
 
-    /// A `tcp_info` of `length` bytes with known values at the offsets of <linux/tcp.h> (zeros elsewhere).
-    static func tcpInfoBytes(length: Int) -> [UInt8] {
+    /// A `tcp_info` of `length` bytes with known values at the offsets of <linux/tcp.h> (zeros elsewhere, 0xEE
+    /// past the 232 bytes of today's struct). Written out from the header rather than taken from the C shim, so
+    /// the decoder tests use it to check the shim's field table too.
+    public static func tcpInfoBytes(length: Int) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: max(length, 232))
         bytes[0] = 1        // state: TCP_ESTABLISHED
         bytes[2] = 3        // retransmits

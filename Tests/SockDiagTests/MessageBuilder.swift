@@ -1,4 +1,5 @@
 import Glibc
+import SockFuzz
 @testable import SockDiag
 
 // Synthetic netlink datagrams in the kernel's layout (host byte order, 4-byte alignment), written byte by byte
@@ -154,33 +155,8 @@ func addressBytes(_ text: String) -> [UInt8] {
 
 // MARK: - tcp_info
 
-/// A `tcp_info` of `length` bytes with known values at the offsets of <linux/tcp.h> (zeros elsewhere).
-///
-/// Offsets are written out from the header rather than taken from the C shim, so the shim's table is checked too.
-func tcpInfoBytes(length: Int) -> [UInt8] {
-    var bytes = [UInt8](repeating: 0, count: max(length, 232))
-    bytes[0] = 1        // state: TCP_ESTABLISHED
-    bytes[2] = 3        // retransmits
-    bytes[5] = 0x07     // options: TIMESTAMPS | SACK | WSCALE
-    bytes[6] = 0x97     // snd_wscale 7 (low nibble), rcv_wscale 9 (high nibble)
-    bytes[7] = 0x05     // delivery_rate_app_limited 1, fastopen_client_fail 2
-    bytes.store(UInt32(204_000), at: 8)   // rto
-    bytes.store(UInt32(40_000), at: 12)   // ato
-    bytes.store(UInt32(1448), at: 16)     // snd_mss
-    bytes.store(UInt32(536), at: 20)      // rcv_mss
-    bytes.store(UInt32(65_535), at: 60)   // pmtu
-    bytes.store(UInt32(50), at: 68)       // rtt
-    bytes.store(UInt32(25), at: 72)       // rttvar
-    bytes.store(UInt32(10), at: 80)       // snd_cwnd
-    bytes.store(UInt32(4), at: 100)       // total_retrans: ends at byte 104
-    bytes.store(UInt64(0x1_0000_0001), at: 104)        // pacing_rate
-    bytes.store(UInt64(123_456_789_012), at: 120)      // bytes_acked
-    bytes.store(UInt64(987_654_321_098), at: 128)      // bytes_received
-    bytes.store(UInt64(5_000_000), at: 160)            // delivery_rate
-    bytes.store(UInt64(777), at: 200)                  // bytes_sent
-    bytes.store(UInt32(65_536), at: 228)               // snd_wnd: ends at byte 232
-    return Array(bytes.prefix(length))
-}
+/// A `tcp_info` of `length` bytes with known values at the header's offsets (SockFuzz's seed, shared).
+func tcpInfoBytes(length: Int) -> [UInt8] { SeedCorpus.tcpInfoBytes(length: length) }
 
 // MARK: - Decoding
 
