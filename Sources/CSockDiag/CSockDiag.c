@@ -1,7 +1,10 @@
 #define _GNU_SOURCE
 #include "CSockDiag.h"
+#include "csd_socket.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -28,16 +31,6 @@ const csd_field csd_tcp_info_fields[CSD_TCPI_COUNT] = { CSD_TCP_INFO_FIELDS(CSD_
 const uint32_t csd_tcp_info_size = sizeof(struct tcp_info);
 
 // MARK: - Socket
-
-// The kernel never sends a dump datagram larger than ~32 KiB; twice that leaves room.
-#define CSD_RECV_SIZE (64u * 1024u)
-
-struct csd_socket {
-    struct mnl_socket *nl;
-    uint32_t portid;
-    uint32_t seq;
-    unsigned char buf[CSD_RECV_SIZE];
-};
 
 csd_socket *csd_open(void) {
     csd_socket *sock = calloc(1, sizeof(*sock));
@@ -117,6 +110,7 @@ int csd_open_file_in(int nsfd, const char *path) {
 void csd_close(csd_socket *sock) {
     if (!sock) return;
     mnl_socket_close(sock->nl);
+    csd_pipeline_free(sock->pipeline);
     free(sock);
 }
 
@@ -125,12 +119,28 @@ uint32_t csd_last_seq(const csd_socket *sock) { return sock->seq; }
 
 // MARK: - Dump
 
+/// Reads and drops the rest of a dump the caller stopped reading (`unfinished_seq`).
+static void csd_drain(csd_socket *sock) {
+    uint32_t seq = sock->unfinished_seq;
+    sock->unfinished_seq = 0;
+    for (;;) {
+        ssize_t n = recv(mnl_socket_get_fd(sock->nl), sock->buf, sizeof(sock->buf), MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;  // EAGAIN: the kernel holds nothing more (the dump ended with its last datagram)
+        if (csd_batch_is_last(sock->buf, (size_t)n, seq)) return;
+    }
+}
+
 static int csd_run(csd_socket *sock, const struct nlmsghdr *nlh, csd_batch_fn fn, void *ctx) {
+    if (sock->unfinished_seq) csd_drain(sock);
     ssize_t sent;
     do {
         sent = mnl_socket_sendto(sock->nl, nlh, nlh->nlmsg_len);
     } while (sent < 0 && errno == EINTR);
     if (sent < 0) return -errno;
+    // A dump is produced inside recvmsg: receive on a second thread so the kernel's work overlaps decoding.
+    // A lookup is one message; no thread for it.
+    if (nlh->nlmsg_flags & NLM_F_DUMP) return csd_run_pipelined(sock, nlh->nlmsg_seq, fn, ctx);
 
     for (;;) {
         ssize_t n;
@@ -147,24 +157,42 @@ static int csd_run(csd_socket *sock, const struct nlmsghdr *nlh, csd_batch_fn fn
 
 int csd_inet_dump(csd_socket *sock, const csd_inet_request *req, csd_batch_fn fn, void *ctx) {
     // Header, request and an optional bytecode attribute; bytecode is bounded by the caller.
-    size_t need = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2))
+    size_t need = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2) + sizeof(struct inet_diag_req))
         + MNL_ATTR_HDRLEN + MNL_ALIGN(req->bytecode_len) + MNL_ATTR_HDRLEN + sizeof(uint32_t);
     if (req->bytecode_len > 0xFFFF - 64) return -EMSGSIZE;
+    if (req->family == AF_UNSPEC && (req->protocol != IPPROTO_TCP || req->protocol_attr || req->id)) return -EINVAL;
     char *out = calloc(1, need);
     if (!out) return -ENOMEM;
 
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(out);
-    nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
     nlh->nlmsg_flags = req->id ? NLM_F_REQUEST : (NLM_F_REQUEST | NLM_F_DUMP);
     nlh->nlmsg_seq = ++sock->seq;
 
-    struct inet_diag_req_v2 *r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
-    r->sdiag_family = req->family;
-    r->sdiag_protocol = req->protocol_attr ? 0 : req->protocol;
-    r->idiag_ext = req->ext;
-    r->pad = req->raw_protocol;  // sdiag_raw_protocol in raw_diag's inet_diag_req_raw
-    r->idiag_states = req->states;
-    if (req->id) r->id = *req->id;
+    struct inet_diag_sockid id = {0};
+    if (req->id) {
+        id = *req->id;
+    } else {
+        id.idiag_sport = htons(req->dump_sport);
+        id.idiag_dport = htons(req->dump_dport);
+    }
+    if (req->family == AF_UNSPEC) {
+        // The kernel's compatibility path (inet_diag_dump_compat) dumps with sdiag_family = AF_UNSPEC.
+        nlh->nlmsg_type = TCPDIAG_GETSOCK;
+        struct inet_diag_req *r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
+        r->idiag_family = AF_INET;
+        r->idiag_ext = req->ext;
+        r->idiag_states = req->states;
+        r->id = id;
+    } else {
+        nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+        struct inet_diag_req_v2 *r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
+        r->sdiag_family = req->family;
+        r->sdiag_protocol = req->protocol_attr ? 0 : req->protocol;
+        r->idiag_ext = req->ext;
+        r->pad = req->raw_protocol;  // sdiag_raw_protocol in raw_diag's inet_diag_req_raw
+        r->idiag_states = req->states;
+        r->id = id;
+    }
     if (req->bytecode && req->bytecode_len > 0)
         mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, req->bytecode_len, req->bytecode);
     if (req->protocol_attr) mnl_attr_put_u32(nlh, INET_DIAG_REQ_PROTOCOL, req->protocol_attr);

@@ -124,6 +124,23 @@ public final class DiagClient {
     private func dumpMessages(
         _ request: DiagRequest, _ body: (borrowing SocketRecord, UnsafeRawBufferPointer) throws -> Void
     ) throws -> Int {
+        if case .inet(let inet) = request, inet.bothFamilies {
+            do {
+                return try dumpMessagesOnce(request, body)
+            } catch let error as DiagError where error.isUnsupported {
+                // A kernel without the compatibility request: one dump per family. (It refuses before sending
+                // anything, so nothing was delivered twice.)
+                var delivered = 0
+                for single in inet.perFamily { delivered += try dumpMessagesOnce(.inet(single), body) }
+                return delivered
+            }
+        }
+        return try dumpMessagesOnce(request, body)
+    }
+
+    private func dumpMessagesOnce(
+        _ request: DiagRequest, _ body: (borrowing SocketRecord, UnsafeRawBufferPointer) throws -> Void
+    ) throws -> Int {
         let result = try DumpRetry(retries: interruptedDumpRetries).run { deliver in
             try dumpOnce(request) { record, payload in
                 guard deliver(record.cookie) else { return }
@@ -147,12 +164,16 @@ public final class DiagClient {
         let netid = request.netid
         let handle = socket.handle
         let tag = netnsTag
-        let isLookup: Bool
-        if case .inet(let inet) = request { isLookup = inet.id != nil } else { isLookup = false }
+        var isLookup = false
+        var replyType = UInt16(SOCK_DIAG_BY_FAMILY)
+        if case .inet(let inet) = request {
+            isLookup = inet.id != nil
+            if inet.bothFamilies { replyType = CSockDiag_TCPDIAG_GETSOCK() }
+        }
         return try withoutActuallyEscaping(body) { body in
             let sink = BatchSink { [socket] batch in
                 let outcome = try NetlinkBatch.walk(batch, sequence: socket.lastSequence, request: label) { message in
-                    guard message.type == UInt16(SOCK_DIAG_BY_FAMILY) else { return }
+                    guard message.type == replyType else { return }
                     guard let record = try FamilyRequest.decode(message.payload, netid: netid) else { return }
                     if tag == 0 {
                         try body(record, message.payload)
@@ -176,11 +197,13 @@ public final class DiagClient {
                 rc = request.bytecode.withUnsafeBytes { code -> Int32 in
                     withUnsafePointer(to: &id) { idPointer in
                         var req = csd_inet_request(
-                            family: request.family.rawValue, protocol: UInt8(truncatingIfNeeded: netid.ipProtocol),
+                            family: request.bothFamilies ? UInt8(AF_UNSPEC) : request.family.rawValue,
+                            protocol: UInt8(truncatingIfNeeded: netid.ipProtocol),
                             ext: request.extensions.rawValue, states: request.states.rawValue,
                             bytecode: code.baseAddress, bytecode_len: UInt32(code.count),
                             id: isLookup ? idPointer : nil, protocol_attr: wide ? netid.ipProtocol : 0,
-                            raw_protocol: netid == .raw ? 255 : 0)
+                            raw_protocol: netid == .raw ? 255 : 0,
+                            dump_sport: request.localPort, dump_dport: request.remotePort)
                         return withExtendedLifetime(sink) { csd_inet_dump(handle, &req, BatchSink.trampoline, context) }
                     }
                 }

@@ -55,8 +55,13 @@ enum {
 typedef int (*csd_batch_fn)(const void *buf, size_t len, void *ctx);
 
 /// One `SOCK_DIAG_BY_FAMILY` request for `AF_INET`/`AF_INET6`. The kernel struct is `inet_diag_req_v2`.
+///
+/// With `family` `AF_UNSPEC` (TCP only) the dump goes out as the kernel's compatibility request
+/// `TCPDIAG_GETSOCK` (`inet_diag_req`), which the kernel runs with an unspecified family: one walk of the
+/// TCP tables answers for IPv4 and IPv6 together, where two `SOCK_DIAG_BY_FAMILY` dumps walk them twice.
+/// Its replies carry type `TCPDIAG_GETSOCK` and the same `inet_diag_msg`.
 typedef struct csd_inet_request {
-    uint8_t family;           // AF_INET or AF_INET6
+    uint8_t family;           // AF_INET, AF_INET6, or AF_UNSPEC for both (TCP only)
     uint8_t protocol;         // IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE...
     uint8_t ext;              // idiag_ext: 1 << (INET_DIAG_x - 1)
     uint32_t states;          // idiag_states: 1 << TCP_x
@@ -69,7 +74,14 @@ typedef struct csd_inet_request {
     uint32_t protocol_attr;
     /// `sdiag_raw_protocol` for raw_diag: the protocol to list, or IPPROTO_RAW (255) for every raw socket.
     uint8_t raw_protocol;
+    /// On a dump, nonzero ports (host order) go into the request's `id.idiag_sport`/`idiag_dport`: the kernel
+    /// then skips sockets with another local/remote port before it runs the bytecode or builds a message.
+    uint16_t dump_sport;
+    uint16_t dump_dport;
 } csd_inet_request;
+
+/// The reply type of a dump sent with `family` `AF_UNSPEC` (`TCPDIAG_GETSOCK`).
+static inline uint16_t CSockDiag_TCPDIAG_GETSOCK(void) { return TCPDIAG_GETSOCK; }
 
 /// Sends `req` and hands every received batch to `fn` until it returns `CSD_BATCH_DONE`.
 /// Returns 0, or `-errno` (from send/recv, or from `fn`). `EINTR` is retried here.

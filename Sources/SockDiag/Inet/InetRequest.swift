@@ -31,6 +31,16 @@ public struct InetRequest: Sendable, Hashable {
     public var bytecode: [UInt8]
     /// When set, the request looks up this one socket instead of dumping the table.
     public var id: SocketID?
+    /// TCP over both families in one walk of the kernel's tables (`family` is then ignored): sent as the
+    /// kernel's compatibility request `TCPDIAG_GETSOCK`, which it dumps with an unspecified family. Two
+    /// `SOCK_DIAG_BY_FAMILY` dumps (IPv4, then IPv6) walk every table twice; this walks it once. The sockets
+    /// arrive in the kernel's hash order, IPv4 and IPv6 mixed.
+    public var bothFamilies = false
+    /// A local port every wanted socket has, 0 for any: the kernel compares it (`id.idiag_sport` of a dump)
+    /// before it runs the bytecode or builds a message.
+    public var localPort: UInt16 = 0
+    /// The same for the remote port (`id.idiag_dport`).
+    public var remotePort: UInt16 = 0
 
     public init(
         netid: NetID, family: IPAddress.Family, states: StateSet,
@@ -46,6 +56,18 @@ public struct InetRequest: Sendable, Hashable {
 
     /// A short name for messages: "tcp/inet6 dump".
     public var label: String {
-        "\(netid.rawValue)/\(family == .inet ? "inet" : "inet6") \(id == nil ? "dump" : "lookup")"
+        let families = bothFamilies ? "inet+inet6" : family == .inet ? "inet" : "inet6"
+        return "\(netid.rawValue)/\(families) \(id == nil ? "dump" : "lookup")"
+    }
+
+    /// The same request split into one per family (what a kernel without the compatibility request needs).
+    public var perFamily: [InetRequest] {
+        guard bothFamilies else { return [self] }
+        return [IPAddress.Family.inet, .inet6].map {
+            var request = self
+            request.bothFamilies = false
+            request.family = $0
+            return request
+        }
     }
 }

@@ -1,0 +1,30 @@
+// Private to the shim: the layout behind the opaque `csd_socket`, shared by CSockDiag.c and Pipeline.c.
+#ifndef CSD_SOCKET_H
+#define CSD_SOCKET_H
+
+#include <stdint.h>
+#include <linux/netlink.h>
+#include <libmnl/libmnl.h>
+
+// The kernel never sends a dump datagram larger than ~32 KiB; twice that leaves room.
+#define CSD_RECV_SIZE (64u * 1024u)
+
+struct csd_pipeline;
+
+struct csd_socket {
+    struct mnl_socket *nl;
+    uint32_t portid;
+    uint32_t seq;
+    struct csd_pipeline *pipeline;  // made on the first pipelined dump, reused after
+    uint32_t unfinished_seq;        // a dump the caller stopped reading before its end (0: none)
+    unsigned char buf[CSD_RECV_SIZE];
+};
+
+/// Receives the replies to the request just sent (sequence `seq`) on a second thread while the caller's
+/// thread hands each datagram to `fn`. Same contract as the single-threaded loop in CSockDiag.c.
+int csd_run_pipelined(struct csd_socket *sock, uint32_t seq, csd_batch_fn fn, void *ctx);
+void csd_pipeline_free(struct csd_pipeline *pipeline);
+/// Whether the datagram ends the dump `seq` (see Pipeline.c).
+int csd_batch_is_last(const unsigned char *buf, size_t len, uint32_t seq);
+
+#endif
