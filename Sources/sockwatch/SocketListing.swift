@@ -13,7 +13,7 @@ struct SocketListing {
 
     func run() throws {
         let query = try query()
-        if filter.explain { return try explain(states: query.states, plan: query.plan) }
+        if filter.explain { return try explain(query) }
         try SocketEngine().run(query, into: renderer(for: query))
     }
 
@@ -55,9 +55,17 @@ struct SocketListing {
     }
 
     /// `--explain`: what the kernel is asked, and what Swift still checks.
-    private func explain(states: StateSet, plan: BytecodeCompiler.Plan) throws {
+    private func explain(_ query: SocketQuery) throws {
+        let plan = query.plan
         let out = OutputBuffer(fd: 1)
-        out.append("states: \(states.states.map(\.name).joined(separator: ","))\n")
+        out.append("states: \(query.states.states.map(\.name).joined(separator: ","))\n")
+        // What each INET request asks the kernel to compare before the bytecode (TCP and UDP dumps).
+        if let inet = query.requests.lazy.compactMap({ if case .inet(let r) = $0 { r } else { nil } }).first,
+            inet.localPort != 0 || inet.remotePort != 0
+        {
+            let ports = [("sport", inet.localPort), ("dport", inet.remotePort)].filter { $0.1 != 0 }
+            out.append("kernel port match (request id): \(ports.map { "\($0.0) \($0.1)" }.joined(separator: ", "))\n")
+        }
         if plan.bytecode.isEmpty {
             out.append("kernel bytecode: none\n")
         } else {

@@ -44,15 +44,31 @@ struct SocketQuery {
     /// True when the query is narrower than "every socket of these transports".
     var isNarrowed: Bool { states != .all || expression != .all }
 
-    /// The dumps to make: each INET transport over each address family (with the kernel filter), then the
-    /// other families (netlink and packet only when `close` is among the states: they have no other).
+    /// The dumps to make: each INET transport over each address family (with the kernel filter; TCP over both
+    /// families in one walk), then the other families (netlink and packet only when `close` is among the
+    /// states: they have no other).
     var requests: [DiagRequest] {
         let bytecode = plan.bytecode
+        // Ports the filter pins, for the kernel to compare before the bytecode (TCP and UDP dumps honour them).
+        let localPort = kernelFilter ? expression.pinnedPort(.source) ?? 0 : 0
+        let remotePort = kernelFilter ? expression.pinnedPort(.destination) ?? 0 : 0
         return netids.flatMap { netid -> [DiagRequest] in
             if netid.isInet {
-                return families.map {
-                    .inet(InetRequest(netid: netid, family: $0, states: states, extensions: extensions, bytecode: bytecode))
+                func request(_ family: IPAddress.Family) -> InetRequest {
+                    var request = InetRequest(
+                        netid: netid, family: family, states: states, extensions: extensions, bytecode: bytecode)
+                    if [.tcp, .udp, .udplite].contains(netid) {
+                        request.localPort = localPort
+                        request.remotePort = remotePort
+                    }
+                    return request
                 }
+                if netid == .tcp && families.contains(.inet) && families.contains(.inet6) {
+                    var both = request(.inet)
+                    both.bothFamilies = true
+                    return [.inet(both)]
+                }
+                return families.map { .inet(request($0)) }
             }
             let request = FamilyRequest(netid: netid, states: states)
             return request.isNeeded ? [.family(request)] : []
