@@ -174,14 +174,8 @@ public final class DiagClient {
             let sink = BatchSink { [socket] batch in
                 let outcome = try NetlinkBatch.walk(batch, sequence: socket.lastSequence, request: label) { message in
                     guard message.type == replyType else { return }
-                    guard let record = try FamilyRequest.decode(message.payload, netid: netid) else { return }
-                    if tag == 0 {
+                    try FamilyRequest.decode(message.payload, netid: netid, netns: tag) { record in
                         try body(record, message.payload)
-                    } else {
-                        // A copy only when tagging (--netns/--all-netns): records are large and hot.
-                        var tagged = record
-                        tagged.netns = tag
-                        try body(tagged, message.payload)
                     }
                 }
                 if outcome.interrupted { interrupted = true }

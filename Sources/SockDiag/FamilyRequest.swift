@@ -68,6 +68,22 @@ public struct FamilyRequest: Sendable, Hashable {
         }
     }
 
+    /// Decodes one answer and lends the record, tagged with `netns`, to `body` (INET records without a copy).
+    @inline(__always)
+    static func decode(
+        _ payload: UnsafeRawBufferPointer, netid: NetID, netns: UInt64,
+        _ body: (borrowing SocketRecord) throws -> Void
+    ) throws {
+        switch netid {
+        case .unix, .netlink, .packet, .vsock:
+            guard var record = try decode(payload, netid: netid) else { return }
+            record.netns = netns
+            try body(record)
+        default:
+            try InetDiagDecoder.decode(payload, netid: netid, netns: netns, body)
+        }
+    }
+
     /// The size of the fixed message before the attributes, for `netid`'s family.
     static func messageSize(of netid: NetID) -> Int {
         switch netid {

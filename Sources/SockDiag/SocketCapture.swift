@@ -123,11 +123,11 @@ public struct SocketCapture {
                 chunk = end.chunk
                 start = 0
             }
-            var record = try chunks[Int(chunk)].withUnsafeBytes { raw in
-                try FamilyRequest.decode(UnsafeRawBufferPointer(rebasing: raw[start..<Int(end.end)]), netid: netids[i])
+            try chunks[Int(chunk)].withUnsafeBytes { raw in
+                try FamilyRequest.decode(
+                    UnsafeRawBufferPointer(rebasing: raw[start..<Int(end.end)]), netid: netids[i], netns: netns
+                ) { record in try body(i, record) }
             }
-            record?.netns = netns
-            if let record { try body(i, record) }
             start = Int(end.end)
         }
     }

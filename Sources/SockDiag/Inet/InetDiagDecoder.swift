@@ -10,11 +10,24 @@ public enum InetDiagDecoder {
     /// Decodes `payload` (the bytes after the `nlmsghdr`). Returns nil for a socket in a state sockwatch does not
     /// know (a newer kernel's); throws when the bytes are malformed.
     public static func decode(_ payload: UnsafeRawBufferPointer, netid: NetID) throws -> SocketRecord? {
+        var decoded: SocketRecord?
+        try decode(payload, netid: netid) { decoded = copy $0 }
+        return decoded
+    }
+
+    /// Decodes `payload` and lends the record to `body`, tagged with `netns`, without copying it out: a record
+    /// is several hundred bytes, and a listing decodes one per socket. `body` is not called for a socket in a
+    /// state sockwatch does not know.
+    @inline(__always)
+    static func decode(
+        _ payload: UnsafeRawBufferPointer, netid: NetID, netns: UInt64 = 0,
+        _ body: (borrowing SocketRecord) throws -> Void
+    ) throws {
         let msg = try DiagMessage.header(payload, as: inet_diag_msg.self, name: "inet_diag_msg")
         guard let family = IPAddress.Family(rawValue: msg.idiag_family) else {
             throw DiagError.malformed("inet_diag_msg with address family \(msg.idiag_family)")
         }
-        guard let state = SocketState(rawValue: msg.idiag_state) else { return nil }
+        guard let state = SocketState(rawValue: msg.idiag_state) else { return }
 
         let srcOffset = MemoryLayout<inet_diag_msg>.offset(of: \inet_diag_msg.id.idiag_src)!
         let dstOffset = MemoryLayout<inet_diag_msg>.offset(of: \inet_diag_msg.id.idiag_dst)!
@@ -39,11 +52,12 @@ public enum InetDiagDecoder {
                 kind: SocketTimer.Kind(rawValue: msg.idiag_timer) ?? .unknown,
                 expiresMilliseconds: msg.idiag_expires, retransmits: msg.idiag_retrans),
             recvQ: msg.idiag_rqueue, sendQ: msg.idiag_wqueue, uid: msg.idiag_uid, inode: msg.idiag_inode)
+        record.netns = netns
 
         try NetlinkAttributes.forEach(in: DiagMessage.attributes(payload, after: messageSize)) { type, value in
             decodeAttribute(type: type, value, into: &record)
         }
-        return record
+        try body(record)
     }
 
     @inline(__always)
