@@ -1,40 +1,68 @@
 /* The floor for Scripts/bench: the least a sock_diag socket lister can do.
  *
- *   gcc -O2 -o bench-floor Scripts/bench-floor.c && ./bench-floor [-i]
+ *   gcc -O2 -o bench-floor Scripts/bench-floor.c && ./bench-floor [-i] [--one-walk] [--sport PORT]
  *
  * Dumps every TCP socket (IPv4, then IPv6, every connection state) with SOCK_DIAG_BY_FAMILY inet_diag_req_v2
  * requests, receives into one 64 KiB buffer until NLMSG_DONE, counts the messages and prints the count
  * to stderr. No decoding, no output. With -i the requests also ask for tcp_info (INET_DIAG_INFO).
+ *
+ * --one-walk sends the kernel's compatibility request TCPDIAG_GETSOCK instead, which the kernel dumps with an
+ * unspecified family: one walk of the TCP tables for IPv4 and IPv6 together (what sockwatch sends for TCP).
+ * --sport PORT puts PORT in the request's id.idiag_sport: the kernel still walks every socket of the tables
+ * but builds messages only for that local port (the least a one-port filter can cost).
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 
-static long dump(int fd, int family, int info) {
-    struct {
-        struct nlmsghdr nlh;
-        struct inet_diag_req_v2 req;
+/* family AF_UNSPEC: both families in one walk (TCPDIAG_GETSOCK). */
+static long dump(int fd, int family, int info, int sport) {
+    union {
+        struct {
+            struct nlmsghdr nlh;
+            struct inet_diag_req_v2 req;
+        } v2;
+        struct {
+            struct nlmsghdr nlh;
+            struct inet_diag_req req;
+        } compat;
     } msg;
     memset(&msg, 0, sizeof msg);
-    msg.nlh.nlmsg_len = sizeof msg;
-    msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    msg.nlh.nlmsg_seq = (unsigned)family;
-    msg.req.sdiag_family = (unsigned char)family;
-    msg.req.sdiag_protocol = IPPROTO_TCP;
     /* TCP_ESTABLISHED (1) .. TCP_NEW_SYN_RECV (12): the states `ss -a` and `sockwatch -a` ask for. Not ~0:
      * bit 13 is TCP_BOUND_INACTIVE (Linux 6.8+), which makes the kernel also walk the bind hash (~30 ms
      * per family at 200k sockets) for sockets no lister here shows. */
-    msg.req.idiag_states = 0x1FFEU;
-    msg.req.idiag_ext = info ? 1U << (INET_DIAG_INFO - 1) : 0;
+    unsigned states = 0x1FFEU;
+    unsigned char ext = info ? 1U << (INET_DIAG_INFO - 1) : 0;
+    size_t length;
+    if (family == AF_UNSPEC) {
+        length = sizeof msg.compat;
+        msg.compat.nlh.nlmsg_type = TCPDIAG_GETSOCK;
+        msg.compat.req.idiag_family = AF_INET;
+        msg.compat.req.idiag_states = states;
+        msg.compat.req.idiag_ext = ext;
+        msg.compat.req.id.idiag_sport = htons((unsigned short)sport);
+    } else {
+        length = sizeof msg.v2;
+        msg.v2.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+        msg.v2.req.sdiag_family = (unsigned char)family;
+        msg.v2.req.sdiag_protocol = IPPROTO_TCP;
+        msg.v2.req.idiag_states = states;
+        msg.v2.req.idiag_ext = ext;
+        msg.v2.req.id.idiag_sport = htons((unsigned short)sport);
+    }
+    msg.v2.nlh.nlmsg_len = (unsigned)length;
+    msg.v2.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    msg.v2.nlh.nlmsg_seq = (unsigned)family + 1;
     struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-    if (sendto(fd, &msg, sizeof msg, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+    if (sendto(fd, &msg, length, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
         perror("bench-floor: sendto");
         return -1;
     }
@@ -60,15 +88,33 @@ static long dump(int fd, int family, int info) {
 }
 
 int main(int argc, char **argv) {
-    int info = argc > 1 && strcmp(argv[1], "-i") == 0;
+    int info = 0, one_walk = 0, sport = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-i") == 0) {
+            info = 1;
+        } else if (strcmp(argv[i], "--one-walk") == 0) {
+            one_walk = 1;
+        } else if (strcmp(argv[i], "--sport") == 0 && i + 1 < argc) {
+            sport = atoi(argv[++i]);
+        } else {
+            fprintf(stderr, "usage: bench-floor [-i] [--one-walk] [--sport PORT]\n");
+            return 2;
+        }
+    }
     int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
     if (fd < 0) {
         perror("bench-floor: socket");
         return 1;
     }
-    long v4 = dump(fd, AF_INET, info);
-    long v6 = v4 < 0 ? -1 : dump(fd, AF_INET6, info);
-    if (v6 < 0) return 1;
-    fprintf(stderr, "%ld\n", v4 + v6);
+    long total;
+    if (one_walk) {
+        total = dump(fd, AF_UNSPEC, info, sport);
+    } else {
+        long v4 = dump(fd, AF_INET, info, sport);
+        long v6 = v4 < 0 ? -1 : dump(fd, AF_INET6, info, sport);
+        total = v6 < 0 ? -1 : v4 + v6;
+    }
+    if (total < 0) return 1;
+    fprintf(stderr, "%ld\n", total);
     return 0;
 }

@@ -16,9 +16,22 @@ import Testing
     @Test(arguments: [
         (UInt64(0), "0"), (9, "9"), (10, "10"), (99, "99"), (100, "100"), (1_000_000_007, "1000000007"),
         (UInt64(UInt32.max), "4294967295"), (UInt64.max, "18446744073709551615"),
+        (101, "101"), (110, "110"), (999, "999"), (1000, "1000"), (1009, "1009"), (65535, "65535"),
+        (10_000_000_000_000_000_000, "10000000000000000000"),
     ])
     func decimal(value: UInt64, expected: String) {
         #expect(Self.text { $0.append(decimal: value) } == expected)
+    }
+
+    @Test func everyDecimalUpToAMillionMatchesDescription() {
+        let out = OutputBuffer(fd: nil)
+        var expected = ""
+        for value in stride(from: UInt64(0), through: 1_000_000, by: 7) {
+            out.append(decimal: value)
+            out.append(0x20)
+            expected += "\(value) "
+        }
+        #expect(out.text == expected)
     }
 
     @Test func signedDecimal() {
