@@ -64,12 +64,38 @@ import Testing
 }
 
 @Suite struct DeliveredCookiesTests {
-    @Test func exactBelowTheLimit() {
+    @Test func aFewCookiesAreAnsweredExactly() {
         var set = DeliveredCookies()
         for cookie in stride(from: UInt64(0), to: 1000, by: 2) { set.insert(cookie) }
-        set.freeze()
-        #expect(set.count == 500)
+        // Before and after the set is frozen for lookups, and for cookies inserted after it (a restarted run).
         #expect((0..<1000).allSatisfy { set.contains(UInt64($0)) == ($0 % 2 == 0) })
+        set.freeze()
+        set.insert(1001)
+        #expect(set.count == 501)
+        #expect((0..<1000).allSatisfy { set.contains(UInt64($0)) == ($0 % 2 == 0) })
+        #expect(set.contains(1001) && !set.contains(1003))
+    }
+
+    @Test func twoHundredThousandCookiesWithAlmostNoFalseClaims() {
+        var set = DeliveredCookies()
+        let base: UInt64 = 9_000_000
+        for cookie in base..<(base + 200_000) { set.insert(cookie) }
+        set.freeze()
+        #expect((base..<(base + 200_000)).allSatisfy { set.contains($0) })
+        // 32-bit hashes: about n / 2^32 of new cookies collide (0.005%).
+        let wrong = (base + 200_000..<(base + 400_000)).filter { set.contains($0) }.count
+        #expect(wrong < 50, "false claims: \(wrong) of 200000")
+    }
+
+    @Test func aSpilledSetKeepsEveryCookieAcrossARestart() {
+        var set = DeliveredCookies()
+        let base: UInt64 = 1 << 40
+        let total = UInt64(DeliveredCookies.hashLimit) + 1000
+        // Frozen below the limit, then filled past it during the restarted run: the set spills to the filter.
+        for cookie in base..<(base + 1000) { set.insert(cookie) }
+        set.freeze()
+        for cookie in (base + 1000)..<(base + total) { set.insert(cookie) }
+        #expect((base..<(base + total)).allSatisfy { set.contains($0) })
     }
 
     @Test func aMillionCookiesInBoundedMemoryWithFewFalseClaims() {
