@@ -78,7 +78,7 @@ import Testing
         #expect(Set(udpFound.keys) == [UInt32(connected.inode)])
     }
 
-    @Test func aDumpStoppedHalfwayLeavesTheClientUsable() throws {
+    @Test(.timeLimit(.minutes(1))) func aDumpStoppedHalfwayLeavesTheClientUsable() throws {
         // Enough sockets (with tcp_info, ~80 a datagram) that the dump spans more datagrams than the receiver
         // runs ahead (4), so stopping after the first leaves it running in the kernel.
         let listener = LiveSocket.tcpListener(v6: false)
@@ -94,7 +94,11 @@ import Testing
         #expect(throws: Stop.self) {
             try client.dump(InetRequest(netid: .tcp, family: .inet, states: .all, extensions: [.info, .memInfo])) { _ in
                 seen += 1
-                if seen == 3 { throw Stop() }
+                guard seen == 3 else { return }
+                // Give the receiving thread time to fill its ring and wait for a free slot: stopping must
+                // release that wait too (it once spun there forever).
+                usleep(100_000)
+                throw Stop()
             }
         }
         #expect(seen == 3)
