@@ -204,7 +204,10 @@ int csd_run_pipelined(struct csd_socket *sock, uint32_t seq, csd_batch_fn fn, vo
     pthread_t thread;
     int rc = pthread_create(&thread, NULL, csd_pipeline_receive, p);
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
-    if (rc != 0) return -rc;
+    if (rc != 0) {
+        sock->unfinished_seq = seq;  // the request is out: drain its answer before the next one
+        return -rc;
+    }
 
     int result;
     for (unsigned tail = 0;; ) {
