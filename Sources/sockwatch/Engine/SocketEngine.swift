@@ -49,13 +49,10 @@ struct SocketEngine {
             // Lookups answer for sockwatch's own namespace only, and for INET sockets only.
             let looked =
                 query.namespaces == nil && owners.count <= Self.lookupLimit(dumpSize: SocketCensus.dumpSize())
-                ? lookUpEach(owners, targets[0], query) : nil
-            if let looked {
-                for record in looked { try emit(record, owners) }
-            }
+                ? try lookUpEach(owners, targets[0], query) { try emit($0, owners) } : false
             try forEachDump { client, request, check in
                 // Looked-up sockets are INET transports; raw sockets have no addresses to look up by.
-                if looked != nil && request.netid.isInet && request.netid != .raw { return }
+                if looked && request.netid.isInet && request.netid != .raw { return }
                 try client.dump(request) { record in
                     guard owners.contains(UInt64(record.inode)), check(record) else { return }
                     try emit(record, owners)
@@ -164,17 +161,26 @@ struct SocketEngine {
 
     /// Looks up each selected socket on its own, so the cost follows the selection, not the host: the
     /// addresses come from a duplicate of the owner's descriptor (`pidfd_getfd`), then the kernel is asked for
-    /// that one socket. Returns nil when descriptors cannot be duplicated (no ptrace rights), so the caller
-    /// dumps instead. The kernel runs no bytecode on a lookup: states and the filter are checked here.
-    private func lookUpEach(_ owners: ProcessIndex, _ client: DiagClient, _ query: SocketQuery) -> [SocketRecord]? {
+    /// those sockets, many per send. Returns false, having emitted nothing, when descriptors cannot be
+    /// duplicated (no ptrace rights), so the caller dumps instead. The kernel runs no bytecode on a lookup:
+    /// states and the filter are checked here.
+    private func lookUpEach(
+        _ owners: ProcessIndex, _ client: DiagClient, _ query: SocketQuery,
+        _ emit: (borrowing SocketRecord) throws -> Void
+    ) throws -> Bool {
         let probe = SocketProbe()
-        var records: [SocketRecord] = []
+        // With one transport wanted, no need to ask each socket its protocol: a lookup by its addresses finds
+        // it (same inode) only if it has that one.
+        let lookable = query.netids.filter { [.tcp, .udp, .udplite, .sctp, .mptcp].contains($0) }
+        let assumed = lookable.count == 1 ? Int32(lookable[0].ipProtocol) : nil
+        var requests: [InetRequest] = []
+        var inodes: [UInt32] = []
         var refused = false
         owners.forEachInode { inode, holder in
             guard !refused else { return }
             let inet: SocketProbe.Inet?
             do {
-                inet = try probe.inet(pid: holder.pid, fd: holder.fd)
+                inet = try probe.inet(pid: holder.pid, fd: holder.fd, assuming: assumed)
             } catch {
                 // No ptrace rights, or a kernel without pidfd_getfd: dump instead. Anything else means the
                 // process or descriptor went away, and its socket with it.
@@ -193,14 +199,18 @@ struct SocketEngine {
                 InetEndpoint(address: IPAddress(family: family, high: e.high, low: e.low), port: e.port)
             }
             let id = SocketID(local: endpoint(inet.local), peer: endpoint(inet.peer))
-            let request = InetRequest(
-                netid: netid, family: family, states: .all, extensions: query.extensions, id: id)
-            guard let record = try? client.lookup(request), UInt64(record.inode) == inode,
-                query.states.contains(record.state), query.expression.matches(record)
-            else { return }
-            records.append(record)
+            requests.append(
+                InetRequest(netid: netid, family: family, states: .all, extensions: query.extensions, id: id))
+            inodes.append(UInt32(truncatingIfNeeded: inode))
         }
-        return refused ? nil : records
+        if refused { return false }
+        try client.lookup(requests) { index, record in
+            // Another socket with the same addresses (another namespace's, a reuseport group's) is not this one.
+            guard record.inode == inodes[index], query.states.contains(record.state), query.expression.matches(record)
+            else { return }
+            try emit(record)
+        }
+        return true
     }
 
     /// Threads for the /proc scan: the online cores, at most 4 (more only contend in the kernel).
