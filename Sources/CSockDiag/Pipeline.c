@@ -153,13 +153,15 @@ static void *csd_pipeline_receive(void *arg) {
     struct csd_pipeline *p = arg;
     int status = 0;
     for (;;) {
+        // Checked first: a consumer that stops with the ring full never frees a slot, and csd_wait returns
+        // at once on `stop`; checked after the full-ring wait, this loop would spin forever.
+        if (atomic_load(&p->stop)) break;
         unsigned head = atomic_load(&p->head);
         unsigned tail = atomic_load(&p->tail);
         if (head - tail == CSD_RING) {
             csd_wait(p, &p->tail, tail, &p->stop, &p->receiver_waits, &p->freed);
             continue;
         }
-        if (atomic_load(&p->stop)) break;
 
         unsigned slot = head % CSD_RING;
         unsigned char *buf = p->bufs + (size_t)slot * CSD_RECV_SIZE;
