@@ -161,55 +161,30 @@ struct SocketEngine {
 
     /// Looks up each selected socket on its own, so the cost follows the selection, not the host: the
     /// addresses come from a duplicate of the owner's descriptor (`pidfd_getfd`), then the kernel is asked for
-    /// those sockets, many per send. Returns false, having emitted nothing, when descriptors cannot be
-    /// duplicated (no ptrace rights), so the caller dumps instead. The kernel runs no bytecode on a lookup:
-    /// states and the filter are checked here.
+    /// those sockets, many per send, on `workers` threads (`LookupRun`). Returns false, having emitted nothing,
+    /// when descriptors cannot be duplicated (no ptrace rights), so the caller dumps instead. The kernel runs
+    /// no bytecode on a lookup: states and the filter are checked here.
     private func lookUpEach(
         _ owners: ProcessIndex, _ client: DiagClient, _ query: SocketQuery,
         _ emit: (borrowing SocketRecord) throws -> Void
     ) throws -> Bool {
-        let probe = SocketProbe()
-        // With one transport wanted, no need to ask each socket its protocol: a lookup by its addresses finds
-        // it (same inode) only if it has that one.
-        let lookable = query.netids.filter { [.tcp, .udp, .udplite, .sctp, .mptcp].contains($0) }
-        let assumed = lookable.count == 1 ? Int32(lookable[0].ipProtocol) : nil
-        var requests: [InetRequest] = []
-        var inodes: [UInt32] = []
-        var refused = false
+        var sockets: [LookupRun.Socket] = []
+        sockets.reserveCapacity(owners.count)
         owners.forEachInode { inode, holder in
-            guard !refused else { return }
-            let inet: SocketProbe.Inet?
+            sockets.append(LookupRun.Socket(inode: UInt32(truncatingIfNeeded: inode), pid: holder.pid, fd: holder.fd))
+        }
+        // One duplicate per process first: without ptrace rights (or pidfd_getfd), dump instead. Any other
+        // error means the process or descriptor went away.
+        let probe = SocketProbe()
+        var checked: Set<Int32> = []
+        for socket in sockets where checked.insert(socket.pid).inserted {
             do {
-                inet = try probe.inet(pid: holder.pid, fd: holder.fd, assuming: assumed)
+                _ = try probe.inet(pid: socket.pid, fd: socket.fd)
             } catch {
-                // No ptrace rights, or a kernel without pidfd_getfd: dump instead. Anything else means the
-                // process or descriptor went away, and its socket with it.
-                switch (error as? Errno)?.rawValue {
-                case EPERM, EACCES, ENOSYS: refused = true
-                default: break
-                }
-                return
+                if [EPERM, EACCES, ENOSYS].contains(error.rawValue) { return false }
             }
-            guard let inet,
-                let family = IPAddress.Family(rawValue: UInt8(truncatingIfNeeded: inet.family)),
-                let netid = NetID.inet(protocol: inet.ipProtocol),
-                query.netids.contains(netid), query.families.contains(family)
-            else { return }
-            func endpoint(_ e: SocketProbe.Endpoint) -> InetEndpoint {
-                InetEndpoint(address: IPAddress(family: family, high: e.high, low: e.low), port: e.port)
-            }
-            let id = SocketID(local: endpoint(inet.local), peer: endpoint(inet.peer))
-            requests.append(
-                InetRequest(netid: netid, family: family, states: .all, extensions: query.extensions, id: id))
-            inodes.append(UInt32(truncatingIfNeeded: inode))
         }
-        if refused { return false }
-        try client.lookup(requests) { index, record in
-            // Another socket with the same addresses (another namespace's, a reuseport group's) is not this one.
-            guard record.inode == inodes[index], query.states.contains(record.state), query.expression.matches(record)
-            else { return }
-            try emit(record)
-        }
+        try LookupRun(sockets, query: query).run(threads: Self.workers, client: client, emit: emit)
         return true
     }
 
