@@ -41,8 +41,16 @@ struct Scanner {
         return numbers
     }
 
-    /// Calls `body(fd, inode)` for each socket descriptor of `pid`.
-    func forEachSocket(pid: Int32, _ body: (Int32, UInt64) -> Void) -> Access {
+    /// How many descriptors `pid` has open: the size of `/proc/PID/fd` (Linux 6.2+); 0 when unknown, or when
+    /// the root is not `/proc` (ranges rely on procfs's directory positions being descriptor numbers).
+    func descriptorCount(pid: Int32) -> Int {
+        var st = stat()
+        guard root == "/proc", stat("\(root)/\(pid)/fd", &st) == 0 else { return 0 }
+        return max(0, Int(st.st_size))
+    }
+
+    /// Calls `body(fd, inode)` for each socket descriptor of `pid` numbered in `fds`.
+    func forEachSocket(pid: Int32, fds: Range<Int32> = 0..<Int32.max, _ body: (Int32, UInt64) -> Void) -> Access {
         let dirfd = open("\(root)/\(pid)/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard dirfd >= 0 else { return errno == EACCES || errno == EPERM ? .denied : .gone }
         guard let dir = fdopendir(dirfd) else {
@@ -50,6 +58,9 @@ struct Scanner {
             return .gone
         }
         defer { closedir(dir) }
+        // /proc/PID/fd lists descriptors in ascending order, at position fd + 2 (after "." and ".."): a range
+        // starts with a seek.
+        if fds.lowerBound > 0 { seekdir(dir, Int(fds.lowerBound) + 2) }
         var link = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         var readAny = false
         while true {
@@ -59,9 +70,10 @@ struct Scanner {
                 return readAny || errno == 0 ? .read : .gone
             }
             readAny = true
-            withUnsafePointer(to: &entry.pointee.d_name) {
-                $0.withMemoryRebound(to: UInt8.self, capacity: 256) { name in
-                    guard let fd = Self.parsePID(name) else { return }
+            let past = withUnsafePointer(to: &entry.pointee.d_name) {
+                $0.withMemoryRebound(to: UInt8.self, capacity: 256) { name -> Bool in
+                    guard let fd = Self.parsePID(name), fd >= fds.lowerBound else { return false }
+                    guard fd < fds.upperBound else { return true }
                     withUnsafeMutableBytes(of: &link) { buf in
                         let n = name.withMemoryRebound(to: CChar.self, capacity: 256) {
                             readlinkat(dirfd, $0, buf.baseAddress!.assumingMemoryBound(to: CChar.self), buf.count)
@@ -70,8 +82,10 @@ struct Scanner {
                             body(fd, inode)
                         }
                     }
+                    return false
                 }
             }
+            if past { return .read }
         }
     }
 

@@ -40,7 +40,7 @@ struct SocketEngine {
             let (pids, missing) = query.selection.resolve()
             for pid in missing { _ = Sockwatch.fail("no process with pid \(pid)", status: 1) }
             if pids.isEmpty && !missing.isEmpty { throw ExitCode(1) }
-            let owners = ProcessIndex(pids: pids)
+            let owners = ProcessIndex(pids: pids, workers: Self.workers)
             if let table = query.socketOptions {
                 var inodes: [UInt32] = []
                 owners.forEachInode { inode, _ in inodes.append(UInt32(truncatingIfNeeded: inode)) }
