@@ -158,9 +158,30 @@ import Testing
         }
     }
 
+    @Test func aRangeWithAHoleIsListedPastIt() throws {
+        let fds = (0..<1500).map { _ in socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        // 200 descriptors closed in a row: reading by number gives up on them and lists the rest of the range.
+        let hole = 1000..<1200
+        for i in hole { close(fds[i]) }
+        defer { for (i, fd) in fds.enumerated() where !hole.contains(i) { close(fd) } }
+        let kept = Array(fds[900..<1000] + fds[1200..<1500])
+        let range = kept.min()!..<(kept.max()! + 1)
+        var seen: [Int32: UInt64] = [:]
+        let access = Scanner(root: "/proc").forEachSocket(pid: getpid(), fds: range) { seen[$0] = $1 }
+        #expect(access == .read)
+        for fd in kept { #expect(seen[fd] == inode(fd), "fd \(fd)") }
+    }
+
+    @Test(arguments: [(Int32(0), "0"), (9, "9"), (10, "10"), (12345, "12345"), (Int32.max, "2147483647")])
+    func descriptorNumbersAreWrittenInDecimal(value: Int32, text: String) {
+        var buffer = [UInt8](repeating: 0xFF, count: 12)
+        buffer.withUnsafeMutableBytes { Scanner.writeDecimal(value, into: $0) }
+        #expect(Array(buffer.prefix(text.utf8.count + 1)) == Array(text.utf8) + [0])
+    }
+
     @Test func aRangeReadsOnlyItsDescriptors() throws {
         withManySockets { fds in
-            let range = fds[1000]..<fds[1500]
+            let range = min(fds[1000], fds[1500])..<max(fds[1000], fds[1500])
             var seen: [Int32: UInt64] = [:]
             let access = Scanner(root: "/proc").forEachSocket(pid: getpid(), fds: range) { seen[$0] = $1 }
             #expect(access == .read)
