@@ -120,7 +120,7 @@ uint32_t csd_last_seq(const csd_socket *sock) { return sock->seq; }
 // MARK: - Dump
 
 /// Reads and drops the rest of a dump the caller stopped reading (`unfinished_seq`).
-static void csd_drain(csd_socket *sock) {
+void csd_drain(csd_socket *sock) {
     uint32_t seq = sock->unfinished_seq;
     sock->unfinished_seq = 0;
     for (;;) {

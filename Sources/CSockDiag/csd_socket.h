@@ -24,6 +24,8 @@ struct csd_socket {
 /// thread hands each datagram to `fn`. Same contract as the single-threaded loop in CSockDiag.c.
 int csd_run_pipelined(struct csd_socket *sock, uint32_t seq, csd_batch_fn fn, void *ctx);
 void csd_pipeline_free(struct csd_pipeline *pipeline);
+/// Reads and drops the rest of a dump the caller stopped reading (`unfinished_seq`), before another request.
+void csd_drain(struct csd_socket *sock);
 /// Whether the datagram ends the dump `seq` (see Pipeline.c).
 int csd_batch_is_last(const unsigned char *buf, size_t len, uint32_t seq);
 

@@ -5,7 +5,18 @@ import Synchronization
 ///
 /// Pids are handed out in ascending order from a shared cursor. With a wanted set, a thread that finishes a
 /// process removes that process's inodes from the set under a lock, and every thread stops once it is empty.
+/// A process with many descriptors can be cut into ranges of descriptor numbers, read by different threads
+/// (`split`): one process holding tens of thousands of sockets is then not one thread's work.
 final class ParallelScan: @unchecked Sendable {
+    /// One process, or one range of its descriptor numbers.
+    struct Task {
+        var pid: Int32
+        var fds: Range<Int32>
+    }
+
+    /// Descriptors per range when a process is split.
+    static let rangeSize = 1024
+
     /// What one thread found.
     final class Partial: @unchecked Sendable {
         var entries: [ProcessIndex.Entry] = []
@@ -16,22 +27,36 @@ final class ParallelScan: @unchecked Sendable {
     }
 
     let scanner: Scanner
-    let pids: [Int32]
+    let tasks: [Task]
     private let cursor = Atomic<Int>(0)
     private let stop = Atomic<Bool>(false)
     private let missing: Mutex<Set<UInt64>>
     private let tracking: Bool
 
-    init(root: String, pids: [Int32], wanted: Set<UInt64>?) {
-        scanner = Scanner(root: root)
-        self.pids = pids
+    /// - Parameter split: cut processes with more than twice `rangeSize` descriptors into ranges.
+    init(root: String, pids: [Int32], wanted: Set<UInt64>?, split: Bool = false) {
+        let scanner = Scanner(root: root)
+        self.scanner = scanner
+        let all = Int32(0)..<Int32.max
+        tasks = pids.flatMap { pid -> [Task] in
+            // The count is /proc/PID/fd's size (Linux 6.2+; 0 before, and then no split). Descriptors are
+            // numbered lowest-free first, so cutting 0..<count evenly cuts the table evenly; the last range is
+            // open-ended, so a sparser table is still read whole.
+            let count = split ? scanner.descriptorCount(pid: pid) : 0
+            let pieces = count / Self.rangeSize
+            guard pieces >= 2 else { return [Task(pid: pid, fds: all)] }
+            let bounds = (0...pieces).map { Int32(truncatingIfNeeded: count * $0 / pieces) }
+            return (0..<pieces).map { i in
+                Task(pid: pid, fds: bounds[i]..<(i == pieces - 1 ? Int32.max : bounds[i + 1]))
+            }
+        }
         missing = Mutex(wanted ?? [])
         tracking = wanted != nil
         if let wanted, wanted.isEmpty { stop.store(true, ordering: .relaxed) }
     }
 
     /// True when the wanted set was completed before every pid was read.
-    var stoppedEarly: Bool { stop.load(ordering: .acquiring) && cursor.load(ordering: .relaxed) < pids.count }
+    var stoppedEarly: Bool { stop.load(ordering: .acquiring) && cursor.load(ordering: .relaxed) < tasks.count }
 
     /// Starts `workers - 1` threads, runs `work` here, then scans here too; returns every partial.
     func run(workers: Int, alongside work: () throws -> Void) rethrows -> [Partial] {
@@ -70,24 +95,28 @@ final class ParallelScan: @unchecked Sendable {
         }
     }
 
-    /// Takes pids from the cursor until they run out or the wanted set is complete.
+    /// Takes tasks from the cursor until they run out or the wanted set is complete.
     func scan(into partial: Partial) {
         while !stop.load(ordering: .relaxed) {
             let i = cursor.wrappingAdd(1, ordering: .relaxed).oldValue
-            guard i < pids.count else { return }
-            let pid = pids[i]
+            guard i < tasks.count else { return }
+            let pid = tasks[i].pid
+            // A split process counts once, by its first range.
+            let first = tasks[i].fds.lowerBound == 0
             let before = partial.entries.count
             let processNumber = Int32(partial.commands.count)
-            let access = scanner.forEachSocket(pid: pid) { fd, inode in
+            let access = scanner.forEachSocket(pid: pid, fds: tasks[i].fds) { fd, inode in
                 guard let inode = UInt32(exactly: inode) else { return }
                 partial.entries.append(ProcessIndex.Entry(inode: inode, pid: pid, fd: fd, process: processNumber))
             }
             guard access == .read else {
-                partial.skipped += 1
-                if access == .denied { partial.denied += 1 }
+                if first {
+                    partial.skipped += 1
+                    if access == .denied { partial.denied += 1 }
+                }
                 continue
             }
-            partial.scanned += 1
+            if first { partial.scanned += 1 }
             guard partial.entries.count > before else { continue }
             partial.commands.append(scanner.command(pid: pid) ?? "")
             if tracking {

@@ -41,16 +41,63 @@ struct Scanner {
         return numbers
     }
 
-    /// Calls `body(fd, inode)` for each socket descriptor of `pid`.
-    func forEachSocket(pid: Int32, _ body: (Int32, UInt64) -> Void) -> Access {
+    /// How many descriptors `pid` has open: the size of `/proc/PID/fd` (Linux 6.2+); 0 when unknown, or when
+    /// the root is not `/proc` (ranges rely on procfs's directory positions being descriptor numbers).
+    func descriptorCount(pid: Int32) -> Int {
+        var st = stat()
+        guard root == "/proc", stat("\(root)/\(pid)/fd", &st) == 0 else { return 0 }
+        return max(0, Int(st.st_size))
+    }
+
+    /// Numbers in a row found closed before a range stops reading by number and lists the directory instead.
+    static let probeMisses = 64
+
+    /// Calls `body(fd, inode)` for each socket descriptor of `pid` numbered in `fds`.
+    ///
+    /// A bounded range (a cut of a large process's table) is read by number first: a process's descriptors are
+    /// numbered lowest-free first, so the range is dense, and `readlinkat` on each number finds the entry
+    /// without listing the directory (listing costs as much again per entry). After `probeMisses` closed
+    /// numbers in a row, the rest of the range is listed.
+    func forEachSocket(pid: Int32, fds: Range<Int32> = 0..<Int32.max, _ body: (Int32, UInt64) -> Void) -> Access {
         let dirfd = open("\(root)/\(pid)/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard dirfd >= 0 else { return errno == EACCES || errno == EPERM ? .denied : .gone }
+        var link = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        /// Reads the link `name` (NUL-terminated) and hands a socket's inode to `body`; false when not open.
+        func read(_ fd: Int32, _ name: UnsafePointer<CChar>) -> Bool {
+            withUnsafeMutableBytes(of: &link) { buf in
+                let n = readlinkat(dirfd, name, buf.baseAddress!.assumingMemoryBound(to: CChar.self), buf.count)
+                guard n > 0 else { return false }
+                if let inode = Self.socketInode(UnsafeRawBufferPointer(rebasing: buf[0..<n])) { body(fd, inode) }
+                return true
+            }
+        }
+
+        var next = fds.lowerBound
+        if fds.upperBound < Int32.max {
+            var number = (UInt64(0), UInt64(0))  // a decimal Int32 and its NUL
+            var misses = 0
+            while next < fds.upperBound && misses < Self.probeMisses {
+                let open = withUnsafeMutableBytes(of: &number) { digits in
+                    Self.writeDecimal(next, into: digits)
+                    return read(next, digits.baseAddress!.assumingMemoryBound(to: CChar.self))
+                }
+                misses = open ? 0 : misses + 1
+                next += 1
+            }
+            if next >= fds.upperBound {
+                close(dirfd)
+                return .read
+            }
+        }
+
         guard let dir = fdopendir(dirfd) else {
             close(dirfd)
             return .gone
         }
         defer { closedir(dir) }
-        var link = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        // /proc/PID/fd lists descriptors in ascending order, at position fd + 2 (after "." and ".."): a range
+        // starts with a seek.
+        if next > 0 { seekdir(dir, Int(next) + 2) }
         var readAny = false
         while true {
             errno = 0
@@ -59,20 +106,32 @@ struct Scanner {
                 return readAny || errno == 0 ? .read : .gone
             }
             readAny = true
-            withUnsafePointer(to: &entry.pointee.d_name) {
-                $0.withMemoryRebound(to: UInt8.self, capacity: 256) { name in
-                    guard let fd = Self.parsePID(name) else { return }
-                    withUnsafeMutableBytes(of: &link) { buf in
-                        let n = name.withMemoryRebound(to: CChar.self, capacity: 256) {
-                            readlinkat(dirfd, $0, buf.baseAddress!.assumingMemoryBound(to: CChar.self), buf.count)
-                        }
-                        if n > 0, let inode = Self.socketInode(UnsafeRawBufferPointer(rebasing: buf[0..<n])) {
-                            body(fd, inode)
-                        }
-                    }
+            let past = withUnsafePointer(to: &entry.pointee.d_name) {
+                $0.withMemoryRebound(to: UInt8.self, capacity: 256) { name -> Bool in
+                    guard let fd = Self.parsePID(name), fd >= next else { return false }
+                    guard fd < fds.upperBound else { return true }
+                    _ = name.withMemoryRebound(to: CChar.self, capacity: 256) { read(fd, $0) }
+                    return false
                 }
             }
+            if past { return .read }
         }
+    }
+
+    /// Writes `value` (not negative) in decimal and a NUL at the start of `buffer` (12 bytes are enough).
+    static func writeDecimal(_ value: Int32, into buffer: UnsafeMutableRawBufferPointer) {
+        var digits = 1
+        var rest = value / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        var v = value
+        for i in stride(from: digits - 1, through: 0, by: -1) {
+            buffer[i] = UInt8(48 + v % 10)
+            v /= 10
+        }
+        buffer[digits] = 0
     }
 
     /// Parses `socket:[12345]`; nil for any other link target.

@@ -5,7 +5,7 @@ import SystemPackage
 /// Reads another process's socket addresses through a duplicate of its descriptor, closed at once.
 ///
 /// The kernel calls are `pidfd_open(2)` and `pidfd_getfd(2)` (Linux 5.6+, ptrace rights over the target),
-/// then `getsockopt(SO_DOMAIN/SO_PROTOCOL)`, `getsockname` and `getpeername` on the duplicate. Nothing is read
+/// then `getsockname`, `getpeername` and `getsockopt(SO_PROTOCOL)` on the duplicate. Nothing is read
 /// from or written to the socket and no option is set.
 public final class SocketProbe {
     /// One end of an INET socket as the kernel stores it: 16 address bytes (IPv4 in the first 4), a port.
@@ -40,16 +40,44 @@ public final class SocketProbe {
 
     /// The addresses of `fd` in `pid`; nil when it is not an INET socket. Throws the errno when the
     /// descriptor cannot be duplicated (`EPERM` without ptrace rights, `ESRCH`/`EBADF` when gone).
-    public func inet(pid: Int32, fd: Int32) throws(Errno) -> Inet? {
+    ///
+    /// - Parameter assumed: a protocol to report without asking the socket (`SO_PROTOCOL`), for a caller that
+    ///   checks the answer another way (a lookup by these addresses finds this socket only if it has that
+    ///   protocol: its inode says so).
+    public func inet(pid: Int32, fd: Int32, assuming assumed: Int32? = nil) throws(Errno) -> Inet? {
         let dup = try duplicate(pid: pid, fd: fd)
         defer { close(dup) }
+        // getsockname names the family (no SO_DOMAIN), and fails with ENOTSOCK on anything else.
+        guard let (family, local) = Self.inetName(dup, getsockname) else { return nil }
+        let peer = Self.inetName(dup, getpeername)?.endpoint ?? Endpoint(high: 0, low: 0, port: 0)
+        let ipProtocol = assumed ?? Self.int(dup, SOL_SOCKET, SO_PROTOCOL) ?? -1
+        return Inet(family: family, ipProtocol: ipProtocol, local: local, peer: peer)
+    }
 
-        guard let family = Self.int(dup, SOL_SOCKET, SO_DOMAIN), family == AF_INET || family == AF_INET6,
-            case let .inet(_, local)? = Self.name(dup, family: family, getsockname)
-        else { return nil }
-        var peer = Endpoint(high: 0, low: 0, port: 0)
-        if case let .inet(_, remote)? = Self.name(dup, family: family, getpeername) { peer = remote }
-        return Inet(family: family, ipProtocol: Self.int(dup, SOL_SOCKET, SO_PROTOCOL) ?? -1, local: local, peer: peer)
+    /// `getsockname`/`getpeername` of an INET socket; nil for other families or on failure.
+    static func inetName(
+        _ fd: Int32, _ call: (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32
+    ) -> (family: Int32, endpoint: Endpoint)? {
+        var storage = sockaddr_in6()
+        var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+        let rc = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { call(fd, $0, &length) }
+        }
+        guard rc == 0 else { return nil }
+        return withUnsafeBytes(of: storage) { raw in
+            let port = UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
+            switch Int32(storage.sin6_family) {
+            case AF_INET:
+                let high = UInt64(raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+                return (AF_INET, Endpoint(high: high, low: 0, port: port))
+            case AF_INET6:
+                return (AF_INET6, Endpoint(
+                    high: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                    low: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self), port: port))
+            default:
+                return nil
+            }
+        }
     }
 
     /// A close-on-exec duplicate of `fd` in `pid`; the caller closes it.

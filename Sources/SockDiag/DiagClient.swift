@@ -7,7 +7,7 @@ import SystemPackage
 /// The kernel's interface is `NETLINK_SOCK_DIAG` with `SOCK_DIAG_BY_FAMILY` requests. One client owns one netlink
 /// socket and one receive buffer; records are decoded straight from that buffer, one batch at a time.
 public final class DiagClient {
-    private let socket: DiagSocket
+    let socket: DiagSocket
     /// The network namespace this client answers for; nil for the caller's own.
     private let netns: FileDescriptor?
     /// Times a dump is restarted when the kernel flags it `NLM_F_DUMP_INTR` before sockwatch gives up and warns.

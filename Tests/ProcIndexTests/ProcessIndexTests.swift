@@ -117,3 +117,76 @@ import Testing
         #expect(SocketCensus.dumpSize().map { $0 >= 0 } == true)
     }
 }
+
+/// A process with thousands of descriptors is read in ranges of descriptor numbers, on several threads.
+@Suite struct SplitScanTests {
+    /// 2,600 unbound UDP sockets of this process (more than two ranges' worth), closed by `body`'s end.
+    func withManySockets(_ body: ([Int32]) throws -> Void) rethrows {
+        let fds = (0..<2600).map { _ in socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        defer { for fd in fds where fd >= 0 { close(fd) } }
+        precondition(fds.allSatisfy { $0 >= 0 }, "socket() failed: \(errno)")
+        try body(fds)
+    }
+
+    func inode(_ fd: Int32) -> UInt64 {
+        var st = stat()
+        precondition(fstat(fd, &st) == 0)
+        return UInt64(st.st_ino)
+    }
+
+    @Test func rangesCoverEveryDescriptorOnce() throws {
+        withManySockets { _ in
+            let scan = ParallelScan(root: "/proc", pids: [getpid()], wanted: nil, split: true)
+            #expect(scan.tasks.count >= 2)
+            #expect(scan.tasks.first?.fds.lowerBound == 0)
+            #expect(scan.tasks.last?.fds.upperBound == Int32.max)
+            for (a, b) in zip(scan.tasks, scan.tasks.dropFirst()) { #expect(a.fds.upperBound == b.fds.lowerBound) }
+            // Not split when not asked.
+            #expect(ParallelScan(root: "/proc", pids: [getpid()], wanted: nil).tasks.count == 1)
+        }
+    }
+
+    @Test func aSplitIndexHoldsWhatAWholeOneHolds() throws {
+        withManySockets { fds in
+            let index = ProcessIndex(pids: [getpid()], workers: 3)
+            for fd in fds {
+                #expect(index.holders(of: inode(fd)).map(\.fd) == [fd])
+            }
+            #expect(index.holders(of: inode(fds[0])).first?.pid == getpid())
+            // Counted once, not once per range.
+            #expect(index.scannedProcesses == 1)
+        }
+    }
+
+    @Test func aRangeWithAHoleIsListedPastIt() throws {
+        let fds = (0..<1500).map { _ in socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        // 200 descriptors closed in a row: reading by number gives up on them and lists the rest of the range.
+        let hole = 1000..<1200
+        for i in hole { close(fds[i]) }
+        defer { for (i, fd) in fds.enumerated() where !hole.contains(i) { close(fd) } }
+        let kept = Array(fds[900..<1000] + fds[1200..<1500])
+        let range = kept.min()!..<(kept.max()! + 1)
+        var seen: [Int32: UInt64] = [:]
+        let access = Scanner(root: "/proc").forEachSocket(pid: getpid(), fds: range) { seen[$0] = $1 }
+        #expect(access == .read)
+        for fd in kept { #expect(seen[fd] == inode(fd), "fd \(fd)") }
+    }
+
+    @Test(arguments: [(Int32(0), "0"), (9, "9"), (10, "10"), (12345, "12345"), (Int32.max, "2147483647")])
+    func descriptorNumbersAreWrittenInDecimal(value: Int32, text: String) {
+        var buffer = [UInt8](repeating: 0xFF, count: 12)
+        buffer.withUnsafeMutableBytes { Scanner.writeDecimal(value, into: $0) }
+        #expect(Array(buffer.prefix(text.utf8.count + 1)) == Array(text.utf8) + [0])
+    }
+
+    @Test func aRangeReadsOnlyItsDescriptors() throws {
+        withManySockets { fds in
+            let range = min(fds[1000], fds[1500])..<max(fds[1000], fds[1500])
+            var seen: [Int32: UInt64] = [:]
+            let access = Scanner(root: "/proc").forEachSocket(pid: getpid(), fds: range) { seen[$0] = $1 }
+            #expect(access == .read)
+            #expect(seen.keys.allSatisfy { range.contains($0) })
+            for fd in fds where range.contains(fd) { #expect(seen[fd] == inode(fd)) }
+        }
+    }
+}

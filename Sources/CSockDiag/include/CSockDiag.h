@@ -91,6 +91,32 @@ int csd_inet_dump(csd_socket *sock, const csd_inet_request *req, csd_batch_fn fn
 /// `netlink_diag_req`, `packet_diag_req`, `vsock_diag_req`), always with `NLM_F_DUMP`.
 int csd_family_dump(csd_socket *sock, const void *header, uint32_t header_len, csd_batch_fn fn, void *ctx);
 
+// MARK: - Many lookups
+
+/// One socket to look up by its addresses, without dumping the table. The kernel struct is `inet_diag_req_v2`
+/// with an exact `id` and no `NLM_F_DUMP`; every state is accepted.
+typedef struct csd_inet_lookup {
+    uint8_t family;           // AF_INET or AF_INET6
+    uint8_t protocol;         // IPPROTO_TCP, IPPROTO_UDP...
+    uint8_t ext;              // idiag_ext: 1 << (INET_DIAG_x - 1)
+    /// When nonzero, sent as `INET_DIAG_REQ_PROTOCOL` (protocols above 255: MPTCP); `protocol` is then 0.
+    uint32_t protocol_attr;
+    struct inet_diag_sockid id;
+} csd_inet_lookup;
+
+/// Receives the answer to `lookups[index]`: the reply's payload (an `inet_diag_msg` and its attributes, valid
+/// only during the call) with `error` 0, or no payload and the kernel's errno (`ENOENT`: no such socket).
+/// Returns 0 to go on, or `-errno` to stop.
+typedef int (*csd_lookup_fn)(size_t index, const void *payload, size_t len, int error, void *ctx);
+
+/// Looks up `count` sockets, many per sendmsg: each lookup is its own message with its own sequence number,
+/// and each reply is matched to its lookup by that number. Batches are sized so that their replies fit the
+/// receive queue; lookups whose replies were dropped anyway (`ENOBUFS`) are sent again. Every lookup gets one
+/// call of `fn`, in no promised order. Returns 0, or `-errno` (send/recv, `-ENOBUFS` when replies kept being
+/// dropped, or what `fn` returned).
+int csd_inet_lookup_many(csd_socket *sock, const csd_inet_lookup *lookups, size_t count, csd_lookup_fn fn,
+                         void *ctx);
+
 // MARK: - Another process's descriptors
 
 /// `pidfd_open(2)`: a descriptor for `pid`, or -1 with `errno` set. (A syscall glibc's Swift module lacks.)

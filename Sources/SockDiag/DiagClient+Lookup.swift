@@ -1,0 +1,78 @@
+import CSockDiag
+import Glibc
+import SystemPackage
+
+extension DiagClient {
+    /// Looks up many sockets, each by its request's `id`; `body` gets the index of each request the kernel
+    /// answered with a socket, and that socket.
+    ///
+    /// The kernel's lookup is a `SOCK_DIAG_BY_FAMILY` request with an exact `id` and no `NLM_F_DUMP`. Here many
+    /// go out in one sendmsg, each with its own sequence number, and the replies are matched back by it
+    /// (`csd_inet_lookup_many`): one send and one receive per socket become one send per batch. A request the
+    /// kernel refuses (`ENOENT`: no such socket) gets no call. Only each request's `netid`, `family`,
+    /// `extensions` and `id` count: a lookup matches every state and runs no bytecode. Calls may come out of
+    /// request order (a reply dropped for want of queue space is asked again later).
+    public func lookup(_ requests: [InetRequest], _ body: (Int, borrowing SocketRecord) throws -> Void) throws {
+        guard !requests.isEmpty else { return }
+        var lookups: [csd_inet_lookup] = []
+        lookups.reserveCapacity(requests.count)
+        for request in requests {
+            guard let id = request.id else { preconditionFailure("lookup needs request.id") }
+            let netid = request.netid
+            lookups.append(
+                csd_inet_lookup(
+                    family: request.family.rawValue, protocol: UInt8(truncatingIfNeeded: netid.ipProtocol),
+                    ext: request.extensions.rawValue, protocol_attr: netid.ipProtocol > 255 ? netid.ipProtocol : 0,
+                    id: id.kernelID(for: netid)))
+        }
+        let tag = netnsTag
+        let handle = socket.handle
+        try withoutActuallyEscaping(body) { body in
+            let sink = LookupSink { index, payload in
+                guard let record = try FamilyRequest.decode(payload, netid: requests[index].netid) else { return }
+                if tag == 0 {
+                    try body(index, record)
+                } else {
+                    var tagged = record
+                    tagged.netns = tag
+                    try body(index, tagged)
+                }
+            }
+            let rc = withExtendedLifetime(sink) {
+                csd_inet_lookup_many(
+                    handle, lookups, lookups.count, LookupSink.trampoline, Unmanaged.passUnretained(sink).toOpaque())
+            }
+            if let error = sink.error { throw error }
+            if rc < 0 { throw DiagError.system(Errno(rawValue: -rc), operation: "inet lookups") }
+        }
+    }
+
+    /// Looks up many sockets, each by its request's `id`: the socket for each request, nil where the kernel
+    /// has none.
+    public func lookup(_ requests: [InetRequest]) throws -> [SocketRecord?] {
+        var records = [SocketRecord?](repeating: nil, count: requests.count)
+        try lookup(requests) { index, record in records[index] = copy record }
+        return records
+    }
+}
+
+/// Carries a Swift closure through `csd_inet_lookup_many`'s `void *ctx`.
+private final class LookupSink {
+    let body: (Int, UnsafeRawBufferPointer) throws -> Void
+    var error: (any Error)?
+
+    init(_ body: @escaping (Int, UnsafeRawBufferPointer) throws -> Void) { self.body = body }
+
+    /// The C callback: decodes answers, skips refusals; `-ECANCELED` when `body` threw.
+    static let trampoline: csd_lookup_fn = { index, payload, length, error, context in
+        guard error == 0, let payload else { return 0 }
+        let sink = Unmanaged<LookupSink>.fromOpaque(context!).takeUnretainedValue()
+        do {
+            try sink.body(index, UnsafeRawBufferPointer(start: payload, count: length))
+            return 0
+        } catch {
+            sink.error = error
+            return -ECANCELED
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import SockTestSupport
+import Testing
+
+/// `--pid` of a process with many sockets: they are looked up in chunks, on several threads (`LookupRun`).
+@Suite struct PidLookupTests {
+    /// 850 sockets of every INET kind the lookups handle, for a child to hold at descriptors 100...949: two
+    /// chunks of lookups, so both threads take part.
+    static func manySockets() -> [LiveSocket] {
+        var sockets: [LiveSocket] = []
+        for i in 0..<50 {
+            let listener = LiveSocket.tcpListener(v6: i % 2 == 1)
+            sockets.append(listener)
+            for _ in 0..<6 {
+                let (client, server) = LiveSocket.tcpConnection(to: listener)
+                sockets += [client, server]
+            }
+        }
+        for i in 0..<100 {
+            let bound = LiveSocket.udp(v6: i % 2 == 0)
+            sockets += [bound, LiveSocket.udp(v6: i % 2 == 0, connectedTo: bound)]
+        }
+        return sockets
+    }
+
+    @Test func aProcessWithManySocketsListsEachOnceInInodeOrder() throws {
+        let sockets = Self.manySockets()
+        var descriptors: [Int32: Int32] = [:]
+        var fdOf: [Int: Int] = [:]  // inode -> the child's fd
+        for (i, socket) in sockets.enumerated() {
+            descriptors[socket.fd] = Int32(100 + i)
+            fdOf[Int(socket.inode)] = 100 + i
+        }
+        let child = try BinaryRunner.spawnHolding(descriptors)
+        defer { child.terminate() }
+
+        let result = try BinaryRunner.run(["-tua", "--pid", "\(child.processIdentifier)", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let objects = try #require(result.objects)
+        let inodes = objects.compactMap { $0["inode"] as? Int }
+        #expect(inodes.count == sockets.count)
+        #expect(Set(inodes) == Set(fdOf.keys))
+        // As the sockets would come looked up one after another: by inode.
+        #expect(inodes == inodes.sorted())
+        for object in objects {
+            let holders = try #require(object["processes"] as? [[String: Any]])
+            #expect(holders.count == 1)
+            #expect(holders.first?["pid"] as? Int == Int(child.processIdentifier))
+            #expect(holders.first?["fd"] as? Int == fdOf[object["inode"] as? Int ?? -1])
+        }
+        // One transport asked for: the probe does not ask each socket its protocol, the lookup sorts them out.
+        let tcp = try BinaryRunner.run(["-ta", "--pid", "\(child.processIdentifier)", "--json"])
+        let tcpInodes = Set((tcp.objects ?? []).compactMap { $0["inode"] as? Int })
+        #expect(tcpInodes == Set(objects.filter { $0["netid"] as? String == "tcp" }.compactMap { $0["inode"] as? Int }))
+        #expect(tcpInodes.count == 650)
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/ss"), "needs ss"))
+    func ssShowsTheSameSocketsForThatPid() throws {
+        let sockets = Self.manySockets()
+        var descriptors: [Int32: Int32] = [:]
+        for (i, socket) in sockets.enumerated() { descriptors[socket.fd] = Int32(100 + i) }
+        let child = try BinaryRunner.spawnHolding(descriptors)
+        defer { child.terminate() }
+        let pid = child.processIdentifier
+
+        // Local and remote address of every row: sockwatch's columns 4 and 5, ss's 5 and 6.
+        let ours = try BinaryRunner.run(["-tuanp", "-H", "--pid", "\(pid)"])
+        #expect(ours.status == 0, "\(ours.stderr)")
+        let mine = ours.lines.map { line -> String in
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            return "\(fields[3]) \(fields[4])"
+        }
+        let ss = try BinaryRunner.exec("/usr/bin/ss", ["-tuanpH"])
+        let theirs = ss.lines.filter { $0.contains("pid=\(pid),") }.map { line -> String in
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            return "\(fields[4]) \(fields[5])"
+        }
+        #expect(mine.count == sockets.count)
+        #expect(Set(mine) == Set(theirs), "\(Set(mine).symmetricDifference(Set(theirs)).prefix(5))")
+    }
+}
