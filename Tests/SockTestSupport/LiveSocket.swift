@@ -89,9 +89,14 @@ public final class LiveSocket: @unchecked Sendable {
         precondition(rc == 0, "connect() failed: \(errno)")
     }
 
-    /// A TCP listener on 127.0.0.1 or ::1, on an ephemeral port unless `port` is given.
-    public static func tcpListener(v6: Bool, port: UInt16 = 0) -> LiveSocket {
+    /// A TCP listener on 127.0.0.1 or ::1, on an ephemeral port unless `port` is given; with `reusePort`,
+    /// `SO_REUSEPORT` is set first, so several listeners can share the port.
+    public static func tcpListener(v6: Bool, port: UInt16 = 0, reusePort: Bool = false) -> LiveSocket {
         let s = make(Int32(SOCK_STREAM.rawValue), v6: v6)
+        if reusePort {
+            var on: Int32 = 1
+            precondition(setsockopt(s.fd, SOL_SOCKET, SO_REUSEPORT, &on, socklen_t(MemoryLayout<Int32>.size)) == 0)
+        }
         s.bindLoopback(port: port)
         precondition(listen(s.fd, 16) == 0, "listen() failed: \(errno)")
         return s

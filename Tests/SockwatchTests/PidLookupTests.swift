@@ -79,4 +79,47 @@ import Testing
         #expect(mine.count == sockets.count)
         #expect(Set(mine) == Set(theirs), "\(Set(mine).symmetricDifference(Set(theirs)).prefix(5))")
     }
+
+    /// Listeners sharing a port (`SO_REUSEPORT`): a lookup by their addresses answers with one of them, so the
+    /// others are found in a dump pinned to that port.
+    @Test func everyListenerOfAReusePortGroupIsListed() throws {
+        let first = LiveSocket.tcpListener(v6: false, reusePort: true)
+        let group = [first] + (0..<3).map { _ in LiveSocket.tcpListener(v6: false, port: first.localPort, reusePort: true) }
+        // A connection beside them (to a listener of its own: the group spreads connections over its members).
+        let other = LiveSocket.tcpListener(v6: false)
+        let (client, server) = LiveSocket.tcpConnection(to: other)
+        let held = group + [other, client, server]
+        var descriptors: [Int32: Int32] = [:]
+        for (i, socket) in held.enumerated() { descriptors[socket.fd] = Int32(100 + i) }
+        let child = try BinaryRunner.spawnHolding(descriptors)
+        defer { child.terminate() }
+
+        let result = try BinaryRunner.run(["-ta", "--pid", "\(child.processIdentifier)", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let inodes = (result.objects ?? []).compactMap { $0["inode"] as? Int }
+        #expect(inodes.count == held.count, "\(result.stdout)")
+        #expect(Set(inodes) == Set(held.map { Int($0.inode) }))
+        let listening = (result.objects ?? []).filter { $0["state"] as? String == "listen" }
+        #expect(listening.count == 5)
+    }
+
+    /// MPTCP sockets have no lookup by addresses (the kernel finds them by token): `--pid` finds them in a dump.
+    @Test func mptcpSocketsOfAProcessAreListed() throws {
+        guard let listener = LiveSocket.mptcpListener(), let (client, server) = LiveSocket.mptcpConnection(to: listener)
+        else {
+            print("skipped: this kernel has no MPTCP (or net.mptcp.enabled=0)")
+            return
+        }
+        let held = [listener, client, server]
+        var descriptors: [Int32: Int32] = [:]
+        for (i, socket) in held.enumerated() { descriptors[socket.fd] = Int32(100 + i) }
+        let child = try BinaryRunner.spawnHolding(descriptors)
+        defer { child.terminate() }
+
+        let result = try BinaryRunner.run(["-M", "-a", "--pid", "\(child.processIdentifier)", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let objects = result.objects ?? []
+        #expect(Set(objects.compactMap { $0["inode"] as? Int }) == Set(held.map { Int($0.inode) }), "\(result.stdout)")
+        #expect(objects.allSatisfy { $0["netid"] as? String == "mptcp" })
+    }
 }

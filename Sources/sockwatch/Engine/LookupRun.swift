@@ -19,6 +19,15 @@ final class LookupRun: @unchecked Sendable {
         var fd: Int32
     }
 
+    /// A socket its addresses did not find: the lookup answered with another socket (one of a `SO_REUSEPORT`
+    /// group, which the kernel's lookup picks among) or none (MPTCP, which it finds by token, not addresses).
+    /// The caller finds these in a dump.
+    struct Miss {
+        var inode: UInt32
+        var netid: NetID
+        var localPort: UInt16
+    }
+
     /// Sockets per chunk: one sendmsg of lookups each, and the grain the threads share work at.
     static let chunkSize = 512
 
@@ -38,8 +47,12 @@ final class LookupRun: @unchecked Sendable {
     /// A chunk looked up by another thread than the one emitting, kept until its turn.
     private final class Slot: @unchecked Sendable {
         var records: [SocketRecord] = []
+        var misses: [Miss] = []
         let done = Atomic<Bool>(false)
     }
+
+    /// The sockets their lookups did not find, after `run` (for the caller to dump).
+    private(set) var misses: [Miss] = []
 
     init(_ sockets: [Socket], query: SocketQuery) {
         self.sockets = sockets
@@ -73,6 +86,7 @@ final class LookupRun: @unchecked Sendable {
         func emitFinished() throws {
             while next < slots.count, slots[next].done.load(ordering: .acquiring) {
                 for record in slots[next].records { try emit(record) }
+                misses += slots[next].misses
                 slots[next].records = []
                 next += 1
             }
@@ -82,10 +96,12 @@ final class LookupRun: @unchecked Sendable {
             guard k < slots.count else { break }
             if k == next {
                 // Every chunk before this one is out: this one goes straight out too.
-                try lookUp(chunk: k, probe: probe, client: client) { try emit($0) }
+                try lookUp(chunk: k, probe: probe, client: client, missed: &misses) { try emit($0) }
                 next += 1
             } else {
-                try lookUp(chunk: k, probe: probe, client: client) { slots[k].records.append(copy $0) }
+                try lookUp(chunk: k, probe: probe, client: client, missed: &slots[k].misses) {
+                    slots[k].records.append(copy $0)
+                }
                 slots[k].done.store(true, ordering: .releasing)
             }
             try emitFinished()
@@ -96,9 +112,11 @@ final class LookupRun: @unchecked Sendable {
         try emitFinished()
     }
 
-    /// Probes and looks up the sockets of chunk `k`; `body` gets each one the query wants.
+    /// Probes and looks up the sockets of chunk `k`; `body` gets each one the query wants, `missed` each one
+    /// its addresses did not find.
     private func lookUp(
-        chunk k: Int, probe: SocketProbe, client: DiagClient, _ body: (borrowing SocketRecord) throws -> Void
+        chunk k: Int, probe: SocketProbe, client: DiagClient, missed: inout [Miss],
+        _ body: (borrowing SocketRecord) throws -> Void
     ) throws {
         let range = (k * Self.chunkSize)..<min(sockets.count, (k + 1) * Self.chunkSize)
         var requests: [InetRequest] = []
@@ -120,11 +138,17 @@ final class LookupRun: @unchecked Sendable {
             requests.append(InetRequest(netid: netid, family: family, states: .all, extensions: extensions, id: id))
             inodes.append(socket.inode)
         }
+        var found = [Bool](repeating: false, count: requests.count)
         try client.lookup(requests) { index, record in
             // Another socket with the same addresses (another namespace's, a reuseport group's) is not this one.
-            guard record.inode == inodes[index], states.contains(record.state), expression.matches(record)
-            else { return }
+            guard record.inode == inodes[index] else { return }
+            found[index] = true
+            guard states.contains(record.state), expression.matches(record) else { return }
             try body(record)
+        }
+        for (index, wasFound) in found.enumerated() where !wasFound {
+            let request = requests[index]
+            missed.append(Miss(inode: inodes[index], netid: request.netid, localPort: request.id?.local.port ?? 0))
         }
     }
 
@@ -170,7 +194,9 @@ final class LookupRun: @unchecked Sendable {
             let k = cursor.wrappingAdd(1, ordering: .relaxed).oldValue
             guard k < slots.count else { return }
             do {
-                try lookUp(chunk: k, probe: probe, client: client) { slots[k].records.append(copy $0) }
+                try lookUp(chunk: k, probe: probe, client: client, missed: &slots[k].misses) {
+                    slots[k].records.append(copy $0)
+                }
             } catch {
                 failure.withLock { $0 = $0 ?? error }
                 stop.store(true, ordering: .releasing)

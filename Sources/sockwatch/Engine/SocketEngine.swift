@@ -47,12 +47,15 @@ struct SocketEngine {
                 Self.readOptions(of: inodes, owners: owners, into: table)
             }
             // Lookups answer for sockwatch's own namespace only, and for INET sockets only.
-            let looked =
+            let misses =
                 query.namespaces == nil && owners.count <= Self.lookupLimit(dumpSize: SocketCensus.dumpSize())
-                ? try lookUpEach(owners, targets[0], query) { try emit($0, owners) } : false
+                ? try lookUpEach(owners, targets[0], query) { try emit($0, owners) } : nil
             try forEachDump { client, request, check in
                 // Looked-up sockets are INET transports; raw sockets have no addresses to look up by.
-                if looked && request.netid.isInet && request.netid != .raw { return }
+                if let misses, request.netid.isInet && request.netid != .raw {
+                    try Self.dump(misses, request, client, check) { try emit($0, owners) }
+                    return
+                }
                 try client.dump(request) { record in
                     guard owners.contains(UInt64(record.inode)), check(record) else { return }
                     try emit(record, owners)
@@ -165,13 +168,13 @@ struct SocketEngine {
 
     /// Looks up each selected socket on its own, so the cost follows the selection, not the host: the
     /// addresses come from a duplicate of the owner's descriptor (`pidfd_getfd`), then the kernel is asked for
-    /// those sockets, many per send, on `workers` threads (`LookupRun`). Returns false, having emitted nothing,
-    /// when descriptors cannot be duplicated (no ptrace rights), so the caller dumps instead. The kernel runs
-    /// no bytecode on a lookup: states and the filter are checked here.
+    /// those sockets, many per send, on `workers` threads (`LookupRun`). Returns the sockets the lookups did
+    /// not find, or nil, having emitted nothing, when descriptors cannot be duplicated (no ptrace rights), so
+    /// the caller dumps instead. The kernel runs no bytecode on a lookup: states and the filter are checked here.
     private func lookUpEach(
         _ owners: ProcessIndex, _ client: DiagClient, _ query: SocketQuery,
         _ emit: (borrowing SocketRecord) throws -> Void
-    ) throws -> Bool {
+    ) throws -> [LookupRun.Miss]? {
         var sockets: [LookupRun.Socket] = []
         sockets.reserveCapacity(owners.count)
         owners.forEachInode { inode, holder in
@@ -185,11 +188,29 @@ struct SocketEngine {
             do {
                 _ = try probe.inet(pid: socket.pid, fd: socket.fd)
             } catch {
-                if [EPERM, EACCES, ENOSYS].contains(error.rawValue) { return false }
+                if [EPERM, EACCES, ENOSYS].contains(error.rawValue) { return nil }
             }
         }
-        try LookupRun(sockets, query: query).run(threads: Self.workers, client: client, emit: emit)
-        return true
+        let run = LookupRun(sockets, query: query)
+        try run.run(threads: Self.workers, client: client, emit: emit)
+        return run.misses
+    }
+
+    /// Finds the sockets of `request`'s transport that lookups missed in a dump of it, pinned to their local
+    /// port when they share one (a `SO_REUSEPORT` group): no dump at all when lookups found every socket.
+    private static func dump(
+        _ misses: [LookupRun.Miss], _ request: DiagRequest, _ client: DiagClient,
+        _ check: (borrowing SocketRecord) -> Bool, _ emit: (borrowing SocketRecord) throws -> Void
+    ) throws {
+        let missed = misses.filter { $0.netid == request.netid }
+        guard !missed.isEmpty, case .inet(var inet) = request else { return }
+        let ports = Set(missed.map(\.localPort))
+        if inet.localPort == 0, ports.count == 1, let port = ports.first { inet.localPort = port }
+        let inodes = Set(missed.map(\.inode))
+        try client.dump(.inet(inet)) { record in
+            guard inodes.contains(record.inode), check(record) else { return }
+            try emit(record)
+        }
     }
 
     /// Threads for the /proc scan: the online cores, at most 4 (more only contend in the kernel).
