@@ -121,6 +121,7 @@ final class LookupRun: @unchecked Sendable {
         let range = (k * Self.chunkSize)..<min(sockets.count, (k + 1) * Self.chunkSize)
         var requests: [InetRequest] = []
         var inodes: [UInt32] = []
+        var holders: [Socket] = []
         requests.reserveCapacity(range.count)
         inodes.reserveCapacity(range.count)
         for socket in sockets[range] {
@@ -137,6 +138,7 @@ final class LookupRun: @unchecked Sendable {
             let id = SocketID(local: endpoint(inet.local), peer: endpoint(inet.peer))
             requests.append(InetRequest(netid: netid, family: family, states: .all, extensions: extensions, id: id))
             inodes.append(socket.inode)
+            holders.append(socket)
         }
         var found = [Bool](repeating: false, count: requests.count)
         try client.lookup(requests) { index, record in
@@ -148,6 +150,14 @@ final class LookupRun: @unchecked Sendable {
         }
         for (index, wasFound) in found.enumerated() where !wasFound {
             let request = requests[index]
+            // Looked up with an assumed protocol: a socket of another (a UDP socket for `-t`) is not wanted,
+            // not missed. Asked here, for the few not found, instead of for every socket.
+            if assumed != nil {
+                let socket = holders[index]
+                guard let inet = try? probe.inet(pid: socket.pid, fd: socket.fd, assuming: nil),
+                    NetID.inet(protocol: inet.ipProtocol) == request.netid
+                else { continue }
+            }
             missed.append(Miss(inode: inodes[index], netid: request.netid, localPort: request.id?.local.port ?? 0))
         }
     }
