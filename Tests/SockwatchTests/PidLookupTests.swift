@@ -25,6 +25,12 @@ import Testing
 
     @Test func aProcessWithManySocketsListsEachOnceInInodeOrder() throws {
         let sockets = Self.manySockets()
+        // Lookups are chosen up to a quarter of the host's TCP table (`SocketEngine.lookupLimit`): on a quiet
+        // host, 850 selected sockets would be dumped instead. 3,600 more TCP sockets, held here, make the
+        // table large enough whatever else runs.
+        let padListener = LiveSocket.tcpListener(v6: false)
+        let padding = (0..<1800).map { _ in LiveSocket.tcpConnection(to: padListener) }
+        defer { withExtendedLifetime((padListener, padding)) {} }
         var descriptors: [Int32: Int32] = [:]
         var fdOf: [Int: Int] = [:]  // inode -> the child's fd
         for (i, socket) in sockets.enumerated() {
