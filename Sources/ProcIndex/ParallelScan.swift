@@ -61,21 +61,12 @@ final class ParallelScan: @unchecked Sendable {
     /// Starts `workers - 1` threads, runs `work` here, then scans here too; returns every partial.
     func run(workers: Int, alongside work: () throws -> Void) rethrows -> [Partial] {
         let partials = (0..<workers).map { _ in Partial() }
-        var threads: [pthread_t] = []
+        var threads: [WorkerThread] = []
         for partial in partials.dropFirst() {
-            let job = Job(scan: self, partial: partial)
-            var thread = pthread_t()
-            if pthread_create(&thread, nil, { raw in
-                let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
-                job.scan.scan(into: job.partial)
-                return nil
-            }, Unmanaged.passRetained(job).toOpaque()) == 0 {
-                threads.append(thread)
-            } else {
-                _ = Unmanaged.passUnretained(job)  // not started: this thread will do its share
-            }
+            // Not started: this thread does its share.
+            if let thread = WorkerThread.start({ [self] in scan(into: partial) }) { threads.append(thread) }
         }
-        defer { for thread in threads { pthread_join(thread, nil) } }
+        defer { for thread in threads { thread.join() } }
         do {
             try work()
         } catch {
@@ -84,15 +75,6 @@ final class ParallelScan: @unchecked Sendable {
         }
         scan(into: partials[0])
         return partials
-    }
-
-    private final class Job {
-        let scan: ParallelScan
-        let partial: Partial
-        init(scan: ParallelScan, partial: Partial) {
-            self.scan = scan
-            self.partial = partial
-        }
     }
 
     /// Takes tasks from the cursor until they run out or the wanted set is complete.

@@ -70,10 +70,10 @@ final class LookupRun: @unchecked Sendable {
     /// Looks every socket up on up to `threads` threads (this one included) and hands each wanted one to
     /// `emit`, on this thread, in the order of `sockets`.
     func run(threads: Int, client: DiagClient, emit: (borrowing SocketRecord) throws -> Void) throws {
-        var helpers: [pthread_t] = []
+        var helpers: [WorkerThread] = []
         defer {
             stop.store(true, ordering: .releasing)
-            for thread in helpers { pthread_join(thread, nil) }
+            for thread in helpers { thread.join() }
         }
         for _ in 1..<max(1, min(threads, slots.count)) {
             guard let thread = try startHelper() else { break }
@@ -106,7 +106,7 @@ final class LookupRun: @unchecked Sendable {
             }
             try emitFinished()
         }
-        for thread in helpers { pthread_join(thread, nil) }
+        for thread in helpers { thread.join() }
         helpers = []
         if let error = failure.withLock({ $0 }) { throw error }
         try emitFinished()
@@ -166,35 +166,9 @@ final class LookupRun: @unchecked Sendable {
 
     /// Starts a thread that looks chunks up into their slots with its own probe and netlink socket; nil when
     /// no thread could be started (this one does the work then).
-    private func startHelper() throws -> pthread_t? {
+    private func startHelper() throws -> WorkerThread? {
         let client = try DiagClient()
-        let job = Unmanaged.passRetained(Helper(run: self, client: client)).toOpaque()
-        // Signals stay with the calling thread: the helper starts with all of them blocked.
-        var all = sigset_t()
-        var saved = sigset_t()
-        sigfillset(&all)
-        pthread_sigmask(SIG_SETMASK, &all, &saved)
-        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { raw in
-            let helper = Unmanaged<Helper>.fromOpaque(raw!).takeRetainedValue()
-            helper.run.help(client: helper.client)
-            return nil
-        }, job)
-        guard rc == 0 else {
-            Unmanaged<Helper>.fromOpaque(job).release()
-            return nil
-        }
-        return thread
-    }
-
-    private final class Helper {
-        let run: LookupRun
-        let client: DiagClient
-        init(run: LookupRun, client: DiagClient) {
-            self.run = run
-            self.client = client
-        }
+        return WorkerThread.start { [self] in help(client: client) }
     }
 
     /// A helper's loop: chunks into slots until none is left, or the run stops.
