@@ -139,20 +139,8 @@ static int csd_run(csd_socket *sock, const struct nlmsghdr *nlh, csd_batch_fn fn
     } while (sent < 0 && errno == EINTR);
     if (sent < 0) return -errno;
     // A dump is produced inside recvmsg: receive on a second thread so the kernel's work overlaps decoding.
-    // A lookup is one message; no thread for it.
-    if (nlh->nlmsg_flags & NLM_F_DUMP) return csd_run_pipelined(sock, nlh->nlmsg_seq, fn, ctx);
-
-    for (;;) {
-        ssize_t n;
-        do {
-            n = mnl_socket_recvfrom(sock->nl, sock->buf, sizeof(sock->buf));
-        } while (n < 0 && errno == EINTR);
-        if (n < 0) return -errno;
-        if (n == 0) return -EPIPE;
-        int verdict = fn(sock->buf, (size_t)n, ctx);
-        if (verdict < 0) return verdict;
-        if (verdict == CSD_BATCH_DONE) return 0;
-    }
+    // (Lookups go through csd_inet_lookup_many, many per send.)
+    return csd_run_pipelined(sock, nlh->nlmsg_seq, fn, ctx);
 }
 
 int csd_inet_dump(csd_socket *sock, const csd_inet_request *req, csd_batch_fn fn, void *ctx) {
@@ -160,21 +148,17 @@ int csd_inet_dump(csd_socket *sock, const csd_inet_request *req, csd_batch_fn fn
     size_t need = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2) + sizeof(struct inet_diag_req))
         + MNL_ATTR_HDRLEN + MNL_ALIGN(req->bytecode_len) + MNL_ATTR_HDRLEN + sizeof(uint32_t);
     if (req->bytecode_len > 0xFFFF - 64) return -EMSGSIZE;
-    if (req->family == AF_UNSPEC && (req->protocol != IPPROTO_TCP || req->protocol_attr || req->id)) return -EINVAL;
+    if (req->family == AF_UNSPEC && (req->protocol != IPPROTO_TCP || req->protocol_attr)) return -EINVAL;
     char *out = calloc(1, need);
     if (!out) return -ENOMEM;
 
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(out);
-    nlh->nlmsg_flags = req->id ? NLM_F_REQUEST : (NLM_F_REQUEST | NLM_F_DUMP);
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     nlh->nlmsg_seq = ++sock->seq;
 
     struct inet_diag_sockid id = {0};
-    if (req->id) {
-        id = *req->id;
-    } else {
-        id.idiag_sport = htons(req->dump_sport);
-        id.idiag_dport = htons(req->dump_dport);
-    }
+    id.idiag_sport = htons(req->dump_sport);
+    id.idiag_dport = htons(req->dump_dport);
     if (req->family == AF_UNSPEC) {
         // The kernel's compatibility path (inet_diag_dump_compat) dumps with sdiag_family = AF_UNSPEC.
         nlh->nlmsg_type = TCPDIAG_GETSOCK;

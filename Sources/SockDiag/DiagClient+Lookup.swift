@@ -11,8 +11,12 @@ extension DiagClient {
     /// (`csd_inet_lookup_many`): one send and one receive per socket become one send per batch. A request the
     /// kernel refuses (`ENOENT`: no such socket) gets no call. Only each request's `netid`, `family`,
     /// `extensions` and `id` count: a lookup matches every state and runs no bytecode. Calls may come out of
-    /// request order (a reply dropped for want of queue space is asked again later).
-    public func lookup(_ requests: [InetRequest], _ body: (Int, borrowing SocketRecord) throws -> Void) throws {
+    /// request order (a reply dropped for want of queue space is asked again later). `refused` hears of each
+    /// request the kernel answered with an error instead.
+    public func lookup(
+        _ requests: [InetRequest], _ body: (Int, borrowing SocketRecord) throws -> Void,
+        refused: (Int, Errno) -> Void = { _, _ in }
+    ) throws {
         guard !requests.isEmpty else { return }
         var lookups: [csd_inet_lookup] = []
         lookups.reserveCapacity(requests.count)
@@ -28,23 +32,29 @@ extension DiagClient {
         let tag = netnsTag
         let handle = socket.handle
         try withoutActuallyEscaping(body) { body in
-            let sink = LookupSink { index, payload in
-                guard let record = try FamilyRequest.decode(payload, netid: requests[index].netid) else { return }
-                if tag == 0 {
-                    try body(index, record)
-                } else {
-                    var tagged = record
-                    tagged.netns = tag
-                    try body(index, tagged)
+            try withoutActuallyEscaping(refused) { refused in
+                let sink = LookupSink(refused: refused) { index, payload in
+                    try FamilyRequest.decode(payload, netid: requests[index].netid, netns: tag) { record in
+                        try body(index, record)
+                    }
                 }
+                let rc = withExtendedLifetime(sink) {
+                    csd_inet_lookup_many(
+                        handle, lookups, lookups.count, LookupSink.trampoline, Unmanaged.passUnretained(sink).toOpaque())
+                }
+                if let error = sink.error { throw error }
+                if rc < 0 { throw DiagError.system(Errno(rawValue: -rc), operation: "inet lookups") }
             }
-            let rc = withExtendedLifetime(sink) {
-                csd_inet_lookup_many(
-                    handle, lookups, lookups.count, LookupSink.trampoline, Unmanaged.passUnretained(sink).toOpaque())
-            }
-            if let error = sink.error { throw error }
-            if rc < 0 { throw DiagError.system(Errno(rawValue: -rc), operation: "inet lookups") }
         }
+    }
+
+    /// Looks up the one socket `request.id` names; nil when the kernel has no such socket (`ENOENT`).
+    public func lookup(_ request: InetRequest) throws -> SocketRecord? {
+        var found: SocketRecord?
+        var refusal: Errno?
+        try lookup([request], { _, record in found = copy record }, refused: { _, errno in refusal = errno })
+        if let refusal, refusal != .noSuchFileOrDirectory { throw DiagError.kernel(refusal, request: request.label) }
+        return found
     }
 
     /// Looks up many sockets, each by its request's `id`: the socket for each request, nil where the kernel
@@ -59,14 +69,21 @@ extension DiagClient {
 /// Carries a Swift closure through `csd_inet_lookup_many`'s `void *ctx`.
 private final class LookupSink {
     let body: (Int, UnsafeRawBufferPointer) throws -> Void
+    let refused: (Int, Errno) -> Void
     var error: (any Error)?
 
-    init(_ body: @escaping (Int, UnsafeRawBufferPointer) throws -> Void) { self.body = body }
+    init(refused: @escaping (Int, Errno) -> Void, _ body: @escaping (Int, UnsafeRawBufferPointer) throws -> Void) {
+        self.refused = refused
+        self.body = body
+    }
 
-    /// The C callback: decodes answers, skips refusals; `-ECANCELED` when `body` threw.
+    /// The C callback: decodes answers, reports refusals; `-ECANCELED` when `body` threw.
     static let trampoline: csd_lookup_fn = { index, payload, length, error, context in
-        guard error == 0, let payload else { return 0 }
         let sink = Unmanaged<LookupSink>.fromOpaque(context!).takeUnretainedValue()
+        guard error == 0, let payload else {
+            sink.refused(index, Errno(rawValue: error == 0 ? EPROTO : error))
+            return 0
+        }
         do {
             try sink.body(index, UnsafeRawBufferPointer(start: payload, count: length))
             return 0

@@ -108,18 +108,6 @@ public final class DiagClient {
         return kept
     }
 
-    /// Looks up the one socket `request.id` names; nil when the kernel has no such socket (`ENOENT`).
-    public func lookup(_ request: InetRequest) throws -> SocketRecord? {
-        precondition(request.id != nil, "lookup needs request.id")
-        var found: SocketRecord?
-        do {
-            try dumpMessages(.inet(request)) { record, _ in found = copy record }
-        } catch let error as DiagError where error.errno == .noSuchFileOrDirectory {
-            return nil
-        }
-        return found
-    }
-
     /// `dump`, also handing over each message's payload (valid only inside `body`).
     private func dumpMessages(
         _ request: DiagRequest, _ body: (borrowing SocketRecord, UnsafeRawBufferPointer) throws -> Void
@@ -164,10 +152,9 @@ public final class DiagClient {
         let netid = request.netid
         let handle = socket.handle
         let tag = netnsTag
-        var isLookup = false
         var replyType = UInt16(SOCK_DIAG_BY_FAMILY)
         if case .inet(let inet) = request {
-            isLookup = inet.id != nil
+            precondition(inet.id == nil, "a request with an id is a lookup: DiagClient.lookup")
             if inet.bothFamilies { replyType = CSockDiag_TCPDIAG_GETSOCK() }
         }
         return try withoutActuallyEscaping(body) { body in
@@ -179,27 +166,22 @@ public final class DiagClient {
                     }
                 }
                 if outcome.interrupted { interrupted = true }
-                // A lookup is answered by one message and no NLMSG_DONE.
-                return outcome.done || (isLookup && outcome.messages > 0)
+                return outcome.done
             }
             let context = Unmanaged.passUnretained(sink).toOpaque()
             let rc: Int32
             switch request {
             case .inet(let request):
-                var id = request.id?.kernelID(for: netid) ?? inet_diag_sockid()
                 let wide = netid.ipProtocol > 255
                 rc = request.bytecode.withUnsafeBytes { code -> Int32 in
-                    withUnsafePointer(to: &id) { idPointer in
-                        var req = csd_inet_request(
-                            family: request.bothFamilies ? UInt8(AF_UNSPEC) : request.family.rawValue,
-                            protocol: UInt8(truncatingIfNeeded: netid.ipProtocol),
-                            ext: request.extensions.rawValue, states: request.states.rawValue,
-                            bytecode: code.baseAddress, bytecode_len: UInt32(code.count),
-                            id: isLookup ? idPointer : nil, protocol_attr: wide ? netid.ipProtocol : 0,
-                            raw_protocol: netid == .raw ? 255 : 0,
-                            dump_sport: request.localPort, dump_dport: request.remotePort)
-                        return withExtendedLifetime(sink) { csd_inet_dump(handle, &req, BatchSink.trampoline, context) }
-                    }
+                    var req = csd_inet_request(
+                        family: request.bothFamilies ? UInt8(AF_UNSPEC) : request.family.rawValue,
+                        protocol: UInt8(truncatingIfNeeded: netid.ipProtocol),
+                        ext: request.extensions.rawValue, states: request.states.rawValue,
+                        bytecode: code.baseAddress, bytecode_len: UInt32(code.count),
+                        protocol_attr: wide ? netid.ipProtocol : 0, raw_protocol: netid == .raw ? 255 : 0,
+                        dump_sport: request.localPort, dump_dport: request.remotePort)
+                    return withExtendedLifetime(sink) { csd_inet_dump(handle, &req, BatchSink.trampoline, context) }
                 }
             case .family(let request):
                 rc = request.header().withUnsafeBytes { header in

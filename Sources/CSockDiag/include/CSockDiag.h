@@ -67,14 +67,11 @@ typedef struct csd_inet_request {
     uint32_t states;          // idiag_states: 1 << TCP_x
     const void *bytecode;     // INET_DIAG_REQ_BYTECODE payload, or NULL
     uint32_t bytecode_len;
-    /// When set, one socket is looked up by its addresses instead of dumping the table (no NLM_F_DUMP):
-    /// the kernel answers with that socket's message, or NLMSG_ERROR (ENOENT when there is none).
-    const struct inet_diag_sockid *id;
     /// When nonzero, sent as `INET_DIAG_REQ_PROTOCOL` (for protocols above 255: MPTCP); `protocol` is then 0.
     uint32_t protocol_attr;
     /// `sdiag_raw_protocol` for raw_diag: the protocol to list, or IPPROTO_RAW (255) for every raw socket.
     uint8_t raw_protocol;
-    /// On a dump, nonzero ports (host order) go into the request's `id.idiag_sport`/`idiag_dport`: the kernel
+    /// Nonzero ports (host order) go into the request's `id.idiag_sport`/`idiag_dport`: the kernel
     /// then skips sockets with another local/remote port before it runs the bytecode or builds a message.
     uint16_t dump_sport;
     uint16_t dump_dport;
@@ -83,8 +80,9 @@ typedef struct csd_inet_request {
 /// The reply type of a dump sent with `family` `AF_UNSPEC` (`TCPDIAG_GETSOCK`).
 static inline uint16_t CSockDiag_TCPDIAG_GETSOCK(void) { return TCPDIAG_GETSOCK; }
 
-/// Sends `req` and hands every received batch to `fn` until it returns `CSD_BATCH_DONE`.
-/// Returns 0, or `-errno` (from send/recv, or from `fn`). `EINTR` is retried here.
+/// Sends the dump `req` and hands every received batch to `fn` until it returns `CSD_BATCH_DONE`; the batches
+/// are received on a second thread (Pipeline.c). Returns 0, or `-errno` (from send/recv, or from `fn`).
+/// `EINTR` is retried here. Lookups by `id` are `csd_inet_lookup_many`'s.
 int csd_inet_dump(csd_socket *sock, const csd_inet_request *req, csd_batch_fn fn, void *ctx);
 
 /// Any other `SOCK_DIAG_BY_FAMILY` dump: the family's request struct as bytes (`unix_diag_req`,

@@ -29,7 +29,7 @@ public struct InetRequest: Sendable, Hashable {
     public var extensions: DiagExtensions
     /// `INET_DIAG_REQ_BYTECODE`: a filter the kernel runs on each socket; empty for none.
     public var bytecode: [UInt8]
-    /// When set, the request looks up this one socket instead of dumping the table.
+    /// The socket a lookup names (`DiagClient.lookup`); nil for a dump.
     public var id: SocketID?
     /// TCP over both families in one walk of the kernel's tables (`family` is then ignored): sent as the
     /// kernel's compatibility request `TCPDIAG_GETSOCK`, which it dumps with an unspecified family. Two
