@@ -221,19 +221,12 @@ struct SocketEngine {
     private func forEachRequest(
         _ requests: [DiagRequest], _ client: DiagClient, explicit: Set<NetID>, _ body: (DiagRequest) throws -> Void
     ) throws {
-        var skipped: Set<NetID> = []
-        for request in requests where !skipped.contains(request.netid) {
-            do {
-                try body(request)
-            } catch let error as DiagError where error.isUnsupported {
-                let netid = request.netid
-                skipped.insert(netid)
-                guard explicit.contains(netid) else { continue }
-                _ = Sockwatch.fail(
-                    "note: no \(netid.rawValue) sockets listed: this kernel cannot report them "
-                        + "(\(errnoName(error.errno ?? .invalidArgument)); is the \(netid.rawValue)_diag module available?)",
-                    status: 0)
-            }
+        try DiagRequest.forEach(requests, body) { netid, errno in
+            guard explicit.contains(netid) else { return }
+            _ = Sockwatch.fail(
+                "note: no \(netid.rawValue) sockets listed: this kernel cannot report them "
+                    + "(\(errnoName(errno)); is the \(netid.rawValue)_diag module available?)",
+                status: 0)
         }
     }
 }

@@ -56,26 +56,22 @@ struct EventLoop {
             var fresh = SocketCapture(keeping: info ? [.info] : [])
             var changes: [SocketEvent] = []
             var ownersOnly: Set<UInt64> = []
-            var unsupported: Set<NetID> = []
-            for request in requests {
-                do {
-                    try client.capture(request, into: &fresh) { record in
-                        guard plan.residual.matches(record) else { return false }
-                        let sighting = tracker.see(record, now: initialDump ? nil : seenAt)
-                        if let from = sighting.changedFrom {
-                            changes.append(SocketEvent(
-                                kind: .state, time: EventClock.realtime(), record: copy record, previousState: from,
-                                holders: sighting.holders))
-                        }
-                        if sighting.needsOwners { ownersOnly.insert(record.cookie) }
-                        return sighting.isNew || sighting.needsOwners
+            let unsupported = try DiagRequest.forEach(requests) { request in
+                try client.capture(request, into: &fresh) { record in
+                    guard plan.residual.matches(record) else { return false }
+                    let sighting = tracker.see(record, now: initialDump ? nil : seenAt)
+                    if let from = sighting.changedFrom {
+                        changes.append(SocketEvent(
+                            kind: .state, time: EventClock.realtime(), record: copy record, previousState: from,
+                            holders: sighting.holders))
                     }
-                } catch let error as DiagError where error.isUnsupported {
-                    unsupported.insert(request.netid)
-                    _ = Sockwatch.fail(
-                        "note: no \(request.netid.rawValue) events from dumps: this kernel cannot report them "
-                            + "(\(errnoName(error.errno ?? .invalidArgument)))", status: 0)
+                    if sighting.needsOwners { ownersOnly.insert(record.cookie) }
+                    return sighting.isNew || sighting.needsOwners
                 }
+            } unsupported: { netid, errno in
+                _ = Sockwatch.fail(
+                    "note: no \(netid.rawValue) events from dumps: this kernel cannot report them (\(errnoName(errno)))",
+                    status: 0)
             }
             if !unsupported.isEmpty { requests.removeAll { unsupported.contains($0.netid) } }
             tracker.endDump()

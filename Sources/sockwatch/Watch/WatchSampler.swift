@@ -37,16 +37,13 @@ struct WatchSampler {
     mutating func sample() throws -> (samples: [WatchSample], time: UInt64) {
         let time = Self.now()
         var samples: [WatchSample] = []
-        for request in requests where !skipped.contains(request.netid) {
-            do {
-                try client.dump(request) { record in
-                    guard residual.matches(record) else { return }
-                    samples.append(WatchSample(record))
-                }
-            } catch let error as DiagError where error.isUnsupported {
-                skipped.insert(request.netid)
-                notes.append("note: no \(request.netid.rawValue) sockets watched: this kernel cannot report them")
+        skipped = try DiagRequest.forEach(requests, skipping: skipped) { request in
+            try client.dump(request) { record in
+                guard residual.matches(record) else { return }
+                samples.append(WatchSample(record))
             }
+        } unsupported: { netid, _ in
+            notes.append("note: no \(netid.rawValue) sockets watched: this kernel cannot report them")
         }
         if client.warnings.count > warningsShown {
             notes += client.warnings[warningsShown...]
