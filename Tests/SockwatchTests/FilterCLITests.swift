@@ -10,22 +10,21 @@ struct FilterCLITests {
         let listeners = [false, false, true].map { LiveSocket.tcpListener(v6: $0) }
         lazy var connections = listeners.map { LiveSocket.tcpConnection(to: $0) }
         let udp = [LiveSocket.udp(v6: false), LiveSocket.udp(v6: true)]
-        var ports: Set<UInt16> {
-            Set(listeners.map(\.localPort) + connections.map(\.client.localPort) + udp.map(\.localPort))
+        /// The fixture's sockets by inode: ports are no key, since another test's connection may take one of
+        /// them as its ephemeral port (a TCP connection on a fixture UDP port failed a CI run).
+        var inodes: Set<UInt64> {
+            Set((listeners + connections.flatMap { [$0.client, $0.server] } + udp).map(\.inode))
         }
     }
 
-    /// `(state local peer)` of the fixture's sockets, from sockwatch's JSON.
-    static func sockwatchSet(_ arguments: [String], ports: Set<UInt16>) throws -> Set<String> {
+    /// `(netid local peer)` of the fixture's sockets, from sockwatch's JSON.
+    static func sockwatchSet(_ arguments: [String], inodes: Set<UInt64>) throws -> Set<String> {
         let result = try BinaryRunner.run(arguments + ["--json"])
         #expect(result.status == 0, "sockwatch \(arguments): \(result.stderr)")
         var set = Set<String>()
         for o in result.objects ?? [] {
-            // Time-wait leftovers of other tests come and go between two runs.
-            if o["state"] as? String == "time-wait" { continue }
+            guard let inode = o["inode"] as? Int, inodes.contains(UInt64(inode)) else { continue }
             let lp = o["local_port"] as? Int ?? -1, pp = o["peer_port"] as? Int ?? -1
-            guard ports.contains(UInt16(truncatingIfNeeded: lp)) || ports.contains(UInt16(truncatingIfNeeded: pp))
-            else { continue }
             let v6 = o["family"] as? String == "inet6"
             func endpoint(_ address: String, _ port: Int) -> String {
                 (v6 ? "[\(address)]" : address) + ":" + (port == 0 ? "*" : String(port))
@@ -35,20 +34,20 @@ struct FilterCLITests {
         return set
     }
 
-    /// The same from `ss -tuanH EXPRESSION`.
-    static func ssSet(_ expression: [String], ports: Set<UInt16>) throws -> Set<String> {
-        let result = try BinaryRunner.exec("/usr/bin/env", ["ss", "-tuanH"] + expression)
+    /// The same from `ss -tuanHe EXPRESSION` (`-e` adds `ino:N`).
+    static func ssSet(_ expression: [String], inodes: Set<UInt64>) throws -> Set<String> {
+        let result = try BinaryRunner.exec("/usr/bin/env", ["ss", "-tuanHe"] + expression)
         #expect(result.status == 0, "ss \(expression): \(result.stderr)")
         var set = Set<String>()
         for line in result.lines {
-            // Netid [State] Recv-Q Send-Q Local Peer: ss drops the State column when one state is asked for.
+            // Netid [State] Recv-Q Send-Q Local Peer ...: ss drops the State column when one state is asked for.
             let f = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard f.count >= 5, f[1] != "TIME-WAIT" else { continue }
-            let local = f[f.count - 2], peer = f[f.count - 1]
-            func port(_ s: Substring) -> UInt16? { s.split(separator: ":").last.flatMap { UInt16($0) } }
-            let lp = port(local), pp = port(peer)
-            guard lp.map(ports.contains) == true || pp.map(ports.contains) == true else { continue }
-            set.insert("\(f[0]) \(local) \(peer)")
+            guard f.count >= 5,
+                let ino = f.first(where: { $0.hasPrefix("ino:") }).flatMap({ UInt64($0.dropFirst(4)) }),
+                inodes.contains(ino)
+            else { continue }
+            let base = Int(f[1]) == nil ? 2 : 1
+            set.insert("\(f[0]) \(f[base + 2]) \(f[base + 3])")
         }
         return set
     }
@@ -80,12 +79,12 @@ struct FilterCLITests {
             ["sport != :\(l[0]) and sport neq :\(l[1])"],
         ]
         for expression in expressions {
-            let ss = try Self.ssSet(expression, ports: fixture.ports)
-            let ours = try Self.sockwatchSet(["-a"] + expression, ports: fixture.ports)
+            let ss = try Self.ssSet(expression, inodes: fixture.inodes)
+            let ours = try Self.sockwatchSet(["-a"] + expression, inodes: fixture.inodes)
             #expect(!(ss.isEmpty && ours.isEmpty) || expression.contains("established"), "\(expression) selects nothing")
             #expect(ours == ss, "\(expression.joined(separator: " "))")
             // Evaluating in Swift gives the same answer as the kernel.
-            let swift = try Self.sockwatchSet(["-a", "--no-kernel-filter"] + expression, ports: fixture.ports)
+            let swift = try Self.sockwatchSet(["-a", "--no-kernel-filter"] + expression, inodes: fixture.inodes)
             #expect(swift == ours, "--no-kernel-filter \(expression.joined(separator: " "))")
         }
     }
@@ -93,17 +92,17 @@ struct FilterCLITests {
     @Test func sugarOptionsMatchTheirExpressions() throws {
         let fixture = Fixture()
         let l = fixture.listeners.map(\.localPort)
-        let ports = fixture.ports
+        let inodes = fixture.inodes
         #expect(
-            try Self.sockwatchSet(["-a", "--port", "\(l[0])"], ports: ports)
-                == Self.sockwatchSet(["-a", "( sport = :\(l[0]) or dport = :\(l[0]) )"], ports: ports))
+            try Self.sockwatchSet(["-a", "--port", "\(l[0])"], inodes: inodes)
+                == Self.sockwatchSet(["-a", "( sport = :\(l[0]) or dport = :\(l[0]) )"], inodes: inodes))
         #expect(
-            try Self.sockwatchSet(["-a", "--sport", "\(l[1])", "--dst", "*"], ports: ports)
-                == Self.sockwatchSet(["-a", "sport = :\(l[1])"], ports: ports))
+            try Self.sockwatchSet(["-a", "--sport", "\(l[1])", "--dst", "*"], inodes: inodes)
+                == Self.sockwatchSet(["-a", "sport = :\(l[1])"], inodes: inodes))
         #expect(
-            try Self.sockwatchSet(["-a", "--src", "[::1]", "--dport", ":\(l[2])"], ports: ports)
-                == Self.sockwatchSet(["-a", "src [::1] and dport = :\(l[2])"], ports: ports))
-        #expect(try Self.sockwatchSet(["-a", "--port", "\(l[0])"], ports: ports).count == 3)
+            try Self.sockwatchSet(["-a", "--src", "[::1]", "--dport", ":\(l[2])"], inodes: inodes)
+                == Self.sockwatchSet(["-a", "src [::1] and dport = :\(l[2])"], inodes: inodes))
+        #expect(try Self.sockwatchSet(["-a", "--port", "\(l[0])"], inodes: inodes).count == 3)
     }
 
     @Test func explainShowsTheKernelProgram() throws {
