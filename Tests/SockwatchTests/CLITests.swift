@@ -5,19 +5,19 @@ import Testing
 /// The built `sockwatch` binary, end to end, on sockets the test opens itself.
 @Suite(.enabled(if: BinaryRunner.available, "build the sockwatch product first (Scripts/test does)"))
 struct CLITests {
-    /// The JSON objects whose local port is one of `ports`.
-    func objects(_ arguments: [String], ports: Set<UInt16>) throws -> [[String: Any]] {
+    /// The JSON objects of the test's own sockets, picked by inode: another test's connection may share a port
+    /// number (an ephemeral port is reused towards other peers).
+    func objects(_ arguments: [String], inodes: Set<UInt64>) throws -> [[String: Any]] {
         let result = try BinaryRunner.run(arguments + ["--json"])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let objects = try #require(result.objects, "output is not NDJSON")
-        // UNIX, netlink and packet sockets have no local_port.
-        return objects.filter { ($0["local_port"] as? Int).flatMap { UInt16(exactly: $0) }.map(ports.contains) ?? false }
+        return objects.filter { ($0["inode"] as? Int).map { inodes.contains(UInt64($0)) } ?? false }
     }
 
     @Test func establishedJSONWithProcessesShowsTheTestsConnection() throws {
         let listener = LiveSocket.tcpListener(v6: false)
         let (client, server) = LiveSocket.tcpConnection(to: listener)
-        let found = try objects(["--state", "established", "-p"], ports: [client.localPort, listener.localPort])
+        let found = try objects(["--state", "established", "-p"], inodes: [client.inode, server.inode])
         #expect(found.count == 2)
         let mine = try #require(found.first { ($0["inode"] as? Int) == Int(client.inode) })
         #expect(mine["netid"] as? String == "tcp")
@@ -44,7 +44,7 @@ struct CLITests {
         let listener = LiveSocket.tcpListener(v6: true)
         let (client, server) = LiveSocket.tcpConnection(to: listener)
         defer { withExtendedLifetime(server) {} }
-        let found = try objects(["-t", "-6", "-i", "-m", "-o"], ports: [client.localPort])
+        let found = try objects(["-t", "-6", "-i", "-m", "-o"], inodes: [client.inode])
         let object = try #require(found.first)
         let always: Set<String> = [
             "netid", "family", "type", "state", "recv_q", "send_q", "local_addr", "local_port", "peer_addr", "peer_port",
@@ -68,10 +68,9 @@ struct CLITests {
         let listener = LiveSocket.tcpListener(v6: false)
         let (client, server) = LiveSocket.tcpConnection(to: listener)
         let udp = LiveSocket.udp(v6: true)
-        let ports: Set<UInt16> = [listener.localPort, client.localPort, udp.localPort]
+        let mine = Set([listener, client, server, udp].map(\.inode))
         func inodes(_ args: [String]) throws -> Set<Int> {
-            // Time-wait leftovers of other tests (inode 0) may reuse a port.
-            Set(try objects(args, ports: ports).compactMap { $0["inode"] as? Int }).subtracting([0])
+            Set(try objects(args, inodes: mine).compactMap { $0["inode"] as? Int })
         }
         let l = Int(listener.inode), c = Int(client.inode), s = Int(server.inode), u = Int(udp.inode)
         #expect(try inodes([]) == [c, s])  // default: connected
@@ -138,22 +137,23 @@ struct CLITests {
         try #require(ss.status == 0, "ss (iproute2) is not installed")
         let listeners = [LiveSocket.tcpListener(v6: false), LiveSocket.tcpListener(v6: true)]
         let connections = listeners.map { LiveSocket.tcpConnection(to: $0) }
-        let ports = Set(listeners.map(\.localPort) + connections.map(\.client.localPort))
+        let inodes = Set((listeners + connections.flatMap { [$0.client, $0.server] }).map(\.inode))
 
         func key(_ state: String, _ local: String, _ peer: String) -> String { "\(state) \(local) \(peer)" }
-        func port(_ endpoint: Substring) -> UInt16? { endpoint.split(separator: ":").last.flatMap { UInt16($0) } }
 
         let ssStates = ["ESTAB": "established", "LISTEN": "listen", "TIME-WAIT": "time-wait"]
         var fromSS = Set<String>()
-        for line in try BinaryRunner.exec("/usr/bin/env", ["ss", "-tanH"]).lines {
+        for line in try BinaryRunner.exec("/usr/bin/env", ["ss", "-tanHe"]).lines {
+            // State Recv-Q Send-Q Local Peer ... ino:N ...: the test's own sockets by inode.
             let f = line.split(separator: " ", omittingEmptySubsequences: true)
-            // Time-wait leftovers of other tests may reuse a port: compare live sockets only.
-            guard f.count >= 5, f[0] != "TIME-WAIT", let lp = port(f[3]), ports.contains(lp) else { continue }
+            guard f.count >= 5, let ino = f.first(where: { $0.hasPrefix("ino:") }).flatMap({ UInt64($0.dropFirst(4)) }),
+                inodes.contains(ino)
+            else { continue }
             let peer = f[4].replacingOccurrences(of: "*", with: "0")
             fromSS.insert(key(ssStates[String(f[0])] ?? String(f[0]), String(f[3]), peer))
         }
         var fromSockwatch = Set<String>()
-        for o in try objects(["-ta", "--exclude-state", "time-wait"], ports: ports) {
+        for o in try objects(["-ta", "--exclude-state", "time-wait"], inodes: inodes) {
             let v6 = o["family"] as? String == "inet6"
             func endpoint(_ a: String, _ p: String) -> String {
                 let addr = o[a] as? String ?? "?"
