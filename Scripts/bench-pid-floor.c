@@ -30,13 +30,6 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
-
 #define BATCH 512
 
 static int fd_dir, pidfd;
