@@ -45,8 +45,7 @@ enum DetailLine {
             let options = info[.options], options & 4 != 0
         {
             separator()
-            out.append("wscale:")
-            out.append(decimal: snd)
+            out.append("wscale:", decimal: snd)
             out.append(0x2C)
             out.append(decimal: rcv)
         }

@@ -31,15 +31,12 @@ public final class EventRenderer {
             out.append("\",\"previous_state\":\"")
             out.append(previous.name)
         }
-        out.append("\",\"cookie\":")
-        out.append(decimal: event.record.cookie)
+        out.append("\",\"cookie\":", decimal: event.record.cookie)
         if event.record.inode != 0 {
-            out.append(",\"inode\":")
-            out.append(decimal: UInt64(event.record.inode))
+            out.append(",\"inode\":", decimal: UInt64(event.record.inode))
         }
         if let duration = event.duration {
-            out.append(",\"duration_ms\":")
-            out.append(decimal: duration / 1_000_000)
+            out.append(",\"duration_ms\":", decimal: duration / 1_000_000)
         }
         if let holders = event.holders {
             out.append(",\"processes\":[")

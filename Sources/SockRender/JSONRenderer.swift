@@ -26,10 +26,8 @@ public final class JSONRenderer: SocketRenderer {
         out.append(record.type.name)
         out.append("\",\"state\":\"")
         out.append(record.state.name)
-        out.append("\",\"recv_q\":")
-        out.append(decimal: UInt64(record.recvQ))
-        out.append(",\"send_q\":")
-        out.append(decimal: UInt64(record.sendQ))
+        out.append("\",\"recv_q\":", decimal: UInt64(record.recvQ))
+        out.append(",\"send_q\":", decimal: UInt64(record.sendQ))
         if record.netid.isInet {
             out.append(0x2C)
             out.appendJSONEndpoints(record)
@@ -37,12 +35,9 @@ public final class JSONRenderer: SocketRenderer {
             appendKindFields(record)
         }
         if let namespaces = options.namespaces { out.appendJSON(netns: record.netns, from: namespaces) }
-        out.append(",\"uid\":")
-        out.append(decimal: UInt64(record.uid))
-        out.append(",\"inode\":")
-        out.append(decimal: UInt64(record.inode))
-        out.append(",\"cookie\":")
-        out.append(decimal: record.cookie)
+        out.append(",\"uid\":", decimal: UInt64(record.uid))
+        out.append(",\"inode\":", decimal: UInt64(record.inode))
+        out.append(",\"cookie\":", decimal: record.cookie)
         if options.processes {
             out.append(",\"processes\":")
             appendHolders(of: record.inode, owners)
@@ -77,10 +72,8 @@ public final class JSONRenderer: SocketRenderer {
         if options.timers {
             out.append(",\"timer\":{\"name\":\"")
             out.append(record.timer.kind.name)
-            out.append("\",\"expires_ms\":")
-            out.append(decimal: UInt64(record.timer.expiresMilliseconds))
-            out.append(",\"retrans\":")
-            out.append(decimal: UInt64(record.timer.retransmits))
+            out.append("\",\"expires_ms\":", decimal: UInt64(record.timer.expiresMilliseconds))
+            out.append(",\"retrans\":", decimal: UInt64(record.timer.retransmits))
             out.append(0x7D)
         }
         if options.info, let info = record.tcpInfo {
@@ -88,17 +81,12 @@ public final class JSONRenderer: SocketRenderer {
             out.appendJSONTCPInfo(info)
         }
         if options.info, let info = record.mptcpInfo {
-            out.append(",\"mptcp_info\":{\"subflows\":")
-            out.append(decimal: info.subflows)
-            out.append(",\"add_addr_signal\":")
-            out.append(decimal: info.addAddrSignal)
-            out.append(",\"add_addr_accepted\":")
-            out.append(decimal: info.addAddrAccepted)
-            out.append(",\"subflows_max\":")
-            out.append(decimal: info.subflowsMax)
+            out.append(",\"mptcp_info\":{\"subflows\":", decimal: info.subflows)
+            out.append(",\"add_addr_signal\":", decimal: info.addAddrSignal)
+            out.append(",\"add_addr_accepted\":", decimal: info.addAddrAccepted)
+            out.append(",\"subflows_max\":", decimal: info.subflowsMax)
             if let token = info.token {
-                out.append(",\"token\":")
-                out.append(decimal: token)
+                out.append(",\"token\":", decimal: token)
             }
             out.append(0x7D)
         }
@@ -108,8 +96,7 @@ public final class JSONRenderer: SocketRenderer {
                 guard let value = mem[i] else { break }
                 out.append(i == 0 ? "\"" : ",\"")
                 out.append(counter.name)
-                out.append("\":")
-                out.append(decimal: UInt64(value))
+                out.append("\":", decimal: UInt64(value))
             }
             out.append(0x7D)
         }
@@ -156,32 +143,22 @@ public final class JSONRenderer: SocketRenderer {
         } else if let netlink = record.netlink {
             out.append(",\"protocol\":\"")
             out.append(netlink.protocolName)
-            out.append("\",\"protocol_number\":")
-            out.append(decimal: netlink.netlinkProtocol)
-            out.append(",\"portid\":")
-            out.append(decimal: netlink.portID)
-            out.append(",\"peer_portid\":")
-            out.append(decimal: netlink.peerPortID)
-            out.append(",\"peer_group\":")
-            out.append(decimal: netlink.peerGroup)
+            out.append("\",\"protocol_number\":", decimal: netlink.netlinkProtocol)
+            out.append(",\"portid\":", decimal: netlink.portID)
+            out.append(",\"peer_portid\":", decimal: netlink.peerPortID)
+            out.append(",\"peer_group\":", decimal: netlink.peerGroup)
             out.append(",\"groups\":")
             appendArray(netlink.groups)
         } else if let packet = record.packet {
             out.append(",\"protocol\":\"")
             out.append(packet.etherTypeName)
-            out.append("\",\"ethertype\":")
-            out.append(decimal: packet.etherType)
-            out.append(",\"ifindex\":")
-            out.append(decimal: packet.interface)
+            out.append("\",\"ethertype\":", decimal: packet.etherType)
+            out.append(",\"ifindex\":", decimal: packet.interface)
         } else if let vsock = record.vsock {
-            out.append(",\"local_cid\":")
-            out.append(decimal: vsock.localCID)
-            out.append(",\"local_port\":")
-            out.append(decimal: vsock.localPort)
-            out.append(",\"peer_cid\":")
-            out.append(decimal: vsock.peerCID)
-            out.append(",\"peer_port\":")
-            out.append(decimal: vsock.peerPort)
+            out.append(",\"local_cid\":", decimal: vsock.localCID)
+            out.append(",\"local_port\":", decimal: vsock.localPort)
+            out.append(",\"peer_cid\":", decimal: vsock.peerCID)
+            out.append(",\"peer_port\":", decimal: vsock.peerPort)
         }
     }
 }

@@ -17,8 +17,7 @@ extension OutputBuffer {
         if let name = namespace?.name {
             appendEscaped(name)
         } else {
-            append("ns:")
-            append(decimal: inode)
+            append("ns:", decimal: inode)
         }
         if let pid = namespace?.pid {
             append(0x2F)
@@ -29,8 +28,7 @@ extension OutputBuffer {
     /// `"netns":{"inode":…,"name":…,"pid":…}` (name and pid null when unknown).
     func appendJSON(netns inode: UInt64, from table: NamespaceTable) {
         let namespace = table.byInode[inode]
-        append(",\"netns\":{\"inode\":")
-        append(decimal: inode)
+        append(",\"netns\":{\"inode\":", decimal: inode)
         append(",\"name\":")
         if let name = namespace?.name { appendJSONString(name) } else { append("null") }
         append(",\"pid\":")

@@ -8,12 +8,10 @@ extension OutputBuffer {
     public func appendJSONEndpoints(_ record: borrowing SocketRecord) {
         append("\"local_addr\":\"")
         append(address: record.local.address)
-        append("\",\"local_port\":")
-        append(decimal: UInt64(record.local.port))
+        append("\",\"local_port\":", decimal: UInt64(record.local.port))
         append(",\"peer_addr\":\"")
         append(address: record.peer.address)
-        append("\",\"peer_port\":")
-        append(decimal: UInt64(record.peer.port))
+        append("\",\"peer_port\":", decimal: UInt64(record.peer.port))
     }
 
     /// Appends one holder as `{"pid":…,"fd":…,"comm":"…"}`, after a comma unless it is the first.
@@ -21,8 +19,7 @@ extension OutputBuffer {
     public func appendJSONHolder(_ holder: SocketHolder, first: Bool) {
         append(first ? "{\"pid\":" : ",{\"pid\":")
         append(decimal: holder.pid)
-        append(",\"fd\":")
-        append(decimal: holder.fd)
+        append(",\"fd\":", decimal: holder.fd)
         append(",\"comm\":")
         appendJSONString(holder.command)
         append(0x7D)
@@ -37,8 +34,7 @@ extension OutputBuffer {
             append(first ? "\"" : ",\"")
             first = false
             append(field.name)
-            append("\":")
-            append(decimal: value)
+            append("\":", decimal: value)
         }
         append(0x7D)
     }

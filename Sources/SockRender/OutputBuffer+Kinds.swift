@@ -69,8 +69,7 @@ extension OutputBuffer {
             append(decimal: unix.peerInode ?? 0)
         } else if let netlink = record.netlink {
             if netlink.peerGroup != 0 {
-                append("group:")
-                append(decimal: netlink.peerGroup)
+                append("group:", decimal: netlink.peerGroup)
             } else if netlink.peerPortID != 0 {
                 append(decimal: netlink.peerPortID)
             } else {

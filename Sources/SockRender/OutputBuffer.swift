@@ -151,6 +151,12 @@ public final class OutputBuffer {
         append(decimal: UInt64(value.magnitude))
     }
 
+    /// Appends `text`, then `value` in decimal: a key and its number (`",\"inode\":"`, 42).
+    @inline(__always) public func append<T: BinaryInteger>(_ text: StaticString, decimal value: T) {
+        append(text)
+        append(decimal: value)
+    }
+
     /// Appends `value / 10^scale` with exactly `scale` decimals (`1234, 3` gives `1.234`).
     public func append(fixed value: UInt64, scale: Int) {
         var divisor: UInt64 = 1

@@ -55,18 +55,14 @@ public final class PfilesRenderer {
         out.append(String(file.mode & 0o7777, radix: 8))
         out.append(" dev:")
         appendDevice(file.device)
-        out.append(" ino:")
-        out.append(decimal: file.inode)
-        out.append(" uid:")
-        out.append(decimal: UInt64(file.uid))
-        out.append(" gid:")
-        out.append(decimal: UInt64(file.gid))
+        out.append(" ino:", decimal: file.inode)
+        out.append(" uid:", decimal: UInt64(file.uid))
+        out.append(" gid:", decimal: UInt64(file.gid))
         if file.typeName == "S_IFCHR" || file.typeName == "S_IFBLK" {
             out.append(" rdev:")
             appendDevice(file.specialDevice)
         } else {
-            out.append(" size:")
-            out.append(decimal: file.size)
+            out.append(" size:", decimal: file.size)
         }
         out.append("\n      ")
         out.append(file.flags.map(OpenFile.describe(flags:)) ?? "flags unknown")
@@ -155,10 +151,8 @@ public final class PfilesRenderer {
     private func appendDiag(_ diag: borrowing SocketRecord) {
         out.append("\tsock_diag: ")
         out.append(diag.netid.isDatagram && diag.state == .close ? "UNCONN" : diag.state.netstatName)
-        out.append(" recv-q:")
-        out.append(decimal: UInt64(diag.recvQ))
-        out.append(" send-q:")
-        out.append(decimal: UInt64(diag.sendQ))
+        out.append(" recv-q:", decimal: UInt64(diag.recvQ))
+        out.append(" send-q:", decimal: UInt64(diag.sendQ))
         if let info = diag.tcpInfo, diag.state != .listen {
             if let rtt = info.rtt {
                 out.append(" rtt:")
@@ -166,12 +160,10 @@ public final class PfilesRenderer {
                 out.append("ms")
             }
             if let cwnd = info.sendCongestionWindow {
-                out.append(" cwnd:")
-                out.append(decimal: cwnd)
+                out.append(" cwnd:", decimal: cwnd)
             }
             if let retrans = info.totalRetransmits {
-                out.append(" retrans:")
-                out.append(decimal: retrans)
+                out.append(" retrans:", decimal: retrans)
             }
         }
         out.append(0x0A)

@@ -59,13 +59,10 @@ public final class SummaryRenderer: SocketRenderer {
         out.append(key.netid.rawValue)
         out.append(0x22)
         if let namespaces { out.appendJSON(netns: key.netns, from: namespaces) }
-        out.append(",\"total\":")
-        out.append(decimal: c.total)
+        out.append(",\"total\":", decimal: c.total)
         if key.netid.isInet {
-            out.append(",\"ipv4\":")
-            out.append(decimal: c.ipv4)
-            out.append(",\"ipv6\":")
-            out.append(decimal: c.ipv6)
+            out.append(",\"ipv4\":", decimal: c.ipv4)
+            out.append(",\"ipv6\":", decimal: c.ipv6)
         }
         out.append(",\"states\":{")
         var first = true
@@ -73,8 +70,7 @@ public final class SummaryRenderer: SocketRenderer {
             out.append(first ? "\"" : ",\"")
             first = false
             out.append(state.name)
-            out.append("\":")
-            out.append(decimal: c.states[Int(state.rawValue)])
+            out.append("\":", decimal: c.states[Int(state.rawValue)])
         }
         out.append("}}\n")
     }

@@ -31,24 +31,19 @@ public final class WatchJSONRenderer {
 
     private func append(_ row: WatchRow, interval: Int) {
         let s = row.sample
-        out.append("{\"interval\":")
-        out.append(decimal: interval)
+        out.append("{\"interval\":", decimal: interval)
         out.append(",\"netid\":\"")
         out.append(s.netid.rawValue)
         out.append(s.family == .inet ? "\",\"family\":\"inet\",\"state\":\"" : "\",\"family\":\"inet6\",\"state\":\"")
         out.append(s.state.name)
         out.append("\",\"local_addr\":\"")
         out.append(address: s.local.address)
-        out.append("\",\"local_port\":")
-        out.append(decimal: UInt64(s.local.port))
+        out.append("\",\"local_port\":", decimal: UInt64(s.local.port))
         out.append(",\"peer_addr\":\"")
         out.append(address: s.peer.address)
-        out.append("\",\"peer_port\":")
-        out.append(decimal: UInt64(s.peer.port))
-        out.append(",\"inode\":")
-        out.append(decimal: UInt64(s.inode))
-        out.append(",\"cookie\":")
-        out.append(decimal: s.cookie)
+        out.append("\",\"peer_port\":", decimal: UInt64(s.peer.port))
+        out.append(",\"inode\":", decimal: UInt64(s.inode))
+        out.append(",\"cookie\":", decimal: s.cookie)
         out.append(",\"age\":")
         out.append(fixed: UInt64(max(0, row.age) * 1000), scale: 3)
         number("send_rate", row.sendRate.map { UInt64($0.rounded()) })
@@ -63,8 +58,7 @@ public final class WatchJSONRenderer {
         for (i, holder) in s.holders.enumerated() {
             out.append(i == 0 ? "{\"pid\":" : ",{\"pid\":")
             out.append(decimal: holder.pid)
-            out.append(",\"fd\":")
-            out.append(decimal: holder.fd)
+            out.append(",\"fd\":", decimal: holder.fd)
             out.append(",\"comm\":")
             out.appendJSONString(holder.command)
             out.append(0x7D)
@@ -73,14 +67,11 @@ public final class WatchJSONRenderer {
     }
 
     private func append(_ row: ProcessRow, interval: Int) {
-        out.append("{\"interval\":")
-        out.append(decimal: interval)
-        out.append(",\"pid\":")
-        out.append(decimal: row.pid)
+        out.append("{\"interval\":", decimal: interval)
+        out.append(",\"pid\":", decimal: row.pid)
         out.append(",\"comm\":")
         if row.pid == 0 { out.append("null") } else { out.appendJSONString(row.command) }
-        out.append(",\"sockets\":")
-        out.append(decimal: row.sockets)
+        out.append(",\"sockets\":", decimal: row.sockets)
         number("send_rate", UInt64(row.sendRate.rounded()))
         number("recv_rate", UInt64(row.receiveRate.rounded()))
         number("retrans", row.retransmits)
@@ -91,7 +82,6 @@ public final class WatchJSONRenderer {
         guard let value else { return }
         out.append(",\"")
         out.append(key)
-        out.append("\":")
-        out.append(decimal: value)
+        out.append("\":", decimal: value)
     }
 }
