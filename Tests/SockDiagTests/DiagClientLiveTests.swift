@@ -104,8 +104,10 @@ import Testing
         } while waited < 100
         #expect(serverRecord?.recvQ == 100)
 
+        // By inode: the client's ephemeral port may also be another test's, towards another peer.
         let plain = try #require(
-            try records(.tcp, states: StateSet(.established), ports: [client.localPort]).first)
+            try records(.tcp, states: StateSet(.established), ports: [client.localPort])
+                .first { $0.inode == UInt32(client.inode) })
         #expect(plain.tcpInfo == nil)
         #expect(plain.skMemInfo == nil)
         #expect(plain.congestion == nil)
@@ -114,7 +116,7 @@ import Testing
             try records(
                 .tcp, states: StateSet(.established), extensions: [.info, .congestion, .skMemInfo, .memInfo],
                 ports: [client.localPort]
-            ).first)
+            ).first { $0.inode == UInt32(client.inode) })
         let info = try #require(detailed.tcpInfo)
         #expect(info[.state] == UInt64(SocketState.established.rawValue))
         #expect(info.bytesAcked.map { $0 >= 100 } == true)

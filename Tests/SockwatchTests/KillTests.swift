@@ -37,7 +37,10 @@ struct KillTests {
         let listener = LiveSocket.tcpListener(v6: v6)
         let (victim, victimPeer) = LiveSocket.tcpConnection(to: listener)
         let (survivor, survivorPeer) = LiveSocket.tcpConnection(to: listener)
-        let result = try BinaryRunner.run(["--kill", "--yes", "-t", "sport", "=", ":\(victim.localPort)"])
+        // The victim's whole address pair: its ephemeral port may also be another test's port towards another peer.
+        let result = try BinaryRunner.run([
+            "--kill", "--yes", "-t", "sport", "=", ":\(victim.localPort)", "and", "dport", "=", ":\(listener.localPort)",
+        ])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         // The table first (the one socket), then one result line.
         let killed = result.lines.filter { $0.hasPrefix("killed ") }

@@ -15,17 +15,18 @@ struct NetstatDialectTests {
         lazy var connectedUDP = [LiveSocket.udp(v6: false, connectedTo: udp[0])]
 
         /// "PROTO|ADDRESS:PORT " for every local end the fixture owns, as netstat prints endpoints (TCP and UDP
-        /// ports are separate spaces: another test's TCP socket may have a UDP port of ours).
+        /// ports are separate spaces: another test's TCP socket may have a UDP port of ours). A client's port
+        /// is ephemeral, which the kernel also gives connections to other peers: its marker names the peer too.
         var markers: [String] {
-            let tcp = listeners + connections.map(\.client)
-            let udp = self.udp + connectedUDP
-            return tcp.map { "tcp|\($0.v6 ? "::1" : "127.0.0.1"):\($0.localPort) " }
-                + udp.map { "udp|\($0.v6 ? "::1" : "127.0.0.1"):\($0.localPort) " }
+            func end(_ s: LiveSocket, _ port: UInt16) -> String { "\(s.v6 ? "::1" : "127.0.0.1"):\(port) " }
+            return listeners.map { "tcp|" + end($0, $0.localPort) }
+                + connections.map { "tcp|" + end($0.client, $0.client.localPort) + "|" + end($0.client, $0.client.peerPort) }
+                + (udp + connectedUDP).map { "udp|" + end($0, $0.localPort) }
         }
     }
 
     /// The heading lines and the fixture's rows (time-wait leftovers of other tests excluded), sorted. A marker
-    /// `PROTO|TEXT` matches the lines of that protocol that contain TEXT.
+    /// `PROTO|TEXT[|TEXT…]` matches the lines of that protocol that contain every TEXT.
     /// netstat reads /proc/net/tcp in pieces while other tests change the table, so it can print a row
     /// twice: compare sets, and check separately that sockwatch never does.
     static func lines(_ program: String, _ arguments: [String], markers: [String]) throws -> [String] {
@@ -35,8 +36,8 @@ struct NetstatDialectTests {
             .filter { line in
                 if line.hasPrefix("Active ") || line.hasPrefix("Proto ") { return true }
                 return markers.contains { marker in
-                    let parts = marker.split(separator: "|", maxSplits: 1).map(String.init)
-                    return line.hasPrefix(parts[0]) && line.contains(parts[1])
+                    let parts = marker.split(separator: "|").map(String.init)
+                    return line.hasPrefix(parts[0]) && parts.dropFirst().allSatisfy { line.contains($0) }
                 } && !line.contains("TIME_WAIT")
             }
             .sorted()
