@@ -6,7 +6,9 @@ import Synchronization
 /// Pids are handed out in ascending order from a shared cursor. With a wanted set, a thread that finishes a
 /// process removes that process's inodes from the set under a lock, and every thread stops once it is empty.
 /// A process with many descriptors can be cut into ranges of descriptor numbers, read by different threads
-/// (`split`): one process holding tens of thousands of sockets is then not one thread's work.
+/// (`split`): one process holding tens of thousands of sockets is then not one thread's work. The cut is
+/// decided by the thread that opens the process's table (its size costs an fstat there, not a stat per
+/// process up front); the ranges go to a shared queue that every thread takes from before the next pid.
 final class ParallelScan: @unchecked Sendable {
     /// One process, or one range of its descriptor numbers.
     struct Task {
@@ -28,6 +30,10 @@ final class ParallelScan: @unchecked Sendable {
 
     let scanner: Scanner
     let tasks: [Task]
+    /// Ranges of split processes, not yet taken.
+    private let ranges = Mutex<[Task]>([])
+    private let queued = Atomic<Int>(0)
+    private let split: Bool
     private let cursor = Atomic<Int>(0)
     private let stop = Atomic<Bool>(false)
     private let missing: Mutex<Set<UInt64>>
@@ -35,24 +41,31 @@ final class ParallelScan: @unchecked Sendable {
 
     /// - Parameter split: cut processes with more than twice `rangeSize` descriptors into ranges.
     init(root: String, pids: [Int32], wanted: Set<UInt64>?, split: Bool = false) {
-        let scanner = Scanner(root: root)
-        self.scanner = scanner
-        let all = Int32(0)..<Int32.max
-        tasks = pids.flatMap { pid -> [Task] in
-            // The count is /proc/PID/fd's size (Linux 6.2+; 0 before, and then no split). Descriptors are
-            // numbered lowest-free first, so cutting 0..<count evenly cuts the table evenly; the last range is
-            // open-ended, so a sparser table is still read whole.
-            let count = split ? scanner.descriptorCount(pid: pid) : 0
-            let pieces = count / Self.rangeSize
-            guard pieces >= 2 else { return [Task(pid: pid, fds: all)] }
-            let bounds = (0...pieces).map { Int32(truncatingIfNeeded: count * $0 / pieces) }
-            return (0..<pieces).map { i in
-                Task(pid: pid, fds: bounds[i]..<(i == pieces - 1 ? Int32.max : bounds[i + 1]))
-            }
-        }
+        scanner = Scanner(root: root)
+        tasks = pids.map { Task(pid: $0, fds: 0..<Int32.max) }
+        self.split = split
         missing = Mutex(wanted ?? [])
         tracking = wanted != nil
         if let wanted, wanted.isEmpty { stop.store(true, ordering: .relaxed) }
+    }
+
+    /// The ranges a table of `count` descriptors is cut into: about `rangeSize` each, from 0. Descriptors are
+    /// numbered lowest-free first, so cutting 0..<count evenly cuts the table evenly; the last range is
+    /// open-ended, so a sparser table is still read whole.
+    static func ranges(count: Int) -> [Range<Int32>] {
+        let pieces = max(1, count / rangeSize)
+        let bounds = (0...pieces).map { Int32(truncatingIfNeeded: count * $0 / pieces) }
+        return (0..<pieces).map { i in bounds[i]..<(i == pieces - 1 ? Int32.max : bounds[i + 1]) }
+    }
+
+    /// The next task: a range of a split process first, else the next pid.
+    private func next() -> Task? {
+        if queued.load(ordering: .acquiring) > 0, let task = ranges.withLock({ $0.popLast() }) {
+            queued.subtract(1, ordering: .releasing)
+            return task
+        }
+        let i = cursor.wrappingAdd(1, ordering: .relaxed).oldValue
+        return i < tasks.count ? tasks[i] : nil
     }
 
     /// True when the wanted set was completed before every pid was read.
@@ -80,16 +93,22 @@ final class ParallelScan: @unchecked Sendable {
     /// Takes tasks from the cursor until they run out or the wanted set is complete.
     func scan(into partial: Partial) {
         while !stop.load(ordering: .relaxed) {
-            let i = cursor.wrappingAdd(1, ordering: .relaxed).oldValue
-            guard i < tasks.count else { return }
-            let pid = tasks[i].pid
+            guard let task = next() else { return }
+            let pid = task.pid
             // A split process counts once, by its first range.
-            let first = tasks[i].fds.lowerBound == 0
+            let first = task.fds.lowerBound == 0
             let before = partial.entries.count
             let processNumber = Int32(partial.commands.count)
-            let access = scanner.forEachSocket(pid: pid, fds: tasks[i].fds) { fd, inode in
+            let access = scanner.forEachSocket(pid: pid, fds: task.fds, splitAbove: split ? 2 * Self.rangeSize : nil) {
+                fd, inode in
                 guard let inode = UInt32(exactly: inode) else { return }
                 partial.entries.append(ProcessIndex.Entry(inode: inode, pid: pid, fd: fd, process: processNumber))
+            }
+            if case .large(let count) = access {
+                let pieces = Self.ranges(count: count).map { Task(pid: pid, fds: $0) }
+                ranges.withLock { $0 += pieces.reversed() }  // popped from the end: the first range first
+                queued.add(pieces.count, ordering: .releasing)
+                continue
             }
             guard access == .read else {
                 if first {

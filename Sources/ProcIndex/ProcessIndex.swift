@@ -50,9 +50,9 @@ public struct ProcessIndex: Sendable {
         procRoot: String, pids: [Int32]?, wanted: Set<UInt64>?, workers: Int, alongside work: () throws -> Void
     ) rethrows {
         let list = pids.map { Array(Set($0)).sorted() } ?? ProcessSelection.allPIDs(procRoot: procRoot)
-        // Named processes may be few and large (a server's workers): their tables are cut between threads.
+        // A large table (a server's workers) is cut into ranges that the threads share.
         let scan = ParallelScan(
-            root: procRoot, pids: list, wanted: wanted?.subtracting([0]), split: pids != nil && workers > 1)
+            root: procRoot, pids: list, wanted: wanted?.subtracting([0]), split: workers > 1)
         let partials = try scan.run(workers: max(1, workers), alongside: work)
         stoppedEarly = scan.stoppedEarly
         // Merge: process numbers of each partial move past the ones before it.

@@ -18,12 +18,14 @@ struct Scanner {
     }
 
     /// Whether a process's fd table could be read.
-    enum Access {
+    enum Access: Equatable {
         case read
         /// Access was refused (EACCES, EPERM): another user's process, without privilege.
         case denied
         /// The process went away (ENOENT, ESRCH) or the table could not be listed.
         case gone
+        /// Nothing read: the table holds `count` descriptors, more than the caller wants read as one piece.
+        case large(count: Int)
     }
 
     /// The numeric entries of a directory (pids in /proc, descriptors in /proc/PID/fd); nil when it cannot
@@ -41,14 +43,6 @@ struct Scanner {
         return numbers
     }
 
-    /// How many descriptors `pid` has open: the size of `/proc/PID/fd` (Linux 6.2+); 0 when unknown, or when
-    /// the root is not `/proc` (ranges rely on procfs's directory positions being descriptor numbers).
-    func descriptorCount(pid: Int32) -> Int {
-        var st = stat()
-        guard root == "/proc", stat("\(root)/\(pid)/fd", &st) == 0 else { return 0 }
-        return max(0, Int(st.st_size))
-    }
-
     /// Numbers in a row found closed before a range stops reading by number and lists the directory instead.
     static let probeMisses = 64
 
@@ -58,9 +52,23 @@ struct Scanner {
     /// numbered lowest-free first, so the range is dense, and `readlinkat` on each number finds the entry
     /// without listing the directory (listing costs as much again per entry). After `probeMisses` closed
     /// numbers in a row, the rest of the range is listed.
-    func forEachSocket(pid: Int32, fds: Range<Int32> = 0..<Int32.max, _ body: (Int32, UInt64) -> Void) -> Access {
+    ///
+    /// With `splitAbove`, a whole table (`fds` unbounded) of more descriptors than that is not read: the
+    /// answer is `.large(count)`, for the caller to cut into ranges. The count is the size of the open
+    /// `/proc/PID/fd` (Linux 6.2+; 0 before, and then every table is read whole); only under `/proc`, since
+    /// ranges rely on procfs's directory positions being descriptor numbers.
+    func forEachSocket(
+        pid: Int32, fds: Range<Int32> = 0..<Int32.max, splitAbove: Int? = nil, _ body: (Int32, UInt64) -> Void
+    ) -> Access {
         let dirfd = open("\(root)/\(pid)/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard dirfd >= 0 else { return errno == EACCES || errno == EPERM ? .denied : .gone }
+        if let splitAbove, fds == 0..<Int32.max, root == "/proc" {
+            var st = stat()
+            if fstat(dirfd, &st) == 0, Int(st.st_size) > splitAbove {
+                close(dirfd)
+                return .large(count: Int(st.st_size))
+            }
+        }
         var link = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         /// Reads the link `name` (NUL-terminated) and hands a socket's inode to `body`; false when not open.
         func read(_ fd: Int32, _ name: UnsafePointer<CChar>) -> Bool {

@@ -134,15 +134,43 @@ import Testing
         return UInt64(st.st_ino)
     }
 
-    @Test func rangesCoverEveryDescriptorOnce() throws {
+    @Test(arguments: [2049, 2600, 15_444, 100_000])
+    func rangesCoverEveryDescriptorOnce(count: Int) {
+        let ranges = ParallelScan.ranges(count: count)
+        #expect(ranges.count == count / ParallelScan.rangeSize)
+        #expect(ranges.first?.lowerBound == 0)
+        #expect(ranges.last?.upperBound == Int32.max)
+        for (a, b) in zip(ranges, ranges.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
+        #expect(ranges.dropLast().allSatisfy { $0.count >= ParallelScan.rangeSize })
+    }
+
+    @Test func aLargeTableIsReportedForSplittingOnlyWhenAsked() throws {
         withManySockets { _ in
-            let scan = ParallelScan(root: "/proc", pids: [getpid()], wanted: nil, split: true)
-            #expect(scan.tasks.count >= 2)
-            #expect(scan.tasks.first?.fds.lowerBound == 0)
-            #expect(scan.tasks.last?.fds.upperBound == Int32.max)
-            for (a, b) in zip(scan.tasks, scan.tasks.dropFirst()) { #expect(a.fds.upperBound == b.fds.lowerBound) }
-            // Not split when not asked.
-            #expect(ParallelScan(root: "/proc", pids: [getpid()], wanted: nil).tasks.count == 1)
+            let scanner = Scanner(root: "/proc")
+            var seen = 0
+            let access = scanner.forEachSocket(pid: getpid(), splitAbove: 2048) { _, _ in seen += 1 }
+            guard case .large(let count) = access else {
+                Issue.record("a table of 2,600+ descriptors is not reported as large: \(access)")
+                return
+            }
+            #expect(count >= 2600 && seen == 0)
+            #expect(scanner.forEachSocket(pid: getpid(), splitAbove: count) { _, _ in seen += 1 } == .read)
+            #expect(seen >= 2600)
+        }
+    }
+
+    /// The whole of /proc, split where a table is large, indexes what a one-thread scan does.
+    @Test func aFullSplitScanHoldsWhatAWholeOneHolds() throws {
+        withManySockets { fds in
+            let index = ProcessIndex(workers: 2)
+            for fd in fds {
+                #expect(index.holders(of: inode(fd)).contains { $0.pid == getpid() && $0.fd == fd }, "fd \(fd)")
+            }
+            // This process counted once, not once per range (other tests' sockets come and go: compare ours).
+            let single = ProcessIndex(pids: [getpid()], workers: 1)
+            let split = ProcessIndex(pids: [getpid()], workers: 2)
+            #expect(single.scannedProcesses == 1 && split.scannedProcesses == 1)
+            for fd in fds { #expect(split.holders(of: inode(fd)) == single.holders(of: inode(fd))) }
         }
     }
 
