@@ -99,8 +99,8 @@ final class ParallelScan: @unchecked Sendable {
             let first = task.fds.lowerBound == 0
             let before = partial.entries.count
             let processNumber = Int32(partial.commands.count)
-            let access = scanner.forEachSocket(pid: pid, fds: task.fds, splitAbove: split ? 2 * Self.rangeSize : nil) {
-                fd, inode in
+            let splitAbove = split ? 2 * Self.rangeSize : nil
+            let access = scanner.forEachSocket(pid: pid, fds: task.fds, splitAbove: splitAbove) { fd, inode in
                 guard let inode = UInt32(exactly: inode) else { return }
                 partial.entries.append(ProcessIndex.Entry(inode: inode, pid: pid, fd: fd, process: processNumber))
             }
