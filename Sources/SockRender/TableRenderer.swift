@@ -3,9 +3,9 @@ import SockDiag
 
 /// Renders the netstat-like table: `Proto Recv-Q Send-Q Local Address Foreign Address State …`.
 ///
-/// The first `window` rows are staged to measure the column widths, so a listing of up to `window` sockets is
-/// aligned exactly; later rows are written straight to the output with those widths, and a wider cell widens
-/// its column from that row on. Addresses are never truncated. `-i`/`-m` details go on an indented second line.
+/// The first `window` rows (fewer when they pass `stageLimit` bytes: `-i` detail lines are long) are staged to
+/// measure the column widths, so a listing of up to that many sockets is aligned exactly; later rows are
+/// written straight to the output with those widths, and a wider cell widens its column from that row on. Addresses are never truncated. `-i`/`-m` details go on an indented second line.
 public final class TableRenderer: SocketRenderer {
     enum Column: CaseIterable {
         case netns, proto, recvQ, sendQ, local, peer, state, user, inode, cookie, timer, options, process
@@ -45,6 +45,8 @@ public final class TableRenderer: SocketRenderer {
     /// Staged cells: every row has `columns.count` cells and one detail cell.
     private let stage = OutputBuffer(fd: nil)
     private var cellEnds: [Int] = []
+    /// Staged bytes at most: 4,096 rows with `-i` details are ~2 MiB, which the peak RSS would carry.
+    static let stageLimit = 512 * 1024
 
     public init(out: OutputBuffer, options: RenderOptions, window: Int = 4096) {
         self.out = out
@@ -69,7 +71,7 @@ public final class TableRenderer: SocketRenderer {
         }
         if options.info || options.memory { _ = DetailLine.append(record, options: options, to: stage) }
         cellEnds.append(stage.count)
-        if cellEnds.count >= window * (columns.count + 1) { try emitStaged() }
+        if cellEnds.count >= window * (columns.count + 1) || stage.count >= Self.stageLimit { try emitStaged() }
     }
 
     /// After the first window the widths are set: left-aligned cells go straight to the output and are
@@ -190,7 +192,7 @@ public final class TableRenderer: SocketRenderer {
             headerWritten = true
             if options.header { writeHeader() }
         }
-        stage.withUnsafeBytes { cells in
+        try stage.withUnsafeBytes { cells in
             for row in 0..<rows {
                 var start = row == 0 ? 0 : cellEnds[row * perRow - 1]
                 for c in 0..<columns.count {
@@ -206,6 +208,7 @@ public final class TableRenderer: SocketRenderer {
                     out.append(UnsafeRawBufferPointer(rebasing: cells[start..<detailEnd]))
                     out.append(0x0A)
                 }
+                try out.flushIfFull()  // the output buffer stays at its threshold, not the window's size
             }
         }
         stage.reset()

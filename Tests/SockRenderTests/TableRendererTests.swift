@@ -176,6 +176,39 @@ import Testing
         #expect(withDetails.enumerated().allSatisfy { $0.offset == 0 || ($0.offset % 2 == 0) == $0.element.hasPrefix("\t") })
     }
 
+    /// Long `-i` rows end the staging window early (by bytes), and every row still comes out once, in order.
+    @Test func detailRowsEndTheWindowByBytes() throws {
+        var options = RenderOptions()
+        options.info = true
+        options.memory = true
+        let records: [SocketRecord] = (0..<3000).map { i in
+            var r = Samples.tcp4
+            r.local.port = UInt16(10_000 + i)
+            return r
+        }
+        let out = OutputBuffer(fd: nil)
+        let renderer = TableRenderer(out: out, options: options, window: 4096)
+        var emitted: (rows: Int, bytes: Int)?
+        for (i, record) in records.enumerated() {
+            try renderer.render(record, owners: nil)
+            if emitted == nil, out.count > 0 { emitted = (i + 1, out.count) }
+        }
+        // Rows went out before the 4,096-row window filled, once their staged cells passed stageLimit bytes
+        // (the output is those cells, padded, with header, tabs and newlines: at least as long).
+        let first = try #require(emitted, "nothing was written before finish()")
+        #expect(first.rows < 4096)
+        #expect(first.bytes >= TableRenderer.stageLimit)
+        #expect(first.bytes < 2 * TableRenderer.stageLimit)
+        try renderer.finish()
+        let lines = out.text.split(separator: "\n").map(String.init)
+        let ports = lines.filter { !$0.hasPrefix("\t") && !$0.hasPrefix("Proto") }.compactMap { line in
+            line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first
+                .flatMap { $0.split(separator: ":").last }.flatMap { Int($0) }
+        }
+        #expect(ports == Array(10_000..<13_000))
+        #expect(lines.filter { $0.hasPrefix("\t") }.count == 3000)
+    }
+
     // MARK: - Processes
 
     @Test func hostileCommandNameStaysOnOneLine() throws {
