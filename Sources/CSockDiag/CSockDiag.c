@@ -45,8 +45,8 @@ csd_socket *csd_open(void) {
     int fd = mnl_socket_get_fd(sock->nl);
     if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
         (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-    sock->portid = mnl_socket_get_portid(sock->nl);
     sock->seq = (uint32_t)time(NULL);
+    sock->pipelined = 1;
     return sock;
 }
 
@@ -114,7 +114,6 @@ void csd_close(csd_socket *sock) {
     free(sock);
 }
 
-uint32_t csd_portid(const csd_socket *sock) { return sock->portid; }
 uint32_t csd_last_seq(const csd_socket *sock) { return sock->seq; }
 
 // MARK: - Dump
@@ -124,11 +123,19 @@ void csd_drain(csd_socket *sock) {
     uint32_t seq = sock->unfinished_seq;
     sock->unfinished_seq = 0;
     for (;;) {
-        ssize_t n = recv(mnl_socket_get_fd(sock->nl), sock->buf, sizeof(sock->buf), MSG_DONTWAIT);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return;  // EAGAIN: the kernel holds nothing more (the dump ended with its last datagram)
+        ssize_t n = csd_monitor_recv(mnl_socket_get_fd(sock->nl), sock->buf, sizeof(sock->buf));
+        if (n == -ENOBUFS) continue;  // messages were lost, but the dump goes on
+        if (n <= 0) return;  // -EAGAIN: the kernel holds nothing more (the dump ended with its last datagram)
         if (csd_batch_is_last(sock->buf, (size_t)n, seq)) return;
     }
+}
+
+void csd_set_pipelined(csd_socket *sock, int on) { sock->pipelined = on; }
+
+/// The next dump's sequence number; never 0, which `unfinished_seq` keeps for "none".
+static uint32_t csd_next_seq(csd_socket *sock) {
+    if (++sock->seq == 0) ++sock->seq;
+    return sock->seq;
 }
 
 static int csd_run(csd_socket *sock, const struct nlmsghdr *nlh, csd_batch_fn fn, void *ctx) {
@@ -138,14 +145,36 @@ static int csd_run(csd_socket *sock, const struct nlmsghdr *nlh, csd_batch_fn fn
         sent = mnl_socket_sendto(sock->nl, nlh, nlh->nlmsg_len);
     } while (sent < 0 && errno == EINTR);
     if (sent < 0) return -errno;
+    uint32_t seq = nlh->nlmsg_seq;
     // A dump is produced inside recvmsg: receive on a second thread so the kernel's work overlaps decoding.
     // (Lookups go through csd_inet_lookup_many, many per send.)
-    return csd_run_pipelined(sock, nlh->nlmsg_seq, fn, ctx);
+    if (sock->pipelined) {
+        int rc = csd_run_pipelined(sock, seq, fn, ctx);
+        if (rc != CSD_NOT_PIPELINED) return rc;
+    }
+    // Here, without a second thread: receive, hand over, repeat.
+    for (;;) {
+        ssize_t n;
+        do {
+            n = recv(mnl_socket_get_fd(sock->nl), sock->buf, sizeof(sock->buf), 0);
+        } while (n < 0 && errno == EINTR);
+        int rc = n < 0 ? -errno : n == 0 ? -EPIPE : 0;
+        int last = rc == 0 && csd_batch_is_last(sock->buf, (size_t)n, seq);
+        int verdict = rc == 0 ? fn(sock->buf, (size_t)n, ctx) : rc;
+        if (verdict < 0 || verdict == CSD_BATCH_DONE) {
+            // Stopped before the dump's end: the next request drains it first (as csd_run_pipelined does).
+            if (!last) sock->unfinished_seq = seq;
+            return verdict < 0 ? verdict : 0;
+        }
+        if (last) return -EPIPE;  // the dump ended and `fn` never saw its end
+    }
 }
 
 int csd_inet_dump(csd_socket *sock, const csd_inet_request *req, csd_batch_fn fn, void *ctx) {
     // Header, request and an optional bytecode attribute; bytecode is bounded by the caller.
-    size_t need = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2) + sizeof(struct inet_diag_req))
+    size_t request = sizeof(struct inet_diag_req_v2) > sizeof(struct inet_diag_req)
+        ? sizeof(struct inet_diag_req_v2) : sizeof(struct inet_diag_req);  // the compatibility request is larger
+    size_t need = MNL_NLMSG_HDRLEN + MNL_ALIGN(request)
         + MNL_ATTR_HDRLEN + MNL_ALIGN(req->bytecode_len) + MNL_ATTR_HDRLEN + sizeof(uint32_t);
     if (req->bytecode_len > 0xFFFF - 64) return -EMSGSIZE;
     if (req->family == AF_UNSPEC && (req->protocol != IPPROTO_TCP || req->protocol_attr)) return -EINVAL;
@@ -154,7 +183,7 @@ int csd_inet_dump(csd_socket *sock, const csd_inet_request *req, csd_batch_fn fn
 
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(out);
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    nlh->nlmsg_seq = ++sock->seq;
+    nlh->nlmsg_seq = csd_next_seq(sock);
 
     struct inet_diag_sockid id = {0};
     id.idiag_sport = htons(req->dump_sport);
@@ -193,7 +222,7 @@ int csd_family_dump(csd_socket *sock, const void *header, uint32_t header_len, c
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(out);
     nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    nlh->nlmsg_seq = ++sock->seq;
+    nlh->nlmsg_seq = csd_next_seq(sock);
     void *r = mnl_nlmsg_put_extra_header(nlh, header_len);
     memcpy(r, header, header_len);
     return csd_run(sock, nlh, fn, ctx);

@@ -29,20 +29,23 @@
 #define CSD_LOOKUP_REQUEST_SIZE \
     (MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2)) + MNL_ATTR_HDRLEN + sizeof(uint32_t))
 
+/// Lookups per sendmsg for this socket, worked out from its buffer sizes on the first call (they do not change).
 static size_t csd_lookup_batch_size(csd_socket *sock) {
+    if (sock->lookup_batch) return sock->lookup_batch;
     int fd = mnl_socket_get_fd(sock->nl);
-    int rcvbuf = 0, sndbuf = 0;
-    socklen_t len = sizeof(rcvbuf);
     // SO_RCVBUF reports what the queue may hold (twice what was set).
-    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len) < 0 || rcvbuf <= 0) rcvbuf = 212992;
-    len = sizeof(sndbuf);
+    int rcvbuf = csd_monitor_rcvbuf(fd);
+    if (rcvbuf <= 0) rcvbuf = 212992;
+    int sndbuf = 0;
+    socklen_t len = sizeof(sndbuf);
     if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) < 0 || sndbuf <= 0) sndbuf = 212992;
     size_t by_rcv = (size_t)rcvbuf / CSD_LOOKUP_REPLY_COST;
     // netlink refuses a message longer than the send buffer less 32 bytes.
     size_t by_snd = ((size_t)sndbuf - 64) / CSD_LOOKUP_REQUEST_SIZE;
     size_t n = by_rcv < by_snd ? by_rcv : by_snd;
     if (n > CSD_LOOKUP_BATCH) n = CSD_LOOKUP_BATCH;
-    return n > 0 ? n : 1;
+    sock->lookup_batch = n > 0 ? n : 1;
+    return sock->lookup_batch;
 }
 
 /// Appends the request for `l` at `out`; returns its length.
@@ -73,10 +76,9 @@ static int csd_lookup_batch(csd_socket *sock, const csd_inet_lookup *lookups, si
         answered[i] = 0;
     }
 
-    struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
     ssize_t sent;
     do {
-        sent = sendto(mnl_socket_get_fd(sock->nl), out, len, 0, (struct sockaddr *)&kernel, sizeof(kernel));
+        sent = mnl_socket_sendto(sock->nl, out, len);
     } while (sent < 0 && errno == EINTR);
     if (sent < 0) return -errno;
 
@@ -84,12 +86,10 @@ static int csd_lookup_batch(csd_socket *sock, const csd_inet_lookup *lookups, si
     size_t pending = n;
     int fd = mnl_socket_get_fd(sock->nl);
     while (pending > 0) {
-        ssize_t got = recv(fd, sock->buf, sizeof(sock->buf), MSG_DONTWAIT);
-        if (got < 0) {
-            if (errno == EINTR || errno == ENOBUFS) continue;  // ENOBUFS: some replies were dropped
-            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-            return -errno;
-        }
+        ssize_t got = csd_monitor_recv(fd, sock->buf, sizeof(sock->buf));
+        if (got == -ENOBUFS) continue;  // some replies were dropped
+        if (got == -EAGAIN) break;
+        if (got < 0) return (int)got;
         if (got == 0) return -EPIPE;
         size_t offset = 0, total = (size_t)got;
         while (offset < total) {

@@ -113,8 +113,8 @@ static ssize_t csd_pipeline_recv(struct csd_pipeline *p, unsigned char *buf) {
     }
 }
 
-// Waiting spins this many rounds (some tens of µs) before sleeping: the kernel takes longer than that to build
-// a datagram, and every sleep costs the other thread a futex wake.
+// Waiting spins this many rounds before sleeping: the other side usually moves on within them (the ring is
+// rarely empty or full for long), and every sleep costs the other thread a futex wake.
 #define CSD_SPINS 2000
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -184,7 +184,7 @@ static void *csd_pipeline_receive(void *arg) {
 int csd_run_pipelined(struct csd_socket *sock, uint32_t seq, csd_batch_fn fn, void *ctx) {
     if (!sock->pipeline) {
         sock->pipeline = csd_pipeline_make(mnl_socket_get_fd(sock->nl));
-        if (!sock->pipeline) return -ENOMEM;
+        if (!sock->pipeline) return CSD_NOT_PIPELINED;
     }
     struct csd_pipeline *p = sock->pipeline;
     uint64_t drained;
@@ -204,10 +204,7 @@ int csd_run_pipelined(struct csd_socket *sock, uint32_t seq, csd_batch_fn fn, vo
     pthread_t thread;
     int rc = pthread_create(&thread, NULL, csd_pipeline_receive, p);
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
-    if (rc != 0) {
-        sock->unfinished_seq = seq;  // the request is out: drain its answer before the next one
-        return -rc;
-    }
+    if (rc != 0) return CSD_NOT_PIPELINED;  // (a thread limit, say): nothing was received
 
     int result;
     for (unsigned tail = 0;; ) {

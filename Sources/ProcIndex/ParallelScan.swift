@@ -32,6 +32,7 @@ final class ParallelScan: @unchecked Sendable {
     let tasks: [Task]
     /// Ranges of split processes, not yet taken.
     private let ranges = Mutex<[Task]>([])
+    /// How many `ranges` hold, read without the lock (almost always 0).
     private let queued = Atomic<Int>(0)
     private let split: Bool
     private let cursor = Atomic<Int>(0)

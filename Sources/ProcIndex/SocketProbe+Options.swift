@@ -154,16 +154,8 @@ extension SocketProbe {
         }
         guard rc == 0 else { return nil }
         return withUnsafeBytes(of: storage) { raw -> Name in
+            if let (family, endpoint) = inetEndpoint(raw) { return .inet(family: family, endpoint) }
             switch Int32(storage.ss_family) {
-            case AF_INET:
-                return .inet(family: AF_INET, Endpoint(
-                    high: UInt64(raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self)), low: 0,
-                    port: UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: 2, as: UInt16.self))))
-            case AF_INET6:
-                return .inet(family: AF_INET6, Endpoint(
-                    high: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-                    low: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self),
-                    port: UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: 2, as: UInt16.self))))
             case AF_UNIX:
                 // sun_path follows the 2-byte family; the length says how much of it is the name.
                 let pathLength = max(0, Int(length) - 2)

@@ -64,19 +64,22 @@ public final class SocketProbe {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { call(fd, $0, &length) }
         }
         guard rc == 0 else { return nil }
-        return withUnsafeBytes(of: storage) { raw in
-            let port = UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
-            switch Int32(storage.sin6_family) {
-            case AF_INET:
-                let high = UInt64(raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
-                return (AF_INET, Endpoint(high: high, low: 0, port: port))
-            case AF_INET6:
-                return (AF_INET6, Endpoint(
-                    high: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-                    low: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self), port: port))
-            default:
-                return nil
-            }
+        return withUnsafeBytes(of: storage) { inetEndpoint($0) }
+    }
+
+    /// The family and end in a `sockaddr_in` or `sockaddr_in6`; nil for another family.
+    static func inetEndpoint(_ raw: UnsafeRawBufferPointer) -> (family: Int32, endpoint: Endpoint)? {
+        let port = UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
+        switch Int32(raw.loadUnaligned(as: sa_family_t.self)) {
+        case AF_INET:
+            let high = UInt64(raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+            return (AF_INET, Endpoint(high: high, low: 0, port: port))
+        case AF_INET6:
+            return (AF_INET6, Endpoint(
+                high: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                low: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self), port: port))
+        default:
+            return nil
         }
     }
 

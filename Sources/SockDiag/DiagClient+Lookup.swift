@@ -23,18 +23,18 @@ extension DiagClient {
         for request in requests {
             guard let id = request.id else { preconditionFailure("lookup needs request.id") }
             let netid = request.netid
+            let (protocolByte, protocolAttribute) = netid.requestProtocol
             lookups.append(
                 csd_inet_lookup(
-                    family: request.family.rawValue, protocol: UInt8(truncatingIfNeeded: netid.ipProtocol),
-                    ext: request.extensions.rawValue, protocol_attr: netid.ipProtocol > 255 ? netid.ipProtocol : 0,
-                    id: id.kernelID(for: netid)))
+                    family: request.family.rawValue, protocol: protocolByte, ext: request.extensions.rawValue,
+                    protocol_attr: protocolAttribute, id: id.kernelID(for: netid)))
         }
         let tag = netnsTag
         let handle = socket.handle
         try withoutActuallyEscaping(body) { body in
             try withoutActuallyEscaping(refused) { refused in
                 let sink = LookupSink(refused: refused) { index, payload in
-                    try FamilyRequest.decode(payload, netid: requests[index].netid, netns: tag) { record in
+                    try InetDiagDecoder.decode(payload, netid: requests[index].netid, netns: tag) { record in
                         try body(index, record)
                     }
                 }
@@ -58,8 +58,8 @@ extension DiagClient {
     }
 
     /// Looks up many sockets, each by its request's `id`: the socket for each request, nil where the kernel
-    /// has none.
-    public func lookup(_ requests: [InetRequest]) throws -> [SocketRecord?] {
+    /// has none (for tests: the listing streams through the closure form).
+    func lookup(_ requests: [InetRequest]) throws -> [SocketRecord?] {
         var records = [SocketRecord?](repeating: nil, count: requests.count)
         try lookup(requests) { index, record in records[index] = copy record }
         return records

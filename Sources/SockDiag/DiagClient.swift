@@ -14,6 +14,11 @@ public final class DiagClient {
     public var interruptedDumpRetries = 3
     /// Things the caller should tell the user on stderr (an inconsistent dump kept after retries…).
     public private(set) var warnings: [String] = []
+    /// Dumps are received on a second thread (`csd_run_pipelined`); false receives them on the caller's, as
+    /// a dump does anyway when no thread can be started (tests use it to reach that path).
+    var pipelined = true {
+        didSet { csd_set_pipelined(socket.handle, pipelined ? 1 : 0) }
+    }
 
     public init() throws {
         socket = try DiagSocket()
@@ -57,7 +62,7 @@ public final class DiagClient {
         do {
             return try dumpMessages(request) { record, _ in try body(record) }
         } catch let error as DiagError where error.isUnsupported {
-            guard case .inet(let inet) = request, inet.netid == .raw, inet.id == nil else { throw error }
+            guard case .inet(let inet) = request, inet.netid == .raw else { throw error }
             return try dumpProcRaw(inet, body)
         }
     }
@@ -172,15 +177,15 @@ public final class DiagClient {
             let rc: Int32
             switch request {
             case .inet(let request):
-                let wide = netid.ipProtocol > 255
+                let (protocolByte, protocolAttribute) = netid.requestProtocol
                 rc = request.bytecode.withUnsafeBytes { code -> Int32 in
                     var req = csd_inet_request(
                         family: request.bothFamilies ? UInt8(AF_UNSPEC) : request.family.rawValue,
-                        protocol: UInt8(truncatingIfNeeded: netid.ipProtocol),
+                        protocol: protocolByte,
                         ext: request.extensions.rawValue, states: request.states.rawValue,
                         bytecode: code.baseAddress, bytecode_len: UInt32(code.count),
-                        protocol_attr: wide ? netid.ipProtocol : 0, raw_protocol: netid == .raw ? 255 : 0,
-                        dump_sport: request.localPort, dump_dport: request.remotePort)
+                        protocol_attr: protocolAttribute, raw_protocol: netid == .raw ? 255 : 0,
+                        dump_sport: request.kernelPorts.local, dump_dport: request.kernelPorts.remote)
                     return withExtendedLifetime(sink) { csd_inet_dump(handle, &req, BatchSink.trampoline, context) }
                 }
             case .family(let request):

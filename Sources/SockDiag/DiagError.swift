@@ -21,12 +21,15 @@ public enum DiagError: Error, Equatable, CustomStringConvertible {
         }
     }
 
-    /// True when the kernel lacks this family or protocol (module not loaded, not built in): a request to
-    /// skip with a note, not a failure.
+    /// True when the kernel lacks this family, protocol or request type (module not loaded, not built in): a
+    /// request to skip with a note, or to send another way, not a failure. `EOPNOTSUPP` is sock_diag's answer
+    /// to the compatibility request `TCPDIAG_GETSOCK` when it has no handler for it.
     public var isUnsupported: Bool {
         guard case let .kernel(errno, _) = self else { return false }
-        return [.noSuchFileOrDirectory, .invalidArgument, .protocolNotSupported, .addressFamilyNotSupported]
-            .contains(errno)
+        return [
+            .noSuchFileOrDirectory, .invalidArgument, .protocolNotSupported, .addressFamilyNotSupported,
+            Errno(rawValue: EOPNOTSUPP),
+        ].contains(errno)
     }
 
     /// The errno carried, if any.

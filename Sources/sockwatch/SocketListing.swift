@@ -59,11 +59,13 @@ struct SocketListing {
         let plan = query.plan
         let out = OutputBuffer(fd: 1)
         out.append("states: \(query.states.states.map(\.name).joined(separator: ","))\n")
-        // What each INET request asks the kernel to compare before the bytecode (TCP and UDP dumps).
-        if let inet = query.requests.lazy.compactMap({ if case .inet(let r) = $0 { r } else { nil } }).first,
-            inet.localPort != 0 || inet.remotePort != 0
-        {
-            let ports = [("sport", inet.localPort), ("dport", inet.remotePort)].filter { $0.1 != 0 }
+        // What the INET requests ask the kernel to compare before the bytecode (TCP and UDP dumps).
+        let pinned = query.requests.lazy.compactMap { request -> (local: UInt16, remote: UInt16)? in
+            guard case .inet(let inet) = request, inet.kernelPorts != (0, 0) else { return nil }
+            return inet.kernelPorts
+        }
+        if let kernelPorts = pinned.first {
+            let ports = [("sport", kernelPorts.local), ("dport", kernelPorts.remote)].filter { $0.1 != 0 }
             out.append("kernel port match (request id): \(ports.map { "\($0.0) \($0.1)" }.joined(separator: ", "))\n")
         }
         if plan.bytecode.isEmpty {

@@ -78,7 +78,9 @@ import Testing
         #expect(Set(udpFound.keys) == [UInt32(connected.inode)])
     }
 
-    @Test(.timeLimit(.minutes(1))) func aDumpStoppedHalfwayLeavesTheClientUsable() throws {
+    /// Pipelined (a receiving thread), and on the caller's thread, as when no thread can be started.
+    @Test(.timeLimit(.minutes(1)), arguments: [true, false])
+    func aDumpStoppedHalfwayLeavesTheClientUsable(pipelined: Bool) throws {
         // Enough sockets (with tcp_info, ~80 a datagram) that the dump spans more datagrams than the receiver
         // runs ahead (4), so stopping after the first leaves it running in the kernel.
         let listener = LiveSocket.tcpListener(v6: false)
@@ -89,6 +91,7 @@ import Testing
         }
         let inodes = Set(held.map { UInt32($0.inode) })
         let client = try DiagClient()
+        client.pipelined = pipelined
         struct Stop: Error {}
         var seen = 0
         #expect(throws: Stop.self) {

@@ -122,6 +122,17 @@ import Testing
         }
     }
 
+    /// What the kernel answers for a family, protocol or request type it lacks is a skip (or another way to
+    /// ask), not a failure; a refusal of rights is a failure.
+    @Test(arguments: [
+        (ENOENT, true), (EINVAL, true), (EPROTONOSUPPORT, true), (EAFNOSUPPORT, true), (EOPNOTSUPP, true),
+        (EPERM, false), (EBUSY, false), (ENOMEM, false),
+    ])
+    func unsupportedErrnos(code: Int32, unsupported: Bool) {
+        #expect(DiagError.kernel(Errno(rawValue: code), request: "x").isUnsupported == unsupported)
+        #expect(!DiagError.system(Errno(rawValue: code), operation: "x").isUnsupported)
+    }
+
     @Test func doneWithNegativeCodeThrows() throws {
         var batch = MessageBuilder()
         batch.socket(Self.socket)

@@ -29,4 +29,15 @@ import Testing
         #expect(s == source, "\(text)")
         #expect(d == destination, "\(text)")
     }
+
+    /// Only the transports whose dumps compare the request id's ports are sent them.
+    @Test(arguments: NetID.allCases.filter(\.isInet))
+    func portsGoOnlyToDumpsThatCompareThem(netid: NetID) {
+        var request = InetRequest(netid: netid, family: .inet, states: .all)
+        request.localPort = 80
+        request.remotePort = 443
+        let compared = [NetID.tcp, .udp, .udplite].contains(netid)
+        #expect(request.kernelPorts.local == (compared ? 80 : 0))
+        #expect(request.kernelPorts.remote == (compared ? 443 : 0))
+    }
 }

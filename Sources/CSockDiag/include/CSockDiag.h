@@ -40,8 +40,9 @@ int csd_nsfs_inode(const char *path, uint64_t *inode);
 /// `/proc/thread-self/net/...` names that namespace's tables. -1 with `errno` set on failure.
 int csd_open_file_in(int nsfd, const char *path);
 void csd_close(csd_socket *sock);
-/// The netlink port id the kernel gave this socket.
-uint32_t csd_portid(const csd_socket *sock);
+/// Whether dumps are received on a second thread (the default) or on the caller's (a test's choice; a dump
+/// also falls back to the caller's thread when no thread can be started).
+void csd_set_pipelined(csd_socket *sock, int on);
 /// The sequence number of the request sent last.
 uint32_t csd_last_seq(const csd_socket *sock);
 

@@ -37,10 +37,16 @@ public struct InetRequest: Sendable, Hashable {
     /// arrive in the kernel's hash order, IPv4 and IPv6 mixed.
     public var bothFamilies = false
     /// A local port every wanted socket has, 0 for any: the kernel compares it (`id.idiag_sport` of a dump)
-    /// before it runs the bytecode or builds a message.
+    /// before it runs the bytecode or builds a message. Sent for TCP, UDP and UDP-Lite only (`kernelPorts`).
     public var localPort: UInt16 = 0
     /// The same for the remote port (`id.idiag_dport`).
     public var remotePort: UInt16 = 0
+
+    /// `localPort` and `remotePort` as the kernel gets them: only TCP, UDP and UDP-Lite dumps compare the
+    /// request id's ports (other transports' dumps do not), so the others are sent none.
+    public var kernelPorts: (local: UInt16, remote: UInt16) {
+        [.tcp, .udp, .udplite].contains(netid) ? (localPort, remotePort) : (0, 0)
+    }
 
     public init(
         netid: NetID, family: IPAddress.Family, states: StateSet,

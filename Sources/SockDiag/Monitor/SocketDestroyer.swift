@@ -28,7 +28,7 @@ public final class SocketDestroyer {
             .kernelID(for: record.netid)
         id.idiag_cookie = (UInt32(truncatingIfNeeded: record.cookie), UInt32(truncatingIfNeeded: record.cookie >> 32))
         sequence &+= 1
-        let rc = csd_sock_destroy(fd, sequence, record.family.rawValue, UInt8(truncatingIfNeeded: record.netid.ipProtocol), &id)
+        let rc = csd_sock_destroy(fd, sequence, record.family.rawValue, record.netid.requestProtocol.byte, &id)
         if rc < 0 { throw DiagError.kernel(Errno(rawValue: -rc), request: "\(record.netid.rawValue) destroy") }
     }
 }

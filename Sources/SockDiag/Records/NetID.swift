@@ -50,6 +50,12 @@ public enum NetID: String, Sendable, CaseIterable {
         }
     }
 
+    /// `ipProtocol` as an inet_diag request carries it: `sdiag_protocol` holds a byte, so a number that does not
+    /// fit (MPTCP's 262) goes in the attribute `INET_DIAG_REQ_PROTOCOL` instead (`attribute` 0: none sent).
+    var requestProtocol: (byte: UInt8, attribute: UInt32) {
+        (UInt8(truncatingIfNeeded: ipProtocol), ipProtocol > 255 ? ipProtocol : 0)
+    }
+
     /// Datagram transports report an unconnected socket as `close`.
     public var isDatagram: Bool { self == .udp || self == .udplite }
 

@@ -49,7 +49,7 @@ struct SocketQuery {
     /// states: they have no other).
     var requests: [DiagRequest] {
         let bytecode = plan.bytecode
-        // Ports the filter pins, for the kernel to compare before the bytecode (TCP and UDP dumps honour them).
+        // Ports the filter pins, for the kernel to compare before the bytecode (`InetRequest.kernelPorts`).
         let localPort = kernelFilter ? expression.pinnedPort(.source) ?? 0 : 0
         let remotePort = kernelFilter ? expression.pinnedPort(.destination) ?? 0 : 0
         return netids.flatMap { netid -> [DiagRequest] in
@@ -57,10 +57,8 @@ struct SocketQuery {
                 func request(_ family: IPAddress.Family) -> InetRequest {
                     var request = InetRequest(
                         netid: netid, family: family, states: states, extensions: extensions, bytecode: bytecode)
-                    if [.tcp, .udp, .udplite].contains(netid) {
-                        request.localPort = localPort
-                        request.remotePort = remotePort
-                    }
+                    request.localPort = localPort
+                    request.remotePort = remotePort
                     return request
                 }
                 if netid == .tcp && families.contains(.inet) && families.contains(.inet6) {
