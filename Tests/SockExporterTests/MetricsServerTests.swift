@@ -54,7 +54,9 @@ import Testing
         let server = TestSockets.accept(other)
         defer { close(client); close(server) }
         let child = TestSockets.child(holding: [listener, client, server])
-        defer { TestSockets.kill(child) }
+        var childAlive = true
+        // Killed once only: a second kill would name a pid the kernel may have handed to another process.
+        defer { if childAlive { TestSockets.kill(child) } }
 
         let namespace = try NetworkNamespace.current()
         let exporter = Exporter(collector: try SocketCollector(namespace: namespace, top: 10_000))
@@ -78,6 +80,7 @@ import Testing
 
         // The listener gone (the child too): its port's series go with it.
         TestSockets.kill(child)
+        childAlive = false
         close(listener)
         pending.forEach { close($0) }
         pending = []

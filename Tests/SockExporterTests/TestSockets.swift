@@ -52,7 +52,10 @@ enum TestSockets {
         // From copies above every target: a source may be another's target, or its own (close-on-exec kept).
         let copies = descriptors.map { fcntl($0, F_DUPFD_CLOEXEC, 1000) }
         defer { copies.forEach { close($0) } }
-        for (i, fd) in copies.enumerated() { posix_spawn_file_actions_adddup2(&actions, fd, Int32(3 + i)) }
+        for (i, fd) in copies.enumerated() {
+            precondition(fd >= 0, "cannot copy descriptor \(descriptors[i]): errno \(errno)")
+            precondition(posix_spawn_file_actions_adddup2(&actions, fd, Int32(3 + i)) == 0)
+        }
         var pid: pid_t = 0
         let words: [String] = ["/bin/sleep", "60"]
         let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]

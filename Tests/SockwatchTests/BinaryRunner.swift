@@ -91,7 +91,8 @@ struct HoldingChild {
 
 extension BinaryRunner {
     /// Starts `program` with `arguments` (argv[0] included), holding the test's descriptors at the given
-    /// numbers (`[ourFD: childFD]`) and no other.
+    /// numbers (`[ourFD: childFD]`) and no other. Throws when a descriptor cannot be handed over (a closed
+    /// source, no descriptor left for the copy) rather than start a child that silently lacks it.
     static func spawn(_ program: String, _ arguments: [String], holding descriptors: [Int32: Int32]) throws -> pid_t {
         // Descriptors the test runtime opened without close-on-exec must not reach the child.
         for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
@@ -99,12 +100,16 @@ extension BinaryRunner {
         }
         // Sources copied above every target first: dup2 onto its own number would keep close-on-exec (the
         // child would lose it), and one source may be another's target.
-        let sources = descriptors.map { (ours, theirs) in (fcntl(ours, F_DUPFD_CLOEXEC, 1000), theirs) }
-        defer { for (copy, _) in sources where copy >= 0 { close(copy) } }
+        let sources = descriptors.map { (ours, theirs) in (ours, fcntl(ours, F_DUPFD_CLOEXEC, 1000), theirs) }
+        defer { for (_, copy, _) in sources where copy >= 0 { close(copy) } }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        for (copy, theirs) in sources { posix_spawn_file_actions_adddup2(&actions, copy, theirs) }
+        for (ours, copy, theirs) in sources {
+            guard copy >= 0 else { throw SpawnError("cannot copy descriptor \(ours): errno \(errno)") }
+            let rc = posix_spawn_file_actions_adddup2(&actions, copy, theirs)
+            guard rc == 0 else { throw SpawnError("cannot hand descriptor \(ours) over as \(theirs): errno \(rc)") }
+        }
         var pid: pid_t = 0
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
@@ -113,20 +118,33 @@ extension BinaryRunner {
         return pid
     }
 
-    /// Waits (up to 3 s) until `pid`'s comm reads `comm` and it holds the given descriptor numbers.
-    static func waitFor(_ pid: pid_t, comm: String, holding descriptors: some Collection<Int32>) {
-        for _ in 0..<300 {
-            let current = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
-            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
-            if current == comm + "\n" && descriptors.allSatisfy({ fds.contains(String($0)) }) { return }
+    /// Waits (up to 10 s) until `pid`'s comm reads `comm` and each of its descriptors (`[ourFD: childFD]`) is
+    /// the same open file as ours; throws (after killing the child) when it never is.
+    static func waitFor(_ pid: pid_t, comm: String, holding descriptors: [Int32: Int32]) throws {
+        func identity(_ st: stat) -> [UInt64] { [UInt64(st.st_dev), UInt64(st.st_ino)] }
+        let wanted = descriptors.map { ours, theirs -> (Int32, [UInt64]) in
+            var st = stat()
+            return (theirs, fstat(ours, &st) == 0 ? identity(st) : [])
+        }
+        var current = ""
+        var missing: [Int32] = []
+        for _ in 0..<1000 {
+            current = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
+            missing = wanted.filter { theirs, object in
+                var st = stat()
+                return stat("/proc/\(pid)/fd/\(theirs)", &st) != 0 || identity(st) != object
+            }.map(\.0)
+            if current == comm + "\n" && missing.isEmpty { return }
             usleep(10_000)
         }
+        HoldingChild(processIdentifier: pid).terminate()
+        throw SpawnError("child \(pid) (comm \(current.debugDescription)) does not hold descriptors \(missing.sorted())")
     }
 
     /// Starts `sleep 60` holding the test's descriptors at the given numbers (`[ourFD: childFD]`).
     static func spawnHolding(_ descriptors: [Int32: Int32]) throws -> HoldingChild {
         let pid = try spawn("/bin/sleep", ["/bin/sleep", "60"], holding: descriptors)
-        waitFor(pid, comm: "sleep", holding: descriptors.values)
+        try waitFor(pid, comm: "sleep", holding: descriptors)
         return HoldingChild(processIdentifier: pid)
     }
 
@@ -140,7 +158,13 @@ extension BinaryRunner {
         // would reset the name. argv[0] carries the name too: netstat names a program by its first word.
         let script = "n=$(cat '\(file)'); printf '%s' \"$n\" > /proc/$$/comm; while :; do sleep 1; done"
         let pid = try spawn("/bin/sh", [name, "-c", script], holding: descriptors)
-        waitFor(pid, comm: String(name.prefix(15)), holding: descriptors.values)
+        try waitFor(pid, comm: String(name.prefix(15)), holding: descriptors)
         return HoldingChild(processIdentifier: pid)
     }
+}
+
+/// A child could not be started holding what the test hands it.
+struct SpawnError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -148,7 +148,8 @@ struct NetstatUnixTests {
         #expect(ours == real, "netstat \(flags)")
         // Headings plus: -l the two listeners; the default everything else (8 + the pending connection).
         let expected = flags.contains("a") ? 13 : flags.contains("l") ? 2 : 11
-        #expect(real.count == expected + 2, "netstat \(flags): \(real)")
+        let holding = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(fixture.childPID)/fd")) ?? []
+        #expect(real.count == expected + 2, "netstat \(flags): \(real); the child holds fds \(holding.sorted())")
     }
 
     @Test func theRowsSayWhatTheSocketsAre() throws {
