@@ -103,7 +103,8 @@ public struct NetworkNamespace: Sendable, Hashable {
         guard let dir = opendir("/run/netns") else { return result }
         defer { closedir(dir) }
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            // In place: a copy of the 256-byte d_name could read past the end of readdir's buffer.
+            let name = withUnsafeBytes(of: &entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
             guard name != ".", name != "..", let inode = try? inode(of: "/run/netns/\(name)") else { continue }

@@ -15,19 +15,10 @@ import Testing
     static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil) throws
         -> (status: Int32, stdout: String, stderr: String)
     {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: directory + "/" + program)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = readToEnd(out.fileHandleForReading.fileDescriptor)
-        let e = readToEnd(err.fileHandleForReading.fileDescriptor)
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let output = try ChildProcess.run(
+            directory + "/" + program, arguments,
+            environment: environment.map { $0.map { "\($0.key)=\($0.value)" } })
+        return (output.status, String(decoding: output.stdout, as: UTF8.self), String(decoding: output.stderr, as: UTF8.self))
     }
 
 

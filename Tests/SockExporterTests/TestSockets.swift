@@ -46,29 +46,17 @@ enum TestSockets {
 
     /// Starts `sleep 60` holding `descriptors` (as fds 3, 4, …) and nothing else of ours; waits until it does.
     static func child(holding descriptors: [Int32]) -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        // From copies above every target: a source may be another's target, or its own (close-on-exec kept).
-        let copies = descriptors.map { fcntl($0, F_DUPFD_CLOEXEC, 1000) }
-        defer { copies.forEach { close($0) } }
-        for (i, fd) in copies.enumerated() {
-            precondition(fd >= 0, "cannot copy descriptor \(descriptors[i]): errno \(errno)")
-            precondition(posix_spawn_file_actions_adddup2(&actions, fd, Int32(3 + i)) == 0)
+        let numbers = descriptors.enumerated().map { (ours: $0.element, theirs: Int32(3 + $0.offset)) }
+        let pid: pid_t
+        do {
+            pid = try ChildProcess.spawn("/bin/sleep", ["/bin/sleep", "60"], holding: numbers)
+        } catch {
+            preconditionFailure("\(error)")
         }
-        var pid: pid_t = 0
-        let words: [String] = ["/bin/sleep", "60"]
-        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        // Only the dup2'd descriptors survive: every other fd of the test runner is (or is made) close-on-exec.
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
-            if let fd = Int32(name), fd > 2 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        }
-        precondition(posix_spawn(&pid, "/bin/sleep", &actions, nil, argv, environ) == 0)
+        // posix_spawn returns once the exec is done; the name says so.
         for _ in 0..<300 {
             let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
-            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
-            if comm == "sleep\n" && (0..<descriptors.count).allSatisfy({ fds.contains(String(3 + $0)) }) { break }
+            if comm == "sleep\n" { break }
             usleep(10_000)
         }
         return pid

@@ -40,22 +40,11 @@ struct BinaryRunner {
 
     /// Runs any program and captures stdout and stderr.
     static func exec(_ program: String, _ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // stdout may be large and is drained first; stderr is at most a few lines.
-        let outData = readToEnd(out.fileHandleForReading.fileDescriptor)
-        let errData = readToEnd(err.fileHandleForReading.fileDescriptor)
-        process.waitUntilExit()
+        let output = try ChildProcess.run(program, arguments)
         return Result(
-            status: process.terminationStatus,
-            stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+            status: output.status,
+            stdout: String(decoding: output.stdout, as: UTF8.self),
+            stderr: String(decoding: output.stderr, as: UTF8.self))
     }
 
 
@@ -91,31 +80,9 @@ struct HoldingChild {
 
 extension BinaryRunner {
     /// Starts `program` with `arguments` (argv[0] included), holding the test's descriptors at the given
-    /// numbers (`[ourFD: childFD]`) and no other. Throws when a descriptor cannot be handed over (a closed
-    /// source, no descriptor left for the copy) rather than start a child that silently lacks it.
+    /// numbers (`[ourFD: childFD]`) and no other.
     static func spawn(_ program: String, _ arguments: [String], holding descriptors: [Int32: Int32]) throws -> pid_t {
-        // Descriptors the test runtime opened without close-on-exec must not reach the child.
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
-            if let fd = Int32(name), fd > 2 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        }
-        // Sources copied above every target first: dup2 onto its own number would keep close-on-exec (the
-        // child would lose it), and one source may be another's target.
-        let sources = descriptors.map { (ours, theirs) in (ours, fcntl(ours, F_DUPFD_CLOEXEC, 1000), theirs) }
-        defer { for (_, copy, _) in sources where copy >= 0 { close(copy) } }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        for (ours, copy, theirs) in sources {
-            guard copy >= 0 else { throw SpawnError("cannot copy descriptor \(ours): errno \(errno)") }
-            let rc = posix_spawn_file_actions_adddup2(&actions, copy, theirs)
-            guard rc == 0 else { throw SpawnError("cannot hand descriptor \(ours) over as \(theirs): errno \(rc)") }
-        }
-        var pid: pid_t = 0
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        let rc = posix_spawn(&pid, program, &actions, nil, argv, environ)
-        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EINVAL) }
-        return pid
+        try ChildProcess.spawn(program, arguments, holding: descriptors.map { (ours: $0.key, theirs: $0.value) })
     }
 
     /// Waits (up to 10 s) until `pid`'s comm reads `comm` and each of its descriptors (`[ourFD: childFD]`) is
@@ -161,10 +128,4 @@ extension BinaryRunner {
         try waitFor(pid, comm: String(name.prefix(15)), holding: descriptors)
         return HoldingChild(processIdentifier: pid)
     }
-}
-
-/// A child could not be started holding what the test hands it.
-struct SpawnError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SockTestSupport
 import Testing
 
 /// The python3 that runs the test server, if there is one.
@@ -35,27 +36,36 @@ struct PfilesTests {
 
     /// The running server and what it printed about itself.
     final class Server {
-        let process = Process()
-        let input = Pipe()
-        let output = Pipe()
+        let pid: pid_t
+        /// Our ends of its stdin and stdout.
+        let input: Int32
+        let output: Int32
         var numbers: [Int] = []
 
         init(launcher: [String] = []) throws {
-            process.executableURL = URL(fileURLWithPath: launcher.first ?? PfilesTests.python!)
-            process.arguments = Array(launcher.dropFirst()) + (launcher.isEmpty ? [] : [PfilesTests.python!]) + ["-c", PfilesTests.server]
-            process.standardInput = input
-            process.standardOutput = output
-            try process.run()
+            var stdin: [Int32] = [-1, -1]
+            var stdout: [Int32] = [-1, -1]
+            guard pipe(&stdin) == 0, pipe(&stdout) == 0 else { throw POSIXError(.EMFILE) }
+            let arguments = launcher.isEmpty ? [PfilesTests.python!] : launcher + [PfilesTests.python!]
+            defer { close(stdin[0]); close(stdout[1]) }
+            do {
+                pid = try ChildProcess.spawn(
+                    arguments[0], arguments + ["-c", PfilesTests.server], holding: [(stdin[0], 0), (stdout[1], 1), (2, 2)])
+            } catch {
+                close(stdin[1])
+                close(stdout[0])
+                throw error
+            }
+            (input, output) = (stdin[1], stdout[0])
             numbers = readLine().split(separator: " ").compactMap { Int($0) }
         }
 
-        /// One line from the server, read byte by byte with EINTR retried (FileHandle's reader traps on it).
+        /// One line from the server, read byte by byte with EINTR retried.
         func readLine() -> String {
             var line: [UInt8] = []
             var byte: UInt8 = 0
-            let fd = output.fileHandleForReading.fileDescriptor
             while true {
-                let n = Glibc.read(fd, &byte, 1)
+                let n = Glibc.read(output, &byte, 1)
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 || byte == 0x0A { break }
                 line.append(byte)
@@ -63,11 +73,16 @@ struct PfilesTests {
             return String(decoding: line, as: UTF8.self)
         }
 
-        func send(_ text: String) { input.fileHandleForWriting.write(Data(text.utf8)) }
+        func send(_ text: String) {
+            var text = text
+            _ = text.withUTF8 { write(input, $0.baseAddress, $0.count) }
+        }
 
         deinit {
-            process.terminate()
-            process.waitUntilExit()
+            kill(pid, SIGTERM)
+            ChildProcess.wait(pid)
+            close(input)
+            close(output)
         }
     }
 
