@@ -43,19 +43,8 @@ import Testing
         var st = stat()
         fstat(fd, &st)
         let inode = UInt32(st.st_ino)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        // From a copy above 50: dup2 onto its own number would keep close-on-exec.
-        let copy = fcntl(fd, F_DUPFD_CLOEXEC, 1000)
-        posix_spawn_file_actions_adddup2(&actions, copy, 50)
-        var pid: pid_t = 0
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("60"), nil]
-        defer { argv.forEach { free($0) } }
-        let spawned = posix_spawn(&pid, "/bin/sleep", &actions, nil, argv, environ)
-        close(copy)  // the child has its own; the test must not hold the socket twice
-        close(fd)
-        try #require(spawned == 0)
+        let pid = try ChildProcess.spawn("/bin/sleep", ["/bin/sleep", "60"], holding: [(fd, 50)])
+        close(fd)  // the child has its own; the test must not hold the socket twice
         for _ in 0..<300 where access("/proc/\(pid)/fd/50", F_OK) != 0 { usleep(10_000) }
         var cache = OwnerCache(workers: 1)
         cache.refresh([inode])

@@ -34,21 +34,10 @@ import Testing
     @Test func socketSharedWithAChildListsEveryHolder() throws {
         let listener = LiveSocket.tcpListener(v6: false)
         // Hand the listener to a child as its fd 50, as a forking server would.
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        // From a copy above 50: dup2 onto its own number would keep close-on-exec.
-        let copy = fcntl(listener.fd, F_DUPFD_CLOEXEC, 1000)
-        posix_spawn_file_actions_adddup2(&actions, copy, 50)
-        var child: pid_t = 0
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("30"), nil]
-        defer { argv.forEach { free($0) } }
-        #expect(posix_spawn(&child, "/bin/sleep", &actions, nil, argv, environ) == 0)
-        close(copy)  // the child has its own; the test must not hold the socket twice
+        let child = try ChildProcess.spawn("/bin/sleep", ["/bin/sleep", "30"], holding: [(listener.fd, 50)])
         defer {
             kill(child, SIGKILL)
-            var status: Int32 = 0
-            waitpid(child, &status, 0)
+            ChildProcess.wait(child)
         }
         // The exec has happened once /proc shows sleep's comm.
         var holders: [SocketHolder] = []

@@ -2,10 +2,6 @@ import Foundation
 import SockTestSupport
 import Testing
 
-/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34), a GNU extension the Glibc module does not export.
-@_silgen_name("posix_spawn_file_actions_addclosefrom_np")
-private func closeFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32
-
 /// A private tmux server (its own socket name) with one detached session: a real pty for the live view.
 struct TmuxSession {
     static let path = ["/usr/bin/tmux", "/usr/local/bin/tmux", "/bin/tmux"].first {
@@ -23,27 +19,10 @@ struct TmuxSession {
         let arguments = [
             Self.path!, "-L", server, "new-session", "-d", "-s", "w", "-x", "\(width)", "-y", "\(height)", command,
         ]
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd: Int32 in 0...2 { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0) }
-        try #require(closeFrom(&actions, 3) == 0)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        try #require(posix_spawn(&pid, Self.path!, &actions, &attributes, argv, environ) == 0)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { close(null) }
+        let pid = try ChildProcess.spawn(Self.path!, arguments, holding: [(null, 0), (null, 1), (null, 2)])
+        let status = ChildProcess.wait(pid)
         try #require(status == 0, "tmux new-session failed: status \(status)")
     }
 
