@@ -18,7 +18,10 @@ import Testing
         let output = try ChildProcess.run(
             directory + "/" + program, arguments,
             environment: environment.map { $0.map { "\($0.key)=\($0.value)" } })
-        return (output.status, String(decoding: output.stdout, as: UTF8.self), String(decoding: output.stderr, as: UTF8.self))
+        return (
+            output.status, String(decoding: output.stdout, as: UTF8.self),
+            String(decoding: output.stderr, as: UTF8.self)
+        )
     }
 
 

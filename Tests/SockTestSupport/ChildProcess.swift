@@ -21,9 +21,9 @@ public enum ChildProcess {
     }
 
     /// Starts `program` with `arguments` (argv[0] included), holding the test's descriptors at the given
-    /// numbers (`(ours, theirs)`; one of ours may go to several numbers) and no other; descriptors 0-2 are inherited unless given. Signals start
-    /// unblocked and at their default actions (a test thread may block or ignore some). `environment` is
-    /// `NAME=value` strings; nil keeps ours.
+    /// numbers (`(ours, theirs)`; one of ours may go to several numbers) and no other; descriptors 0-2 are
+    /// inherited unless given. Signals start unblocked and at their default actions (a test thread may block
+    /// or ignore some). `environment` is `NAME=value` strings; nil keeps ours.
     public static func spawn(
         _ program: String, _ arguments: [String], holding descriptors: [(ours: Int32, theirs: Int32)],
         environment: [String]? = nil
@@ -31,13 +31,16 @@ public enum ChildProcess {
         let highest = max(2, descriptors.map(\.theirs).max() ?? 2)
         // Sources copied above every target first: dup2 onto its own number would keep close-on-exec (the
         // child would lose it), and one source may be another's target.
-        let sources = descriptors.map { ours, theirs in (ours, fcntl(ours, F_DUPFD_CLOEXEC, highest + 1), theirs) }
-        defer { for (_, copy, _) in sources where copy >= 0 { close(copy) } }
+        let sources = descriptors.map { ours, theirs in
+            let copy = fcntl(ours, F_DUPFD_CLOEXEC, highest + 1)
+            return (ours, copy, theirs, copy < 0 ? errno : 0)
+        }
+        defer { for (_, copy, _, _) in sources where copy >= 0 { close(copy) } }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        for (ours, copy, theirs) in sources {
-            guard copy >= 0 else { throw SpawnError("cannot copy descriptor \(ours): errno \(errno)") }
+        for (ours, copy, theirs, failure) in sources {
+            guard copy >= 0 else { throw SpawnError("cannot copy descriptor \(ours): errno \(failure)") }
             let rc = posix_spawn_file_actions_adddup2(&actions, copy, theirs)
             guard rc == 0 else { throw SpawnError("cannot hand descriptor \(ours) over as \(theirs): errno \(rc)") }
         }
@@ -85,7 +88,8 @@ public enum ChildProcess {
         defer { for fd in [out[0], err[0], null] where fd >= 0 { close(fd) } }
         let pid: pid_t
         do {
-            pid = try spawn(program, [program] + arguments, holding: [(null, 0), (out[1], 1), (err[1], 2)], environment: environment)
+            let stdio = [(ours: null, theirs: Int32(0)), (out[1], 1), (err[1], 2)]
+            pid = try spawn(program, [program] + arguments, holding: stdio, environment: environment)
         } catch {
             close(out[1])
             close(err[1])

@@ -105,7 +105,8 @@ extension BinaryRunner {
             usleep(10_000)
         }
         HoldingChild(processIdentifier: pid).terminate()
-        throw SpawnError("child \(pid) (comm \(current.debugDescription)) does not hold descriptors \(missing.sorted())")
+        throw SpawnError(
+            "child \(pid) (comm \(current.debugDescription)) does not hold descriptors \(missing.sorted())")
     }
 
     /// Starts `sleep 60` holding the test's descriptors at the given numbers (`[ourFD: childFD]`).

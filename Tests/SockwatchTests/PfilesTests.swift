@@ -49,8 +49,8 @@ struct PfilesTests {
             let arguments = launcher.isEmpty ? [PfilesTests.python!] : launcher + [PfilesTests.python!]
             defer { close(stdin[0]); close(stdout[1]) }
             do {
-                pid = try ChildProcess.spawn(
-                    arguments[0], arguments + ["-c", PfilesTests.server], holding: [(stdin[0], 0), (stdout[1], 1), (2, 2)])
+                let stdio = [(ours: stdin[0], theirs: Int32(0)), (stdout[1], 1), (2, 2)]
+                pid = try ChildProcess.spawn(arguments[0], arguments + ["-c", PfilesTests.server], holding: stdio)
             } catch {
                 close(stdin[1])
                 close(stdout[0])
