@@ -241,14 +241,15 @@ struct CLITests {
         defer { child.terminate() }
 
         // --all-owners: the test process holds the listener too and would satisfy an early-stopping scan.
-        let json = try BinaryRunner.run(["-l", "-p", "--all-owners", "--json", "sport = :\(listener.localPort)"])
+        // TCP only: a UDP socket of another test may have the same port number.
+        let json = try BinaryRunner.run(["-tl", "-p", "--all-owners", "--json", "sport = :\(listener.localPort)"])
         #expect(json.status == 0)
         let objects = try #require(json.objects, "not NDJSON: \(json.stdout)")
         #expect(objects.count == 1)
         let comms = (objects.first?["processes"] as? [[String: Any]] ?? []).compactMap { $0["comm"] as? String }
         #expect(comms.contains(hostile))
 
-        let table = try BinaryRunner.run(["-l", "-p", "-H", "--all-owners", "sport = :\(listener.localPort)"])
+        let table = try BinaryRunner.run(["-tl", "-p", "-H", "--all-owners", "sport = :\(listener.localPort)"])
         #expect(table.status == 0)
         #expect(table.lines.count == 1, "\(table.stdout)")
         #expect(table.stdout.contains(#"x\ntcp 0 0 "\t"#))
