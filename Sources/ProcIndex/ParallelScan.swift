@@ -34,7 +34,8 @@ final class ParallelScan: @unchecked Sendable {
     private let ranges = Mutex<[Task]>([])
     /// How many `ranges` hold, read without the lock (almost always 0).
     private let queued = Atomic<Int>(0)
-    private let split: Bool
+    /// Tables of more descriptors than this are cut into ranges (nil: never).
+    private let splitAbove: Int?
     private let cursor = Atomic<Int>(0)
     private let stop = Atomic<Bool>(false)
     private let missing: Mutex<Set<UInt64>>
@@ -44,7 +45,7 @@ final class ParallelScan: @unchecked Sendable {
     init(root: String, pids: [Int32], wanted: Set<UInt64>?, split: Bool = false) {
         scanner = Scanner(root: root)
         tasks = pids.map { Task(pid: $0, fds: 0..<Int32.max) }
-        self.split = split
+        splitAbove = split ? 2 * Self.rangeSize : nil
         missing = Mutex(wanted ?? [])
         tracking = wanted != nil
         if let wanted, wanted.isEmpty { stop.store(true, ordering: .relaxed) }
@@ -100,7 +101,6 @@ final class ParallelScan: @unchecked Sendable {
             let first = task.fds.lowerBound == 0
             let before = partial.entries.count
             let processNumber = Int32(partial.commands.count)
-            let splitAbove = split ? 2 * Self.rangeSize : nil
             let access = scanner.forEachSocket(pid: pid, fds: task.fds, splitAbove: splitAbove) { fd, inode in
                 guard let inode = UInt32(exactly: inode) else { return }
                 partial.entries.append(ProcessIndex.Entry(inode: inode, pid: pid, fd: fd, process: processNumber))

@@ -5,7 +5,8 @@ import SockDiag
 ///
 /// The first `window` rows (fewer when they pass `stageLimit` bytes: `-i` detail lines are long) are staged to
 /// measure the column widths, so a listing of up to that many sockets is aligned exactly; later rows are
-/// written straight to the output with those widths, and a wider cell widens its column from that row on. Addresses are never truncated. `-i`/`-m` details go on an indented second line.
+/// written straight to the output with those widths, and a wider cell widens its column from that row on.
+/// Addresses are never truncated. `-i`/`-m` details go on an indented second line.
 public final class TableRenderer: SocketRenderer {
     enum Column: CaseIterable {
         case netns, proto, recvQ, sendQ, local, peer, state, user, inode, cookie, timer, options, process

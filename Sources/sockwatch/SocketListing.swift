@@ -61,8 +61,9 @@ struct SocketListing {
         out.append("states: \(query.states.states.map(\.name).joined(separator: ","))\n")
         // What the INET requests ask the kernel to compare before the bytecode (TCP and UDP dumps).
         let pinned = query.requests.lazy.compactMap { request -> (local: UInt16, remote: UInt16)? in
-            guard case .inet(let inet) = request, inet.kernelPorts != (0, 0) else { return nil }
-            return inet.kernelPorts
+            guard case .inet(let inet) = request else { return nil }
+            let ports = inet.kernelPorts
+            return ports != (0, 0) ? ports : nil
         }
         if let kernelPorts = pinned.first {
             let ports = [("sport", kernelPorts.local), ("dport", kernelPorts.remote)].filter { $0.1 != 0 }

@@ -50,8 +50,7 @@ import Testing
         cache.refresh([inode])
         #expect(cache.holders(of: inode).map(\.pid) == [pid])
         kill(pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        ChildProcess.wait(pid)
         // The same inode again (as if still dumped): the dead holder is noticed and /proc read again.
         cache.refresh([inode])
         #expect(cache.scans == 2)

@@ -64,7 +64,6 @@ enum TestSockets {
 
     static func kill(_ pid: pid_t) {
         Glibc.kill(pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        ChildProcess.wait(pid)
     }
 }

@@ -61,6 +61,16 @@ struct BinaryRunner {
         return try exec("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", copy] + arguments)
     }
 
+    /// The inode in the fields of one `ss -e` line (`ino:N`); nil when there is none.
+    static func ssInode(_ fields: [Substring]) -> UInt64? {
+        fields.first { $0.hasPrefix("ino:") }.flatMap { UInt64($0.dropFirst(4)) }
+    }
+
+    /// Every inode in `ss -e` output.
+    static func ssInodes(_ text: String) -> [UInt64] {
+        text.split(separator: "\n").compactMap { ssInode($0.split(separator: " ")) }
+    }
+
     /// Runs a shell pipeline; `$SW` names the binary.
     static func shell(_ script: String) throws -> Result {
         try exec("/bin/sh", ["-c", "SW='\(binary)'; \(script)"])
@@ -73,8 +83,7 @@ struct HoldingChild {
 
     func terminate() {
         kill(processIdentifier, SIGKILL)
-        var status: Int32 = 0
-        waitpid(processIdentifier, &status, 0)
+        ChildProcess.wait(processIdentifier)
     }
 }
 

@@ -146,9 +146,7 @@ struct CLITests {
         for line in try BinaryRunner.exec("/usr/bin/env", ["ss", "-tanHe"]).lines {
             // State Recv-Q Send-Q Local Peer ... ino:N ...: the test's own sockets by inode.
             let f = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard f.count >= 5, let ino = f.first(where: { $0.hasPrefix("ino:") }).flatMap({ UInt64($0.dropFirst(4)) }),
-                inodes.contains(ino)
-            else { continue }
+            guard f.count >= 5, let ino = BinaryRunner.ssInode(f), inodes.contains(ino) else { continue }
             let peer = f[4].replacingOccurrences(of: "*", with: "0")
             fromSS.insert(key(ssStates[String(f[0])] ?? String(f[0]), String(f[3]), peer))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import SockTestSupport
 
 /// A running `sockwatch events`, read line by line as it writes.
 final class EventStream {
@@ -57,8 +58,7 @@ final class EventStream {
         guard !stopped else { return "" }
         stopped = true
         kill(pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        ChildProcess.wait(pid)
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {

@@ -42,10 +42,7 @@ struct FilterCLITests {
         for line in result.lines {
             // Netid [State] Recv-Q Send-Q Local Peer ...: ss drops the State column when one state is asked for.
             let f = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard f.count >= 5,
-                let ino = f.first(where: { $0.hasPrefix("ino:") }).flatMap({ UInt64($0.dropFirst(4)) }),
-                inodes.contains(ino)
-            else { continue }
+            guard f.count >= 5, let ino = BinaryRunner.ssInode(f), inodes.contains(ino) else { continue }
             let base = Int(f[1]) == nil ? 2 : 1
             set.insert("\(f[0]) \(f[base + 2]) \(f[base + 3])")
         }

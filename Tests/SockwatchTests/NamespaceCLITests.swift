@@ -55,7 +55,7 @@ struct NamespaceCLITests {
         /// `ss -N NAME -tane`'s inodes.
         func ssInodes() throws -> Set<Int> {
             let result = try BinaryRunner.exec("/usr/bin/env", ["ss", "-N", name, "-tane"])
-            return Set(result.stdout.split(separator: " ").compactMap { $0.hasPrefix("ino:") ? Int($0.dropFirst(4)) : nil })
+            return Set(BinaryRunner.ssInodes(result.stdout).map { Int($0) })
         }
     }
 

@@ -45,7 +45,10 @@ public struct InetRequest: Sendable, Hashable {
     /// `localPort` and `remotePort` as the kernel gets them: only TCP, UDP and UDP-Lite dumps compare the
     /// request id's ports (other transports' dumps do not), so the others are sent none.
     public var kernelPorts: (local: UInt16, remote: UInt16) {
-        [.tcp, .udp, .udplite].contains(netid) ? (localPort, remotePort) : (0, 0)
+        switch netid {
+        case .tcp, .udp, .udplite: (localPort, remotePort)
+        default: (0, 0)
+        }
     }
 
     public init(

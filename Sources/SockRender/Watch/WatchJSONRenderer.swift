@@ -55,14 +55,7 @@ public final class WatchJSONRenderer {
         number("rtt", s.rtt)
         number("cwnd", s.congestionWindow)
         out.append(",\"processes\":[")
-        for (i, holder) in s.holders.enumerated() {
-            out.append(i == 0 ? "{\"pid\":" : ",{\"pid\":")
-            out.append(decimal: holder.pid)
-            out.append(",\"fd\":", decimal: holder.fd)
-            out.append(",\"comm\":")
-            out.appendJSONString(holder.command)
-            out.append(0x7D)
-        }
+        for (i, holder) in s.holders.enumerated() { out.appendJSONHolder(holder, first: i == 0) }
         out.append("]}\n")
     }
 
