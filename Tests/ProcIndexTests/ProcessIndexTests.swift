@@ -147,7 +147,8 @@ import Testing
                 return
             }
             #expect(count >= 2600 && seen == 0)
-            #expect(scanner.forEachSocket(pid: getpid(), splitAbove: count) { _, _ in seen += 1 } == .read)
+            // Other tests open and close descriptors meanwhile: a threshold no table reaches, not `count`.
+            #expect(scanner.forEachSocket(pid: getpid(), splitAbove: Int.max) { _, _ in seen += 1 } == .read)
             #expect(seen >= 2600)
         }
     }
