@@ -37,16 +37,30 @@ let package = Package(
         // /proc -> owners.
         .target(
             name: "ProcIndex",
-            dependencies: ["CSockDiag", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["CSockDiag", "SockDiag", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: hotPath
         ),
-        // records -> bytes.
-        .target(name: "SockRender", dependencies: ["SockDiag", "ProcIndex"], swiftSettings: hotPath),
+        // query -> plan -> kernel -> join -> filter -> joined sockets, for every command.
+        .target(
+            name: "SockPipeline",
+            dependencies: ["SockDiag", "ProcIndex", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: hotPath
+        ),
+        // joined sockets -> bytes.
+        .target(name: "SockRender", dependencies: ["SockDiag", "SockPipeline"], swiftSettings: hotPath),
+        // Both executables' ending: notes and failures as one line on stderr, one exit-status mapping.
+        .target(
+            name: "CommandSupport",
+            dependencies: [
+                "SockDiag", "ProcIndex", "SockPipeline", "SockRender",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // CLI wiring only.
         .executableTarget(
             name: "sockwatch",
             dependencies: [
-                "SockDiag", "ProcIndex", "SockRender", "ExporterArguments",
+                "SockDiag", "ProcIndex", "SockPipeline", "SockRender", "ExporterArguments", "CommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -61,7 +75,7 @@ let package = Package(
         .target(
             name: "SockExporter",
             dependencies: [
-                "SockDiag", "ProcIndex", "ExporterArguments",
+                "SockDiag", "SockPipeline", "ExporterArguments", "CommandSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -74,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "sockwatch-exporter",
             dependencies: [
-                "SockExporter", "ExporterArguments", "SockDiag", "ProcIndex",
+                "SockExporter", "ExporterArguments", "SockDiag", "SockPipeline", "CommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -90,8 +104,11 @@ let package = Package(
         .target(name: "SockTestSupport", dependencies: ["CSockDiag"], path: "Tests/SockTestSupport"),
         .testTarget(name: "SockDiagTests", dependencies: ["SockDiag", "CSockDiag", "SockFuzz", "SockTestSupport"]),
         .testTarget(name: "ProcIndexTests", dependencies: ["ProcIndex", "SockTestSupport"]),
-        .testTarget(name: "SockRenderTests", dependencies: ["SockRender", "SockDiag", "ProcIndex", "SockTestSupport"]),
-        .testTarget(name: "SockwatchTests", dependencies: ["sockwatch", "SockTestSupport"]),
+        .testTarget(
+            name: "SockRenderTests", dependencies: ["SockRender", "SockPipeline", "SockDiag", "ProcIndex", "SockTestSupport"]),
+        .testTarget(name: "SockPipelineTests", dependencies: ["SockPipeline", "SockDiag", "ProcIndex", "SockFuzz", "SockTestSupport"]),
+        .testTarget(
+            name: "SockwatchTests", dependencies: ["sockwatch", "SockPipeline", "ProcIndex", "SockDiag", "SockTestSupport"]),
         .testTarget(
             name: "SockExporterTests",
             dependencies: ["SockExporter", "SockDiag", "sockwatch", "sockwatch-exporter", "SockTestSupport"]

@@ -1,11 +1,11 @@
-import Glibc
-import ProcIndex
+import CommandSupport
 import SockDiag
+import SockPipeline
 
 /// `--all-netns`: one collector per network namespace of the host, found again before each scrape.
 ///
 /// The exporter's own namespace keeps the collector it started with; another is read through a netlink socket
-/// opened inside it (`DiagClient(netns:)`). A namespace that cannot be entered gets one note on stderr, once.
+/// opened inside it (`NamespaceClients`). A namespace that cannot be entered gets one note on stderr, once.
 public final class NamespaceCollectors: @unchecked Sendable {
     let own: SocketCollector
     let top: Int
@@ -29,15 +29,12 @@ public final class NamespaceCollectors: @unchecked Sendable {
                 next.append(collector)
             } else if !refused.contains(namespace.inode) {
                 do {
-                    let fd = try namespace.open()
-                    defer { try? fd.close() }
+                    let client = try NamespaceClients.client(for: namespace, own: own.namespace.inode, tag: false)
                     next.append(
-                        SocketCollector(
-                            namespace: namespace, client: try DiagClient(netns: fd), top: top, workers: workers))
+                        try SocketCollector(namespace: namespace, client: client, top: top, workers: workers))
                 } catch {
                     refused.insert(namespace.inode)
-                    var line = "sockwatch: note: cannot enter network namespace \(namespace.label): \(error); left out\n"
-                    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+                    Stderr.note(PipelineNote(.note, "\(NamespaceClients.refusal(namespace, error)); left out"))
                 }
             }
         }

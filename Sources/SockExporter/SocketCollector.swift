@@ -1,9 +1,10 @@
-import ProcIndex
+import CommandSupport
 import SockDiag
+import SockPipeline
 
 /// Reads one network namespace's TCP, UDP and UNIX sockets and aggregates them into a `SocketSnapshot`.
 ///
-/// Each scrape streams the kernel's dumps (`SOCK_DIAG_BY_FAMILY`, every state, `tcp_info` for TCP) straight
+/// Each scrape runs the repeated pipeline (every state, `tcp_info` for TCP), streaming each socket straight
 /// from the receive buffer into the snapshot's counters; only socket inodes are kept, in one reused array,
 /// to join them with their owners from `/proc/*/fd` (read on other cores while the dump runs).
 public final class SocketCollector {
@@ -13,7 +14,7 @@ public final class SocketCollector {
     public var top: Int
     /// Threads reading /proc.
     public var workers: Int
-    private let client: DiagClient
+    private let pipeline: RepeatedPipeline
     private var retransmits: RetransmitTracker
     private var inodes: [UInt32] = []
     private var perProcess: [Int32: Int] = [:]
@@ -33,11 +34,14 @@ public final class SocketCollector {
     /// Reads `namespace` through `client`, a client opened in it (`DiagClient(netns:)` for another namespace).
     public init(
         namespace: NetworkNamespace, client: DiagClient, top: Int = 20, workers: Int = 2, trackedSockets: Int = 1 << 18
-    ) {
+    ) throws {
         self.namespace = namespace
         self.top = top
         self.workers = workers
-        self.client = client
+        var query = SocketQuery(netids: [.unix] + Self.transports, families: [.inet, .inet6], states: .all)
+        query.extensions = .info
+        // The collector's notes (a kind this kernel cannot report) go to stderr, as the server logs.
+        pipeline = try RepeatedPipeline(query, client: client) { Stderr.line($0.description) }
         retransmits = RetransmitTracker(capacity: trackedSockets)
     }
 
@@ -67,7 +71,7 @@ public final class SocketCollector {
         }
         do {
             if top > 0 {
-                let owners = try ProcessIndex.build(workers: workers, alongside: dumpAll)
+                let owners = try RepeatedPipeline.owners(workers: workers, alongside: dumpAll)
                 for (i, collector) in collectors.enumerated() { collector.rankOwners(owners, into: &snapshots[i]) }
             } else {
                 try dumpAll()
@@ -79,46 +83,35 @@ public final class SocketCollector {
         for collector in collectors { collector.retransmits.finishScrape() }
     }
 
-    /// Runs the dumps (TCP and UDP over IPv4 and IPv6, then UNIX) into the counters.
+    /// Runs the dumps (UNIX, then TCP and UDP over IPv4 and IPv6) into the counters.
     private func dumpAll(into snapshot: inout SocketSnapshot) throws {
         let keepInodes = top > 0
-        try client.dump(.family(FamilyRequest(netid: .unix, states: .all))) { record in
+        try pipeline.run { record in
             snapshot.total += 1
             snapshot.sockets[SocketSnapshot.Kind(netid: record.netid, state: record.state), default: 0] += 1
             if keepInodes, record.inode != 0 { inodes.append(record.inode) }
-        }
-        for netid in Self.transports {
-            for family in [IPAddress.Family.inet, .inet6] {
-                let request = InetRequest(
-                    netid: netid, family: family, states: .all, extensions: netid == .tcp ? .info : [])
-                try client.dump(request) { record in
-                    snapshot.total += 1
-                    snapshot.sockets[SocketSnapshot.Kind(netid: record.netid, state: record.state), default: 0] += 1
-                    if keepInodes, record.inode != 0 { inodes.append(record.inode) }
-                    guard record.netid == .tcp else { return }
-                    if record.state == .listen {
-                        snapshot.listeners[record.local.port, default: SocketSnapshot.ListenQueue()].add(record)
-                    }
-                    guard let info = record.tcpInfo else { return }
-                    if let total = info[Self.totalRetrans] {
-                        snapshot.newRetransmits += retransmits.observe(
-                            cookie: record.cookie, totalRetransmits: UInt32(truncatingIfNeeded: total))
-                    }
-                    if record.state == .established, let rtt = info[Self.rtt], rtt > 0 {
-                        snapshot.rttSeconds.append(Double(rtt) / 1_000_000)
-                    }
-                }
+            guard record.netid == .tcp else { return }
+            if record.state == .listen {
+                snapshot.listeners[record.local.port, default: SocketSnapshot.ListenQueue()].add(record)
+            }
+            guard let info = record.tcpInfo else { return }
+            if let total = info[Self.totalRetrans] {
+                snapshot.newRetransmits += retransmits.observe(
+                    cookie: record.cookie, totalRetransmits: UInt32(truncatingIfNeeded: total))
+            }
+            if record.state == .established, let rtt = info[Self.rtt], rtt > 0 {
+                snapshot.rttSeconds.append(Double(rtt) / 1_000_000)
             }
         }
     }
 
     /// Counts the dumped sockets per holding process and keeps the `top` largest.
-    private func rankOwners(_ owners: ProcessIndex, into snapshot: inout SocketSnapshot) {
+    private func rankOwners(_ owners: OwnerTable, into snapshot: inout SocketSnapshot) {
         perProcess.removeAll(keepingCapacity: true)
         commands.removeAll(keepingCapacity: true)
         for inode in inodes {
             var last: Int32 = -1
-            owners.forEachHolder(of: UInt64(inode)) { holder in
+            owners.forEachHolder(of: inode) { holder in
                 guard holder.pid != last else { return }  // holders come by pid: one count per process
                 last = holder.pid
                 perProcess[holder.pid, default: 0] += 1

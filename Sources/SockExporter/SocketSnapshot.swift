@@ -1,4 +1,4 @@
-import ProcIndex
+import SockPipeline
 import SockDiag
 
 /// What one scrape found in one network namespace, aggregated: small tables, never one entry per socket.

@@ -1,4 +1,4 @@
-import ProcIndex
+import SockPipeline
 import SockDiag
 
 /// Renders socket events as NDJSON, one event per line, with the listing's names for the socket's fields.

@@ -1,10 +1,10 @@
-import ProcIndex
 import SockDiag
+import SockPipeline
 
 /// Renders NDJSON: one object per socket, one socket per line, written as it is decoded.
 ///
 /// The schema is documented in README.md ("JSON output").
-public final class JSONRenderer: SocketRenderer {
+public final class JSONRenderer: SocketSink {
     let out: OutputBuffer
     let options: RenderOptions
 
@@ -13,7 +13,11 @@ public final class JSONRenderer: SocketRenderer {
         self.options = options
     }
 
-    public func render(_ record: borrowing SocketRecord, owners: ProcessIndex?) throws {
+    public func render(_ socket: borrowing JoinedSocket) throws {
+        try render(socket.record, socket)
+    }
+
+    private func render(_ record: borrowing SocketRecord, _ socket: borrowing JoinedSocket) throws {
         out.append("{\"netid\":\"")
         out.append(record.netid.rawValue)
         if record.netid.isInet {
@@ -40,14 +44,15 @@ public final class JSONRenderer: SocketRenderer {
         out.append(",\"cookie\":", decimal: record.cookie)
         if options.processes {
             out.append(",\"processes\":")
-            appendHolders(of: record.inode, owners)
-            if let peer = record.unix?.peerInode {
+            appendHolders(of: socket, peer: false)
+            if record.unix?.peerInode != nil {
                 out.append(",\"peer_processes\":")
-                appendHolders(of: peer, owners)
+                appendHolders(of: socket, peer: true)
             }
         }
-        if let table = options.socketOptions {
-            if let set = table.byInode[record.inode] {
+        if options.socketOptions {
+            switch socket.options {
+            case .options(let set)?:
                 out.append(",\"sockopts\":{")
                 for (i, option) in set.enumerated() {
                     if i > 0 { out.append(0x2C) }
@@ -60,9 +65,11 @@ public final class JSONRenderer: SocketRenderer {
                     }
                 }
                 out.append(0x7D)
-            } else if let reason = table.unavailable[record.inode] {
+            case .unavailable(let reason)?:
                 out.append(",\"sockopts_unavailable\":")
                 out.appendJSONString(reason)
+            case nil:
+                break
             }
         }
         if let cong = record.congestion {
@@ -108,14 +115,15 @@ public final class JSONRenderer: SocketRenderer {
         try out.flush()
     }
 
-    /// `[{"pid":…,"fd":…,"comm":…},…]` for the processes holding `inode`.
-    private func appendHolders(of inode: UInt32, _ owners: ProcessIndex?) {
+    /// `[{"pid":…,"fd":…,"comm":…},…]` for the processes holding the socket (or its UNIX peer).
+    private func appendHolders(of socket: borrowing JoinedSocket, peer: Bool) {
         out.append(0x5B)
         var first = true
-        owners?.forEachHolder(of: UInt64(inode)) { holder in
-            out.appendJSONHolder(holder, first: first)
+        let append = { (holder: SocketHolder) in
+            self.out.appendJSONHolder(holder, first: first)
             first = false
         }
+        if peer { socket.forEachPeerHolder(append) } else { socket.forEachHolder(append) }
         out.append(0x5D)
     }
 

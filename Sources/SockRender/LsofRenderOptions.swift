@@ -55,7 +55,7 @@ public struct LsofFields: OptionSet, Sendable {
 }
 
 /// How `sockwatch lsof` writes what it found.
-public struct LsofRenderOptions: Sendable {
+public struct LsofRenderOptions {
     public enum Output: Sendable {
         /// The `COMMAND PID USER FD TYPE DEVICE SIZE/OFF NODE NAME` table.
         case table
@@ -78,6 +78,10 @@ public struct LsofRenderOptions: Sendable {
     public var names = LsofNames.numeric
     /// A UTF-8 locale: `-F c` and names keep printable multibyte characters, as lsof does there.
     public var multibyte = false
+    /// `-l`: uids, never login names.
+    public var numericUsers = false
+    /// The login name of a uid (from the password database); nil when it has none.
+    public var login: (UInt32) -> String? = { _ in nil }
 
     public init() {}
 }

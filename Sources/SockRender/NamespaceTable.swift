@@ -1,4 +1,4 @@
-import ProcIndex
+import SockPipeline
 import SockDiag
 
 /// The namespaces of a listing, by inode, so each row can be tagged with a name and a pid.

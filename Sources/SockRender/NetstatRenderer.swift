@@ -1,11 +1,11 @@
-import ProcIndex
 import SockDiag
+import SockPipeline
 
 /// Renders net-tools netstat's Internet socket table, byte for byte.
 ///
 /// Row layout as netstat prints it: `%-4s  %6ld %6ld %-23s %-23s %-11s` (raw sockets: the state as `%-11d`), then ` %-10s %-10lu` (-e), ` %-20s`
 /// (-p) and ` %s` (-o). Without -W an address is cut so that it and its port fit 22 characters.
-public final class NetstatRenderer: SocketRenderer {
+public final class NetstatRenderer: SocketSink {
     /// How names are shown, and which columns.
     public struct Options: Sendable {
         public var numericHosts = false
@@ -63,7 +63,11 @@ public final class NetstatRenderer: SocketRenderer {
         out.append(0x0A)
     }
 
-    public func render(_ record: borrowing SocketRecord, owners: ProcessIndex?) throws {
+    public func render(_ socket: borrowing JoinedSocket) throws {
+        try render(socket.record, socket)
+    }
+
+    private func render(_ record: borrowing SocketRecord, _ socket: borrowing JoinedSocket) throws {
         // Proto and queues: "%-4s  %6ld %6ld ".
         let proto = Self.proto(record.netid, v6: record.family == .inet6)
         out.append(proto)
@@ -99,7 +103,7 @@ public final class NetstatRenderer: SocketRenderer {
             let before = out.count
             var program: String?
             // netstat keeps the first process it finds for an inode: the lowest pid.
-            owners?.forEachHolder(of: UInt64(record.inode)) { holder in
+            socket.forEachHolder { holder in
                 if program == nil { program = names.program(holder) }
             }
             out.appendEscaped(program ?? "-")

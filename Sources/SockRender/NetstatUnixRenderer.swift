@@ -1,37 +1,30 @@
-import ProcIndex
 import SockDiag
+import SockPipeline
 
 /// Renders net-tools netstat's UNIX socket table (`netstat -x`), byte for byte.
 ///
 /// Row layout as netstat prints it (`unix_do_one`): `%-5s %-6ld %-11s %-10s %-13s `, the inode `%-8lu`, with -p
 /// ` %-20s`, then ` %s` and the name. The type, name, inode and owners come from the `unix_diag` record; RefCnt,
-/// Flags and the `SS_*` state netstat derives State from exist only in `/proc/net/unix`, handed in by `kernel`.
+/// Flags and the `SS_*` state netstat derives State from exist only in `/proc/net/unix`, which the pipeline
+/// joins (`SocketQuery.unixLines`).
 /// netstat reads the name with `sscanf("%s")`, so it ends at the first blank; so it does here.
-public final class NetstatUnixRenderer: SocketRenderer {
+public final class NetstatUnixRenderer: SocketSink {
     let out: OutputBuffer
     let programs: Bool
     let program: (SocketHolder) -> String
-    let kernel: (UInt32) -> ProcNetUnixLine?
-    let unaccepted: () -> [ProcNetUnixLine]
     let listening: Bool
     let all: Bool
 
     /// - Parameters:
     ///   - program: netstat's program column for a holder (`PID/name`).
-    ///   - kernel: the `/proc/net/unix` line of an inode; a socket without one has closed and is skipped.
-    ///   - unaccepted: the lines with inode 0 (connections not yet accepted), which sock_diag never reports;
-    ///     listed after the others unless only listeners are (`listening`).
     public init(
-        out: OutputBuffer, programs: Bool, listening: Bool, all: Bool, program: @escaping (SocketHolder) -> String,
-        kernel: @escaping (UInt32) -> ProcNetUnixLine?, unaccepted: @escaping () -> [ProcNetUnixLine]
+        out: OutputBuffer, programs: Bool, listening: Bool, all: Bool, program: @escaping (SocketHolder) -> String
     ) {
         self.out = out
         self.programs = programs
         self.listening = listening
         self.all = all
         self.program = program
-        self.kernel = kernel
-        self.unaccepted = unaccepted
     }
 
     /// The heading line netstat prints before the column header.
@@ -46,13 +39,17 @@ public final class NetstatUnixRenderer: SocketRenderer {
         out.append(" Path\n")
     }
 
-    public func render(_ record: borrowing SocketRecord, owners: ProcessIndex?) throws {
-        guard record.netid == .unix, let line = kernel(record.inode) else { return }
+    public func render(_ socket: borrowing JoinedSocket) throws {
+        try render(socket.record, socket)
+    }
+
+    private func render(_ record: borrowing SocketRecord, _ socket: borrowing JoinedSocket) throws {
+        guard record.netid == .unix, let line = socket.unixLine else { return }
         // netstat's own rule: -l lists the unconnected sockets that accept connections, the default the rest.
         if !all && (line.socketState == 1 && line.isListening) != listening { return }
         var name: String?
         if programs {
-            owners?.forEachHolder(of: UInt64(record.inode)) { holder in
+            socket.forEachHolder { holder in
                 if name == nil { name = program(holder) }
             }
         }
@@ -61,12 +58,13 @@ public final class NetstatUnixRenderer: SocketRenderer {
         try out.flushIfFull()
     }
 
+    /// A connection not yet accepted (inode 0), which sock_diag never reports: listed unless only listeners are.
+    public func render(unaccepted line: ProcNetUnixLine) throws {
+        guard !listening || all, all || !(line.socketState == 1 && line.isListening) else { return }
+        write(line, inode: 0, program: nil, path: line.path)
+    }
+
     public func finish() throws {
-        if !listening || all {
-            for line in unaccepted() where all || !(line.socketState == 1 && line.isListening) {
-                write(line, inode: 0, program: nil, path: line.path)
-            }
-        }
         try out.flush()
     }
 

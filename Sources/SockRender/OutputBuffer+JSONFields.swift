@@ -1,4 +1,4 @@
-import ProcIndex
+import SockPipeline
 import SockDiag
 
 /// JSON members shared by the NDJSON listing and the event stream, so both spell a socket the same way.

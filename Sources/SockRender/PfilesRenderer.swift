@@ -1,21 +1,5 @@
-import ProcIndex
+import SockPipeline
 import SockDiag
-
-/// What pfiles knows about one socket descriptor.
-public struct PfilesSocket {
-    /// From `getsockopt` on a duplicate; nil when the duplicate was refused.
-    public var report: SocketProbe.Report?
-    /// Why `report` is missing ("EPERM: no ptrace rights over pid 42").
-    public var unavailable: String?
-    /// The kernel's sock_diag view of the same socket, joined by inode.
-    public var diag: SocketRecord?
-
-    public init(report: SocketProbe.Report? = nil, unavailable: String? = nil, diag: SocketRecord? = nil) {
-        self.report = report
-        self.unavailable = unavailable
-        self.diag = diag
-    }
-}
 
 /// Renders Solaris pfiles's report for one process: a heading, then every descriptor with its type, mode,
 /// flags and path, and for sockets the type, the options that are on, the names and the sock_diag view.
@@ -119,11 +103,11 @@ public final class PfilesRenderer {
         if let diag = socket.diag { appendDiag(diag) }
     }
 
-    private func endpoint(_ e: InetEndpoint) -> SocketProbe.Endpoint {
-        SocketProbe.Endpoint(high: e.address.high, low: e.address.low, port: e.port)
+    private func endpoint(_ e: InetEndpoint) -> SocketEndpoint {
+        SocketEndpoint(high: e.address.high, low: e.address.low, port: e.port)
     }
 
-    private func appendName(_ label: StaticString, _ name: SocketProbe.Name?) {
+    private func appendName(_ label: StaticString, _ name: SocketName?) {
         guard let name else { return }
         out.append("\t")
         out.append(label)

@@ -12,8 +12,8 @@ public struct RenderOptions {
     public var memory = false
     /// Print the header line (tables only).
     public var header = true
-    /// The set socket options of each socket (`--sockopts`), filled by the CLI.
-    public var socketOptions: SocketOptionsTable?
+    /// Show the set socket options of each socket (`--sockopts`), as the pipeline joined them.
+    public var socketOptions = false
     /// The namespaces listed (`--netns`, `--all-netns`): rows are tagged with theirs. Nil for sockwatch's own.
     public var namespaces: NamespaceTable?
     /// Interface names by index, for packet sockets (`InterfaceNames.load()`, read by the CLI once); an index

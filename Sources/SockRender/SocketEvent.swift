@@ -1,4 +1,4 @@
-import ProcIndex
+import SockPipeline
 import SockDiag
 
 /// One change in the socket table: a socket appeared, changed state, or was destroyed.

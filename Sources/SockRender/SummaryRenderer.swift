@@ -1,11 +1,11 @@
-import ProcIndex
 import SockDiag
+import SockPipeline
 
 /// Counts sockets per kind, IP family and state instead of listing them (`-s`, like `ss -s`).
 ///
 /// The table has one row per kind (and namespace, when several are listed), the columns Total, IPv4, IPv6 and
 /// one per state that occurs; `--json` writes one object per row.
-public final class SummaryRenderer: SocketRenderer {
+public final class SummaryRenderer: SocketSink {
     struct Key: Hashable {
         var netns: UInt64
         var netid: NetID
@@ -29,8 +29,8 @@ public final class SummaryRenderer: SocketRenderer {
         self.namespaces = namespaces
     }
 
-    public func render(_ record: borrowing SocketRecord, owners: ProcessIndex?) throws {
-        Self.count(record, into: &counts[Key(netns: record.netns, netid: record.netid), default: Counts()])
+    public func render(_ socket: borrowing JoinedSocket) throws {
+        Self.count(socket.record, into: &counts[Key(netns: socket.record.netns, netid: socket.record.netid), default: Counts()])
     }
 
     /// One dictionary lookup per socket: the counts are updated in place.

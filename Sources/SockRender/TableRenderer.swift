@@ -1,5 +1,5 @@
-import ProcIndex
 import SockDiag
+import SockPipeline
 
 /// Renders the netstat-like table: `Proto Recv-Q Send-Q Local Address Foreign Address State …`.
 ///
@@ -7,7 +7,7 @@ import SockDiag
 /// measure the column widths, so a listing of up to that many sockets is aligned exactly; later rows are
 /// written straight to the output with those widths, and a wider cell widens its column from that row on.
 /// Addresses are never truncated. `-i`/`-m` details go on an indented second line.
-public final class TableRenderer: SocketRenderer {
+public final class TableRenderer: SocketSink {
     enum Column: CaseIterable {
         case netns, proto, recvQ, sendQ, local, peer, state, user, inode, cookie, timer, options, process
 
@@ -57,17 +57,21 @@ public final class TableRenderer: SocketRenderer {
         if options.namespaces != nil { columns.insert(.netns, at: 0) }
         if options.extended { columns += [.user, .inode, .cookie] }
         if options.timers { columns.append(.timer) }
-        if options.socketOptions != nil { columns.append(.options) }
+        if options.socketOptions { columns.append(.options) }
         if options.processes { columns.append(.process) }
         self.columns = columns
         widths = columns.map { $0.title.utf8CodeUnitCount }
         cellEnds.reserveCapacity(window * (columns.count + 1))
     }
 
-    public func render(_ record: borrowing SocketRecord, owners: ProcessIndex?) throws {
-        if headerWritten { return try renderDirect(record, owners: owners) }
+    public func render(_ socket: borrowing JoinedSocket) throws {
+        try render(socket.record, socket)
+    }
+
+    private func render(_ record: borrowing SocketRecord, _ socket: borrowing JoinedSocket) throws {
+        if headerWritten { return try renderDirect(record, socket) }
         for column in columns {
-            appendCell(column, record, owners: owners, to: stage)
+            appendCell(column, record, socket, to: stage)
             cellEnds.append(stage.count)
         }
         if options.info || options.memory { _ = DetailLine.append(record, options: options, to: stage) }
@@ -77,17 +81,17 @@ public final class TableRenderer: SocketRenderer {
 
     /// After the first window the widths are set: left-aligned cells go straight to the output and are
     /// padded after; a wider cell widens its column for the rows that follow.
-    private func renderDirect(_ record: borrowing SocketRecord, owners: ProcessIndex?) throws {
+    private func renderDirect(_ record: borrowing SocketRecord, _ socket: borrowing JoinedSocket) throws {
         for (c, column) in columns.enumerated() {
             let last = c == columns.count - 1
             if column.rightAligned {
                 stage.reset()
-                appendCell(column, record, owners: owners, to: stage)
+                appendCell(column, record, socket, to: stage)
                 stage.withUnsafeBytes { writePadded($0, column: c) }
                 continue
             }
             let start = out.count
-            appendCell(column, record, owners: owners, to: out)
+            appendCell(column, record, socket, to: out)
             let length = out.count - start
             if length > widths[c] { widths[c] = length }
             if !last {
@@ -116,7 +120,7 @@ public final class TableRenderer: SocketRenderer {
     // MARK: - Cells
 
     private func appendCell(
-        _ column: Column, _ record: borrowing SocketRecord, owners: ProcessIndex?, to stage: OutputBuffer
+        _ column: Column, _ record: borrowing SocketRecord, _ socket: borrowing JoinedSocket, to stage: OutputBuffer
     ) {
         switch column {
         case .netns: stage.append(netns: record.netns, from: options.namespaces ?? NamespaceTable([]))
@@ -145,26 +149,25 @@ public final class TableRenderer: SocketRenderer {
             stage.append(decimal: UInt64(record.timer.retransmits))
             stage.append("/0)")
         case .options:
-            let table = options.socketOptions
-            if let set = table?.byInode[record.inode] {
-                stage.append(set.isEmpty ? "-" : set.map(\.text).joined(separator: ","))
-            } else {
-                stage.append(table?.unavailable[record.inode].map { "?(\($0))" } ?? "-")
+            switch socket.options {
+            case .options(let set)?: stage.append(set.isEmpty ? "-" : set.map(\.text).joined(separator: ","))
+            case .unavailable(let reason)?: stage.append("?(\(reason))")
+            case nil: stage.append("-")
             }
         case .process:
-            if !Self.appendHolders(of: record.inode, owners, to: stage) { stage.append(0x2D) }
+            if !Self.appendHolders(of: socket, peer: false, to: stage) { stage.append(0x2D) }
             // A UNIX socket also names who holds the other end: `12/server->34/client`.
-            if let peer = record.unix?.peerInode, let owners, owners.contains(UInt64(peer)) {
+            if socket.peerHasHolders {
                 stage.append("->")
-                _ = Self.appendHolders(of: peer, owners, to: stage)
+                _ = Self.appendHolders(of: socket, peer: true, to: stage)
             }
         }
     }
 
-    /// `pid/comm,pid/comm` for the processes holding `inode`; false when none does.
-    static func appendHolders(of inode: UInt32, _ owners: ProcessIndex?, to stage: OutputBuffer) -> Bool {
+    /// `pid/comm,pid/comm` for the processes holding the socket (or its UNIX peer); false when none does.
+    static func appendHolders(of socket: borrowing JoinedSocket, peer: Bool, to stage: OutputBuffer) -> Bool {
         var lastPID: Int32 = -1
-        owners?.forEachHolder(of: UInt64(inode)) { holder in
+        let append = { (holder: SocketHolder) in
             guard holder.pid != lastPID else { return }
             if lastPID != -1 { stage.append(0x2C) }
             lastPID = holder.pid
@@ -172,6 +175,7 @@ public final class TableRenderer: SocketRenderer {
             stage.append(0x2F)
             stage.appendEscaped(holder.command)
         }
+        if peer { socket.forEachPeerHolder(append) } else { socket.forEachHolder(append) }
         return lastPID != -1
     }
 

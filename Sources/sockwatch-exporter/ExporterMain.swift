@@ -1,9 +1,9 @@
 import ArgumentParser
+import CommandSupport
 import ExporterArguments
 import Glibc
-import ProcIndex
-import SockDiag
 import SockExporter
+import SockPipeline
 
 /// `sockwatch-exporter`: the Prometheus exporter's server, started by `sockwatch exporter`.
 ///
@@ -21,9 +21,9 @@ struct ExporterMain: ParsableCommand {
         do {
             namespace = try NetworkNamespace.current()
         } catch {
-            throw Failure("cannot read /proc/thread-self/ns/net: \(error)")
+            throw CommandFailure("cannot read /proc/thread-self/ns/net: \(error)")
         }
-        let workers = max(1, min(4, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+        let workers = SocketPipeline.workers
         let collector = try SocketCollector(namespace: namespace, top: options.top, workers: workers)
         let exporter =
             options.allNetns
@@ -38,28 +38,27 @@ struct ExporterMain: ParsableCommand {
             } else {
                 server = try MetricsServer.start(exporter, listen: options.address)
             }
-        } catch let error as Failure {
+        } catch let error as CommandFailure {
             throw error
         } catch {
-            throw Failure("cannot serve on \(options.systemdSocket ? "the systemd socket" : options.listen): \(error)")
+            throw CommandFailure("cannot serve on \(options.systemdSocket ? "the systemd socket" : options.listen): \(error)")
         }
-        var line = "sockwatch: serving metrics on http://\(Self.describe(server))/metrics\n"
-        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+        Stderr.line("serving metrics on http://\(Self.describe(server))/metrics")
         try server.wait()
     }
 
     /// The listening socket of systemd socket activation: fd 3, when `LISTEN_FDS` says one was passed to us.
     static func systemdSocket() throws -> Int32 {
         guard let count = getenv("LISTEN_FDS").map({ Int(String(cString: $0)) ?? 0 }), count >= 1 else {
-            throw Failure("--systemd-socket: no socket was passed (LISTEN_FDS is not set)")
+            throw CommandFailure("--systemd-socket: no socket was passed (LISTEN_FDS is not set)")
         }
         if let pid = getenv("LISTEN_PID").map({ Int32(String(cString: $0)) }), pid != getpid() {
-            throw Failure("--systemd-socket: the passed socket is for pid \(pid.map(String.init) ?? "?"), not this one")
+            throw CommandFailure("--systemd-socket: the passed socket is for pid \(pid.map(String.init) ?? "?"), not this one")
         }
         var listening: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
         guard getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0, listening == 1 else {
-            throw Failure("--systemd-socket: fd 3 is not a listening socket")
+            throw CommandFailure("--systemd-socket: fd 3 is not a listening socket")
         }
         unsetenv("LISTEN_FDS")
         unsetenv("LISTEN_PID")
@@ -72,43 +71,8 @@ struct ExporterMain: ParsableCommand {
         return address.protocol == .inet6 ? "[\(ip)]:\(server.port)" : "\(ip):\(server.port)"
     }
 
-    /// A failure to start serving: one line, exit status 1.
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
-    }
-
     /// Parses and runs; bad usage is one line and status 2, a failure to serve one line and status 1.
     static func main() {
-        signal(SIGPIPE, SIG_IGN)
-        let status: Int32
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-            status = 0
-        } catch let failure as Failure {
-            status = fail(failure.description, status: 1)
-        } catch let code as ExitCode {
-            status = code.rawValue
-        } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                print(fullMessage(for: error))
-                status = 0
-            } else if code == .validationFailure {
-                let message = message(for: error)
-                    .split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? "\(error)"
-                status = fail(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message, status: 2)
-            } else {
-                status = fail("\(error)", status: 1)
-            }
-        }
-        Glibc.exit(status)
-    }
-
-    static func fail(_ message: String, status: Int32) -> Int32 {
-        var line = "sockwatch: \(message)\n"
-        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-        return status
+        runAndExit()
     }
 }

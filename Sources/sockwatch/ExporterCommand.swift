@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import ExporterArguments
 import Glibc
 
@@ -24,8 +25,7 @@ struct ExporterCommand: ParsableCommand {
         let cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         execv(path, cArgs)
         let reason = String(cString: strerror(errno))
-        _ = Sockwatch.fail("cannot run \(path): \(reason) (it is built beside sockwatch: swift build)", status: 1)
-        throw ExitCode(1)
+        throw CommandFailure("cannot run \(path): \(reason) (it is built beside sockwatch: swift build)")
     }
 
     /// `sockwatch-exporter` in the directory of the running binary (`/proc/self/exe`).

@@ -1,9 +1,10 @@
 import ArgumentParser
-import ProcIndex
+import CommandSupport
 import SockDiag
+import SockPipeline
 import SockRender
 
-/// The native listing: options turned into a `SocketQuery`, run by the engine into a table or NDJSON.
+/// The native listing: options turned into a `SocketQuery`, run by the pipeline into a table or NDJSON.
 struct SocketListing {
     var selection: SelectionOptions
     var output: OutputOptions
@@ -14,10 +15,10 @@ struct SocketListing {
     func run() throws {
         let query = try query()
         if filter.explain { return try explain(query) }
-        try SocketEngine().run(query, into: renderer(for: query))
+        try SocketPipeline(report: Stderr.note).run(query, into: renderer(for: query))
     }
 
-    /// The options as a query for the engine.
+    /// The options as a query for the pipeline.
     func query() throws -> SocketQuery {
         let parsed = try filter.parsed()
         var states = parsed.states ?? selection.stateSet
@@ -36,13 +37,13 @@ struct SocketListing {
         query.selection = try processes.selection()
         // A summary counts; it never needs owners (a process selection still narrows it).
         query.owners = !output.summary && (output.processes || output.sockopts) || !query.selection.isEmpty
-        if output.sockopts { query.socketOptions = SocketOptionsTable() }
+        query.socketOptions = output.sockopts
         query.allOwners = output.allOwners
         return query
     }
 
     /// The table, NDJSON with `--json`, or the counts with `-s`, on stdout.
-    func renderer(for query: SocketQuery) -> any SocketRenderer {
+    func renderer(for query: SocketQuery) -> any SocketSink {
         var options = output.renderOptions
         options.processes = query.owners
         options.socketOptions = query.socketOptions

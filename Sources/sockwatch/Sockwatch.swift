@@ -1,8 +1,6 @@
 import ArgumentParser
+import CommandSupport
 import Glibc
-import ProcIndex
-import SockDiag
-import SockRender
 
 @main
 struct Sockwatch: ParsableCommand {
@@ -21,8 +19,7 @@ struct Sockwatch: ParsableCommand {
         ],
         defaultSubcommand: ListCommand.self)
 
-    /// Parses, runs, and maps every failure to one line on stderr and an exit status:
-    /// 0 for help and a closed pipe, 2 for bad usage, 1 for a kernel failure.
+    /// Parses, runs, and maps every failure to one line on stderr and an exit status (`runAndExit`).
     static func main() {
         signal(SIGPIPE, SIG_IGN)
         // `sockwatch --help` describes the listing everyone runs, then names the dialects.
@@ -38,39 +35,6 @@ struct Sockwatch: ParsableCommand {
             print("  watch                   a live view of rates, retransmits and rtt per socket or process (sockwatch watch --help)")
             Glibc.exit(0)
         }
-        let status: Int32
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-            status = 0
-        } catch let error as DiagError {
-            status = Self.fail(error.description, status: 1)
-        } catch let error as NamespaceError {
-            status = Self.fail(error.description, status: 1)
-        } catch is OutputBuffer.Closed {
-            status = 0
-        } catch let error as OutputBuffer.WriteFailed {
-            status = Self.fail(error.description, status: 1)
-        } catch let code as ExitCode {
-            status = code.rawValue
-        } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                print(fullMessage(for: error))
-                status = 0
-            } else {
-                let message = message(for: error)
-                    .split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? "\(error)"
-                status = Self.fail(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message, status: 2)
-            }
-        }
-        Glibc.exit(status)
-    }
-
-    /// Writes `sockwatch: MESSAGE` on stderr and returns `status`.
-    static func fail(_ message: String, status: Int32) -> Int32 {
-        var line = "sockwatch: \(message)\n"
-        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-        return status
+        runAndExit()
     }
 }

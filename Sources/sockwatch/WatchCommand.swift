@@ -1,6 +1,8 @@
 import ArgumentParser
 import Glibc
 import ProcIndex
+import CommandSupport
+import SockPipeline
 import SockDiag
 import SockRender
 
@@ -83,8 +85,8 @@ struct WatchCommand: ParsableCommand {
         query.selection = try processes.selection()
         if !query.selection.isEmpty {
             let (pids, missing) = query.selection.resolve()
-            for pid in missing { _ = Sockwatch.fail("no process with pid \(pid)", status: 1) }
-            if pids.isEmpty && !missing.isEmpty { throw ExitCode(1) }
+            if pids.isEmpty && !missing.isEmpty { throw PipelineError.noSuchProcess(missing) }
+            for pid in missing { Stderr.line("no process with pid \(pid)") }
         }
 
         let seconds = try seconds()

@@ -1,5 +1,6 @@
 import Foundation
 import ProcIndex
+import SockPipeline
 import Testing
 @testable import SockDiag
 @testable import SockRender
@@ -62,14 +63,24 @@ import Testing
     static func render(
         _ records: [SocketRecord], holders: [(pid: Int32, fd: Int32, inode: UInt64, command: String)],
         options: LsofRenderOptions = LsofRenderOptions(),
-        select: @escaping LsofRenderer.Select = { _, _ in LsofOwner(uid: 0, login: "root") }
+        select: @escaping (LsofSocket, SocketHolder) -> LsofOwner? = { _, _ in LsofOwner(uid: 0, login: "root") }
     ) throws -> String {
         let proc = try Proc(holders)
         defer { proc.remove() }
         let out = OutputBuffer(fd: nil)
-        let renderer = LsofRenderer(out: out, options: options, select: select)
-        for record in records { try renderer.render(record, owners: proc.index) }
-        try renderer.finish()
+        // The pipeline orders the rows and asks the selection for each holder's uid; the renderer names it.
+        var logins: [UInt32: String] = [:]
+        var options = options
+        options.login = { logins[$0] }
+        let renderer = LsofRenderer(out: out, options: options)
+        var query = SocketQuery(netids: [.tcp, .udp], families: [.inet, .inet6], states: .all)
+        query.order = .byHolder
+        query.selectHolder = { record, _, holder in
+            guard let owner = select(LsofSocket(record), holder) else { return nil }
+            logins[owner.uid] = owner.login
+            return owner.uid
+        }
+        try SocketPipeline.replay(records, query: query, owners: OwnerTable(proc.index), into: renderer)
         return out.text
     }
 

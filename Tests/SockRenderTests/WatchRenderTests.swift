@@ -1,5 +1,6 @@
 import ProcIndex
 import SockDiag
+import SockPipeline
 import Testing
 
 @testable import SockRender

@@ -1,5 +1,6 @@
 import Foundation
 import SockDiag
+import SockPipeline
 import SockRender
 import SockTestSupport
 import Testing

@@ -1,4 +1,6 @@
 import Foundation
+import ProcIndex
+import SockDiag
 import SockRender
 import Testing
 

@@ -1,4 +1,4 @@
-import ProcIndex
+import SockPipeline
 
 /// One process in the per-process view: the sum of the rates of the sockets it holds.
 ///

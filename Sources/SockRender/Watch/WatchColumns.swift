@@ -1,3 +1,4 @@
+import SockPipeline
 import SockDiag
 
 /// The columns of the live view and of the plain per-interval table, and how their cells are written.

@@ -1,3 +1,4 @@
+import SockPipeline
 /// Draws one screen of the live view with plain ANSI escapes: a title line, the column header, the rows that
 /// fit; every line cut to the window's width.
 ///

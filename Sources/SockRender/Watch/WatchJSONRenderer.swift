@@ -1,3 +1,4 @@
+import SockPipeline
 import SockDiag
 
 /// Writes `watch --json`: one object per socket (or per process, `--by-process`) per interval, NDJSON.

@@ -1,3 +1,4 @@
+import SockPipeline
 /// The order of the live view's rows, cycled by the `s` key.
 public enum WatchSort: String, Sendable, CaseIterable {
     /// Send plus receive rate, fastest first.

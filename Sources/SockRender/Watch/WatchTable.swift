@@ -1,3 +1,4 @@
+import SockPipeline
 /// A table of cells ready to lay out: column titles, the formatted rows, and how many rows exist in all.
 public struct WatchTable: Sendable {
     public var columns: [WatchColumns.Column]

@@ -1,3 +1,4 @@
+import SockPipeline
 /// Writes the plain per-interval output of `watch` (`-n`, or stdout not a terminal): a title line, the table of
 /// every row, a blank line; flushed after each interval so a reader sees it at once.
 public final class WatchTableRenderer {

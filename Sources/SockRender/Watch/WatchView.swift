@@ -1,3 +1,4 @@
+import SockPipeline
 /// What the live view shows: the sort and whether rows are sockets or processes (the `s` and `p` keys).
 public struct WatchView: Sendable {
     public var sort: WatchSort

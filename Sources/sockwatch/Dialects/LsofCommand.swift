@@ -2,11 +2,13 @@ import ArgumentParser
 import Glibc
 import ProcIndex
 import SockDiag
+import SockPipeline
 import SockRender
+import CommandSupport
 
 /// `sockwatch lsof [options]`: the socket part of lsof (Internet and UNIX sockets), line for line, on
-/// sockwatch's engine. A UNIX socket's DEVICE (kernel address) and state come from `/proc/net/unix`, as lsof
-/// reads them: sock_diag does not report them (see `ProcNetUnix`).
+/// sockwatch's pipeline. A UNIX socket's DEVICE (kernel address) and state come from `/proc/net/unix`, as lsof
+/// reads them: sock_diag does not report them (`SocketQuery.unixLines`).
 ///
 /// The arguments are lsof's, parsed as lsof parses them (`LsofArguments`); the selection follows lsof's rules
 /// (`LsofSelection`); the output is lsof's table, `-t` or `-F` (`LsofRenderer`).
@@ -102,21 +104,22 @@ struct LsofCommand: ParsableCommand {
             render.names = names.files.names(hosts: !options.numericHosts, ports: !options.numericPorts)
         }
 
-        let selection = LsofSelection(options, processes: LsofProcesses())
+        let processes = LsofProcesses()
+        render.numericUsers = options.numericUsers
+        render.login = processes.login(of:)
+        let selection = LsofSelection(options, processes: processes)
         let out = OutputBuffer(fd: 1)
-        let unixTable = ProcNetUnix()
-        let renderer = LsofRenderer(
-            out: out, options: render, select: selection.select, unixLine: { unixTable.line(inode: $0) })
+        let renderer = LsofRenderer(out: out, options: render)
         var query = selection.query
         if let selected = selection.prescan() {
             query.selection = ProcessSelection(pids: selected)
             if selected.isEmpty {
                 try renderer.finish()
             } else {
-                try SocketEngine().run(query, into: renderer)
+                try SocketPipeline(report: Stderr.note).run(query, into: renderer)
             }
         } else {
-            try SocketEngine().run(query, into: renderer)
+            try SocketPipeline(report: Stderr.note).run(query, into: renderer)
         }
 
         // lsof's status: 1 when a search item was not found (-Q: never). With no selection at all, lsof

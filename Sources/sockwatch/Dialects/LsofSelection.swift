@@ -1,5 +1,6 @@
 import ProcIndex
 import SockDiag
+import SockPipeline
 import SockRender
 
 /// lsof's selection rules over Internet and UNIX sockets, and the search items they found.
@@ -154,15 +155,15 @@ final class LsofSelection {
 
     // MARK: - Sockets
 
-    /// lsof's decision for one descriptor: the owner to print, or nil when it is not listed.
-    func select(_ socket: LsofSocket, _ holder: SocketHolder) -> LsofOwner? {
+    /// lsof's decision for one descriptor: the uid of its process (the USER column), or nil when it is not listed.
+    func select(_ socket: LsofSocket, _ holder: SocketHolder) -> UInt32? {
         guard let uid = processes.uid(of: holder.pid),
             var found = processKinds(pid: holder.pid, command: holder.command, uid: uid)
         else { return nil }
         if socket.unix != nil {
             // -s and -i never apply to a UNIX socket; -U selects every one.
             if kinds.contains(.unix) { found.insert(.unix) }
-            return listed(found) ? LsofOwner(uid: uid, login: options.numericUsers ? nil : processes.login(of: uid)) : nil
+            return listed(found) ? uid : nil
         }
         // -s: every TCP and UDP socket's state, before any -i.
         let states = options.states
@@ -194,7 +195,7 @@ final class LsofSelection {
             if matched { found.insert(.address) }
         }
         guard listed(found) else { return nil }
-        return LsofOwner(uid: uid, login: options.numericUsers ? nil : processes.login(of: uid))
+        return uid
     }
 
     /// `is_file_sel`: any selection holds, or with -a all of them.
@@ -234,6 +235,12 @@ final class LsofSelection {
         query.owners = true
         // Every holder of a socket is listed, so every process is read.
         query.allOwners = true
+        // One row per listed descriptor, in lsof's order; a UNIX socket's DEVICE and state come from its line.
+        query.order = .byHolder
+        query.unixLines = unix
+        query.selectHolder = { [self] record, line, holder in
+            select(LsofSocket(record, unix: line.map(LsofUnix.init)), holder)
+        }
 
         let needsNetwork =
             !kinds.isDisjoint(with: .internet) && (options.and || kinds.isDisjoint(with: .processes))

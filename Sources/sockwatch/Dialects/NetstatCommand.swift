@@ -1,13 +1,15 @@
 import ArgumentParser
+import CommandSupport
 import Glibc
 import ProcIndex
 import SockDiag
+import SockPipeline
 import SockRender
 
 /// `sockwatch netstat [flags]`: net-tools netstat's socket listing (Internet, then UNIX), line for line, on
-/// sockwatch's engine (sock_diag and the /proc inode index instead of parsing /proc/net and reading every fd per
+/// sockwatch's pipeline (sock_diag and the /proc inode index instead of parsing /proc/net and reading every fd per
 /// socket). Only the UNIX section's RefCnt, Flags, State and not-yet-accepted rows are read from
-/// `/proc/net/unix`, which alone has them (see `ProcNetUnix`).
+/// `/proc/net/unix`, which alone has them (`SocketQuery.unixLines`).
 struct NetstatCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "netstat",
@@ -62,6 +64,7 @@ struct NetstatCommand: ParsableCommand {
                 },
                 user: names.user(uid:), program: program))
         let states: StateSet = flags.all ? .all : flags.listening ? .listening : .connected
+        let pipeline = SocketPipeline(report: Stderr.note)
 
         repeat {
             if !flags.inetNetids.isEmpty {
@@ -70,7 +73,7 @@ struct NetstatCommand: ParsableCommand {
                 out.append(NetstatRenderer.heading(listening: flags.listening, all: flags.all))
                 out.append(0x0A)
                 renderer.writeHeader()
-                try SocketEngine().run(query, into: renderer)
+                try pipeline.run(query, into: renderer)
             }
             if flags.listsUnix {
                 // UNIX sockets: listeners are `listen`, the others `established` or `close` (unconnected).
@@ -78,19 +81,13 @@ struct NetstatCommand: ParsableCommand {
                     flags.all ? .all : flags.listening ? StateSet(.listen) : StateSet.all.subtracting(StateSet(.listen))
                 var query = SocketQuery(netids: [.unix], families: [.inet], states: unixStates)
                 query.owners = flags.programs
-                let table = ProcNetUnix()
+                query.unixLines = true
                 let unix = NetstatUnixRenderer(
-                    out: out, programs: flags.programs, listening: flags.listening, all: flags.all, program: program,
-                    kernel: { table.line(inode: $0) }, unaccepted: { table.unaccepted })
+                    out: out, programs: flags.programs, listening: flags.listening, all: flags.all, program: program)
                 out.append(NetstatUnixRenderer.heading(listening: flags.listening, all: flags.all))
                 out.append(0x0A)
                 unix.writeHeader()
-                try SocketEngine().run(query, into: unix)
-                if !table.readable {
-                    _ = Sockwatch.fail(
-                        "note: /proc/net/unix could not be read: UNIX sockets are not listed (netstat's RefCnt, Flags "
-                            + "and State come from it)", status: 0)
-                }
+                try pipeline.run(query, into: unix)
             }
             if flags.continuous { sleep(1) }
         } while flags.continuous

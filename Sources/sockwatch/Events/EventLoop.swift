@@ -1,7 +1,7 @@
-import ArgumentParser
+import CommandSupport
 import Glibc
-import ProcIndex
 import SockDiag
+import SockPipeline
 import SockRender
 
 /// `sockwatch events`: one thread that dumps the table every interval and, in between, waits in `poll` for
@@ -32,20 +32,17 @@ struct EventLoop {
         do {
             listener = try DestroyListener(netids: netids, families: families)
         } catch let error as DiagError where error.errno == .notPermitted {
-            _ = Sockwatch.fail(
+            throw CommandFailure(
                 "events needs CAP_NET_ADMIN (run it as root) to receive the kernel's destroy notices "
-                    + "(sock_diag multicast groups: EPERM)", status: 1)
-            throw ExitCode(1)
+                    + "(sock_diag multicast groups: EPERM)")
         }
-        var client = try DiagClient()
         let renderer = EventRenderer(out: OutputBuffer(fd: 1), info: info)
         var tracker = SocketTracker(capacity: capacity)
         var query = SocketQuery(netids: netids, families: families, states: states)
         query.extensions = info ? [.info] : []
         query.expression = expression
         query.kernelFilter = kernelFilter
-        let plan = query.plan
-        var requests = query.requests
+        let pipeline = try RepeatedPipeline(query, report: Stderr.note)
         var warnedFull = false
 
         func dump(initialDump: Bool) throws {
@@ -53,34 +50,25 @@ struct EventLoop {
             let seenAt = EventClock.monotonic()
             // Sockets first seen now (and accepted ones that just got a file) wait for their owners in a compact
             // capture of the raw messages, not as records.
-            var fresh = SocketCapture(keeping: info ? [.info] : [])
             var changes: [SocketEvent] = []
             var ownersOnly: Set<UInt64> = []
-            let unsupported = try DiagRequest.forEach(requests) { request in
-                try client.capture(request, into: &fresh) { record in
-                    guard plan.residual.matches(record) else { return false }
-                    let sighting = tracker.see(record, now: initialDump ? nil : seenAt)
-                    if let from = sighting.changedFrom {
-                        changes.append(SocketEvent(
-                            kind: .state, time: EventClock.realtime(), record: copy record, previousState: from,
-                            holders: sighting.holders))
-                    }
-                    if sighting.needsOwners { ownersOnly.insert(record.cookie) }
-                    return sighting.isNew || sighting.needsOwners
+            let fresh = try pipeline.runCaptured { record in
+                let sighting = tracker.see(record, now: initialDump ? nil : seenAt)
+                if let from = sighting.changedFrom {
+                    changes.append(SocketEvent(
+                        kind: .state, time: EventClock.realtime(), record: copy record, previousState: from,
+                        holders: sighting.holders))
                 }
-            } unsupported: { netid, errno in
-                _ = Sockwatch.fail(
-                    "note: no \(netid.rawValue) events from dumps: this kernel cannot report them (\(errnoName(errno)))",
-                    status: 0)
+                if sighting.needsOwners { ownersOnly.insert(record.cookie) }
+                return sighting.isNew || sighting.needsOwners
             }
-            if !unsupported.isEmpty { requests.removeAll { unsupported.contains($0.netid) } }
             tracker.endDump()
             for event in changes { try renderer.render(event) }
             if fresh.count > 0 {
                 // Owners only for the sockets first seen now; the scan stops once each has one.
-                let owners = ProcessIndex(until: Set(fresh.inodes.lazy.map(UInt64.init)), workers: SocketEngine.workers)
+                let owners = pipeline.freshOwners(of: fresh.inodes)
                 try fresh.forEach { record in
-                    let holders = owners.holders(of: UInt64(record.inode))
+                    let holders = owners.holders(of: record.inode)
                     tracker.setHolders(holders, of: record.cookie)
                     if (!initialDump || initial) && !ownersOnly.contains(record.cookie) {
                         try renderer.render(
@@ -88,15 +76,11 @@ struct EventLoop {
                     }
                 }
             }
-            if !client.warnings.isEmpty {
-                for warning in client.warnings { _ = Sockwatch.fail(warning, status: 0) }
-                client = try DiagClient()  // a fresh client: its warnings must not pile up over a long run
-            }
             if tracker.overflowed && !warnedFull {
                 warnedFull = true
-                _ = Sockwatch.fail(
+                Stderr.line(
                     "warning: following \(capacity) sockets (--max-sockets); newer ones get no new/state events "
-                        + "until some close", status: 0)
+                        + "until some close")
             }
             try renderer.flush()
         }
@@ -115,9 +99,9 @@ struct EventLoop {
                 }
             }
             if drained.lost {
-                _ = Sockwatch.fail(
+                Stderr.line(
                     "warning: the kernel dropped destroy notices (ENOBUFS: the \(listener.receiveBufferSize)-byte "
-                        + "queue overflowed); some destroy events are missing", status: 0)
+                        + "queue overflowed); some destroy events are missing")
             }
             try renderer.flush()
             return drained.more

@@ -1,4 +1,4 @@
-import ProcIndex
+import SockPipeline
 import SockDiag
 
 /// The sockets seen so far, keyed by cookie: turns periodic dumps into new and state events, and gives a

@@ -1,7 +1,8 @@
 import ArgumentParser
+import CommandSupport
 import Glibc
-import ProcIndex
 import SockDiag
+import SockPipeline
 import SockRender
 import SystemPackage
 
@@ -30,10 +31,10 @@ struct SocketKill {
         query.netids = tcp
 
         let collector = CollectingRenderer(listing.renderer(for: query))
-        try SocketEngine().run(query, into: collector)
+        try SocketPipeline(report: Stderr.note).run(query, into: collector)
         let victims = collector.records
         guard !victims.isEmpty else {
-            _ = Sockwatch.fail("note: no socket matches; nothing killed", status: 0)
+            Stderr.line("note: no socket matches; nothing killed")
             return
         }
         if !assumeYes { try confirm(victims.count) }
@@ -80,8 +81,7 @@ struct SocketKill {
         } else {
             opened = open("/dev/tty", O_RDWR | O_CLOEXEC)
             guard opened >= 0 else {
-                _ = Sockwatch.fail("--kill asks for confirmation on a terminal and there is none: add --yes", status: 2)
-                throw ExitCode(2)
+                throw CommandFailure("--kill asks for confirmation on a terminal and there is none: add --yes", status: 2)
             }
             input = opened
         }
@@ -98,22 +98,21 @@ struct SocketKill {
         }
         let word = String(decoding: answer.filter { $0 > 0x20 }, as: UTF8.self).lowercased()
         guard word == "y" || word == "yes" else {
-            _ = Sockwatch.fail("nothing killed", status: 0)
-            throw ExitCode(1)
+            throw CommandFailure("nothing killed", status: 1)
         }
     }
 }
 
 /// Hands each socket to the listing's renderer and keeps a copy to act on.
-final class CollectingRenderer: SocketRenderer {
-    let inner: any SocketRenderer
+final class CollectingRenderer: SocketSink {
+    let inner: any SocketSink
     private(set) var records: [SocketRecord] = []
 
-    init(_ inner: any SocketRenderer) { self.inner = inner }
+    init(_ inner: any SocketSink) { self.inner = inner }
 
-    func render(_ record: borrowing SocketRecord, owners: ProcessIndex?) throws {
-        try inner.render(record, owners: owners)
-        records.append(copy record)
+    func render(_ socket: borrowing JoinedSocket) throws {
+        try inner.render(socket)
+        records.append(socket.record)
     }
 
     func finish() throws { try inner.finish() }

@@ -1,4 +1,5 @@
 import Glibc
+import SockPipeline
 import SockRender
 import SystemPackage
 

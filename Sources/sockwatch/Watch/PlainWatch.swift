@@ -1,4 +1,6 @@
+import CommandSupport
 import Glibc
+import SockPipeline
 import SockRender
 
 /// `watch` for pipes and logs (`-n COUNT`, or stdout not a terminal): a first dump sets the baseline, then
@@ -19,7 +21,7 @@ struct PlainWatch {
         while count.map({ interval < $0 }) ?? true {
             Self.sleep(until: deadline)
             (samples, time) = try sampler.sample()
-            for note in sampler.takeNotes() { _ = Sockwatch.fail(note, status: 0) }
+            for note in sampler.takeNotes() { Stderr.line(note) }
             interval += 1
             try render(interval, tracker.update(samples, at: time))
             deadline += period

@@ -1,53 +1,67 @@
 import ProcIndex
 import SockDiag
-import SockRender
 
-/// What to list, independent of how it is shown: the native table, JSON and the dialects all build one.
-struct SocketQuery {
-    var netids: [NetID]
-    var families: [IPAddress.Family]
-    var states: StateSet
+/// What to list and what to join to each socket, independent of how it is shown: every command builds one.
+public struct SocketQuery {
+    public var netids: [NetID]
+    public var families: [IPAddress.Family]
+    public var states: StateSet
     /// Only the attributes the output needs.
-    var extensions: DiagExtensions = []
+    public var extensions: DiagExtensions = []
     /// The ss filter; compiled to kernel bytecode unless `kernelFilter` is false.
-    var expression: FilterExpression = .all
-    var kernelFilter = true
+    public var expression: FilterExpression = .all
+    public var kernelFilter = true
     /// `--pid`/`--command`/`--user`: only these processes' sockets.
-    var selection = ProcessSelection()
+    public var selection = ProcessSelection()
     /// Join owners from /proc.
-    var owners = false
+    public var owners = false
     /// Read every process even for a narrowed listing (see `SocketEngine`).
-    var allOwners = false
-    /// When set, filled with the socket options of every listed socket that has an owner (`--sockopts`).
-    var socketOptions: SocketOptionsTable?
+    public var allOwners = false
+    /// Read the set socket options of every listed socket that has an owner (`--sockopts`).
+    public var socketOptions = false
+    /// Join each UNIX socket's `/proc/net/unix` line (netstat's RefCnt, Flags and State; lsof's DEVICE); a
+    /// UNIX socket without one has closed since the dump and is left out.
+    public var unixLines = false
+    /// How sockets reach the sink.
+    public var order = Order.kernel
     /// Kinds asked for by name: where the kernel lacks one, a note says so (the others are skipped quietly).
-    var explicitNetids: Set<NetID> = []
+    public var explicitNetids: Set<NetID> = []
     /// `-A unix_stream,…`: only UNIX sockets of these types; empty for all.
-    var unixTypes: Set<SocketType> = []
+    public var unixTypes: Set<SocketType> = []
     /// The network namespaces to list, each tagged in the output; nil for sockwatch's own (untagged).
-    var namespaces: [NetworkNamespace]?
-    /// A last check in Swift on each socket and its owners (the lsof dialect's OR of selections).
-    var accept: ((borrowing SocketRecord, ProcessIndex?) -> Bool)?
+    public var namespaces: [NetworkNamespace]?
+    /// With `.byHolder`: whether a holder's descriptor is listed, and under which uid; nil leaves it out (the
+    /// lsof dialect's selection rules).
+    public var selectHolder: ((borrowing SocketRecord, ProcNetUnixLine?, SocketHolder) -> UInt32?)?
 
-    init(netids: [NetID], families: [IPAddress.Family], states: StateSet) {
+    /// The order rows reach the sink in.
+    public enum Order: Sendable {
+        /// One row per socket, as the kernel dumps them.
+        case kernel
+        /// One row per holder's descriptor, by pid then descriptor, each measured before any is rendered
+        /// (lsof); needs owners.
+        case byHolder
+    }
+
+    public init(netids: [NetID], families: [IPAddress.Family], states: StateSet) {
         self.netids = netids
         self.families = families
         self.states = states
     }
 
     /// The bytecode for the kernel and the residual for Swift.
-    var plan: BytecodeCompiler.Plan {
+    public var plan: BytecodeCompiler.Plan {
         kernelFilter
             ? BytecodeCompiler.plan(expression) : BytecodeCompiler.Plan(bytecode: [], residual: expression)
     }
 
     /// True when the query is narrower than "every socket of these transports".
-    var isNarrowed: Bool { states != .all || expression != .all }
+    public var isNarrowed: Bool { states != .all || expression != .all }
 
     /// The dumps to make: each INET transport over each address family (with the kernel filter; TCP over both
     /// families in one walk), then the other families (netlink and packet only when `close` is among the
     /// states: they have no other).
-    var requests: [DiagRequest] {
+    public var requests: [DiagRequest] {
         let bytecode = plan.bytecode
         // Ports the filter pins, for the kernel to compare before the bytecode (`InetRequest.kernelPorts`).
         let localPort = kernelFilter ? expression.pinnedPort(.source) ?? 0 : 0
@@ -75,7 +89,7 @@ struct SocketQuery {
 
     /// What Swift still checks on each socket of `request`: the residual for INET dumps the kernel filtered,
     /// the whole filter for the others (and for raw sockets, which may come from /proc unfiltered).
-    func check(for request: DiagRequest) -> (borrowing SocketRecord) -> Bool {
+    public func check(for request: DiagRequest) -> (borrowing SocketRecord) -> Bool {
         let expression = expression
         switch request.netid {
         case .raw:

@@ -1,0 +1,20 @@
+import ProcIndex
+
+// The values the join hands to renderers, named here so that renderers need not import ProcIndex.
+
+/// A process holding a socket: one descriptor of one process.
+public typealias SocketHolder = ProcIndex.SocketHolder
+/// A network namespace a listing covers.
+public typealias NetworkNamespace = ProcIndex.NetworkNamespace
+/// One socket option found set on a socket (`getsockopt` through a duplicate of its descriptor).
+public typealias SocketOption = SocketProbe.Option
+/// What a duplicate of a socket descriptor says about it: family, addresses, options.
+public typealias SocketReport = SocketProbe.Report
+/// Every open file of one process (`pfiles`).
+public typealias ProcessFiles = ProcIndex.ProcessFiles
+/// One open file of a process.
+public typealias OpenFile = ProcIndex.OpenFile
+/// An address and port as a duplicate of a socket descriptor reports it (`getsockname`, `getpeername`).
+public typealias SocketEndpoint = SocketProbe.Endpoint
+/// A socket name as a duplicate of its descriptor reports it: INET, UNIX or another family.
+public typealias SocketName = SocketProbe.Name

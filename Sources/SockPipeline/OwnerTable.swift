@@ -1,0 +1,40 @@
+import ProcIndex
+
+/// The processes holding each socket, as the join found them: a whole /proc index, or a cache kept between
+/// the runs of a repeated pipeline.
+public final class OwnerTable {
+    private enum Storage {
+        case index(ProcessIndex)
+        case cache([UInt32: [SocketHolder]])
+    }
+
+    private let storage: Storage
+
+    public init(_ index: ProcessIndex) { storage = .index(index) }
+
+    public init(_ holders: [UInt32: [SocketHolder]]) { storage = .cache(holders) }
+
+    /// Calls `body` for every holder of the socket with `inode`, ordered by pid then fd.
+    @inline(__always)
+    public func forEachHolder(of inode: UInt32, _ body: (SocketHolder) throws -> Void) rethrows {
+        switch storage {
+        case .index(let index): try index.forEachHolder(of: UInt64(inode), body)
+        case .cache(let holders): for holder in holders[inode] ?? [] { try body(holder) }
+        }
+    }
+
+    /// Every holder of the socket with `inode`, ordered by pid then fd.
+    public func holders(of inode: UInt32) -> [SocketHolder] {
+        var out: [SocketHolder] = []
+        forEachHolder(of: inode) { out.append($0) }
+        return out
+    }
+
+    /// Whether any process holds `inode`.
+    public func contains(_ inode: UInt32) -> Bool {
+        switch storage {
+        case .index(let index): index.contains(UInt64(inode))
+        case .cache(let holders): holders[inode]?.isEmpty == false
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import SockDiag
+
+/// Something the pipeline tells the user, on stderr, without failing: the caller decides how to print it.
+public struct PipelineNote: Sendable, Equatable, CustomStringConvertible {
+    public enum Level: Sendable, Equatable {
+        /// A fact worth knowing (a namespace skipped, processes unreadable).
+        case note
+        /// Something may be missing from the output (an inconsistent dump, lost notices).
+        case warning
+        /// A part of the request failed while the rest went on (a pid that does not exist).
+        case error
+    }
+
+    public var level: Level
+    public var message: String
+
+    public init(_ level: Level, _ message: String) {
+        self.level = level
+        self.message = message
+    }
+
+    /// The line without the program's name: `note: …`, `warning: …`, or the bare message for an error.
+    public var description: String {
+        switch level {
+        case .note: "note: \(message)"
+        case .warning: message.hasPrefix("warning: ") ? message : "warning: \(message)"
+        case .error: message
+        }
+    }
+}
+
+/// Why the pipeline could not list anything.
+public enum PipelineError: Error, CustomStringConvertible {
+    /// Every pid asked for by `--pid` is gone (each was reported as an error note).
+    case noSuchProcess([Int32])
+    /// The only namespace asked for cannot be entered.
+    case namespace(String)
+
+    public var description: String {
+        switch self {
+        case .noSuchProcess(let pids): "no process with pid \(pids.map(String.init).joined(separator: ", "))"
+        case .namespace(let message): message
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import ProcIndex
+import SockDiag
+
+/// The last stages of one run: join the `/proc/net/unix` line and the options, apply the holder selection,
+/// and hand each socket to the sink, as it comes or in holder order.
+struct Run {
+    let query: SocketQuery
+    let sink: any SocketSink
+    /// `/proc/net/unix`, when the query joins its lines.
+    let unixTable: ProcNetUnix?
+    /// Socket options by inode (`--sockopts`).
+    var options: [UInt32: SocketOptionsEntry]?
+    /// The capture the positions given to `emit` point into; kept until `finish()`.
+    var capture: SocketCapture?
+    private(set) var rendered = 0
+
+    // MARK: - Holder order
+
+    /// One listed descriptor: 20 bytes, so a large listing holds positions, not copies of sockets.
+    private struct Row {
+        var pid: Int32
+        var fd: Int32
+        var uid: UInt32
+        /// Index into `commands`.
+        var process: Int32
+        /// `>= 0`: the socket's position in `capture`; `< 0`: `held[-1 - socket]`.
+        var socket: Int32
+    }
+
+    private var rows: [Row] = []
+    private var commands: [String] = []
+    private var processNumbers: [Int32: Int32] = [:]
+    /// Sockets that are not in a capture (looked up, or dumped for a selection), and UNIX sockets with the
+    /// `/proc/net/unix` line they were selected by.
+    private var held: [(record: SocketRecord, line: ProcNetUnixLine?)] = []
+
+    init(query: SocketQuery, sink: any SocketSink) {
+        self.query = query
+        self.sink = sink
+        unixTable = query.unixLines ? ProcNetUnix() : nil
+    }
+
+    /// Joins and delivers one socket; `position` is its place in `capture`, when it came from one.
+    mutating func emit(_ record: borrowing SocketRecord, owners: OwnerTable?, position: Int? = nil) throws {
+        var line: ProcNetUnixLine?
+        if let unixTable, record.netid == .unix {
+            guard let found = unixTable.line(inode: record.inode) else { return }
+            line = found
+        }
+        if query.order == .byHolder { return stage(record, line: line, owners: owners, position: position) }
+        let entry = options?[record.inode]
+        try withUnsafePointer(to: record) { pointer in
+            try sink.render(JoinedSocket(pointer, owners: owners, options: entry, unixLine: line))
+        }
+        rendered += 1
+    }
+
+    /// Keeps a row for each holder the selection lists, and lets the sink measure it.
+    private mutating func stage(
+        _ record: borrowing SocketRecord, line: ProcNetUnixLine?, owners: OwnerTable?, position: Int?
+    ) {
+        guard let owners, record.inode != 0 else { return }
+        var reference: Int32?
+        owners.forEachHolder(of: record.inode) { holder in
+            let uid: UInt32
+            if let select = query.selectHolder {
+                guard let selected = select(record, line, holder) else { return }
+                uid = selected
+            } else {
+                uid = 0
+            }
+            if reference == nil {
+                if let position, line == nil {
+                    reference = Int32(position)
+                } else {
+                    held.append((copy record, line))
+                    reference = -Int32(held.count)
+                }
+            }
+            let number: Int32
+            if let known = processNumbers[holder.pid] {
+                number = known
+            } else {
+                number = Int32(commands.count)
+                commands.append(holder.command)
+                processNumbers[holder.pid] = number
+            }
+            rows.append(Row(pid: holder.pid, fd: holder.fd, uid: uid, process: number, socket: reference!))
+            withUnsafePointer(to: record) { pointer in
+                sink.measure(JoinedSocket(pointer, owners: owners, holder: (holder, uid), unixLine: line))
+            }
+        }
+    }
+
+    /// Hands the staged rows over in holder order (decoding captured sockets again), then finishes the sink.
+    mutating func finish() throws {
+        if query.order == .byHolder {
+            var keys = rows.indices.map { i in
+                (key: UInt64(UInt32(bitPattern: rows[i].pid)) << 32 | UInt64(UInt32(bitPattern: rows[i].fd)),
+                 row: Int32(i))
+            }
+            keys.sort { $0.key < $1.key }
+            let order = keys.map(\.row)
+            keys = []
+            for i in order {
+                let row = rows[Int(i)]
+                let holder = (SocketHolder(pid: row.pid, fd: row.fd, command: commands[Int(row.process)]), row.uid)
+                if row.socket < 0 {
+                    let entry = held[Int(-1 - row.socket)]
+                    try withUnsafePointer(to: entry.record) { pointer in
+                        try sink.render(JoinedSocket(pointer, owners: nil, holder: holder, unixLine: entry.line))
+                    }
+                } else {
+                    // The capture decoded this message once already; it decodes the same way again.
+                    guard let capture, let record = try capture.record(at: Int(row.socket)) else {
+                        throw DiagError.malformed("captured socket \(row.socket) no longer decodes")
+                    }
+                    try withUnsafePointer(to: record) { pointer in
+                        try sink.render(JoinedSocket(pointer, owners: nil, holder: holder))
+                    }
+                }
+                rendered += 1
+            }
+        }
+        if let unixTable {
+            for line in unixTable.unaccepted { try sink.render(unaccepted: line) }
+        }
+        try sink.finish()
+    }
+}

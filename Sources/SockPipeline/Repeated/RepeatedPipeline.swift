@@ -1,0 +1,104 @@
+import ProcIndex
+import SockDiag
+
+/// The same query run every interval (watch, events, the exporter), with what can be kept between runs: the
+/// netlink client, the kinds this kernel cannot report, and the owners of the sockets already seen.
+public final class RepeatedPipeline {
+    public let query: SocketQuery
+    private let client: DiagClient
+    private let requests: [DiagRequest]
+    private let report: (PipelineNote) -> Void
+    private var skipped: Set<NetID> = []
+    private var warningsShown = 0
+    private var cache: OwnerCache
+
+    /// - Parameters:
+    ///   - client: the netlink client to dump through (one opened inside another namespace); a new one in
+    ///     sockwatch's own namespace by default.
+    ///   - rescanOwners: read every owner from /proc on each run instead of keeping them (to measure the cache).
+    public init(
+        _ query: SocketQuery, client: DiagClient? = nil, rescanOwners: Bool = false,
+        report: @escaping (PipelineNote) -> Void
+    ) throws {
+        self.query = query
+        self.client = try client ?? DiagClient()
+        requests = query.requests
+        self.report = report
+        cache = OwnerCache(workers: SocketPipeline.workers)
+        cache.rescanEveryTime = rescanOwners
+    }
+
+    /// `/proc` scans run so far for owners.
+    public var ownerScans: Int { cache.scans }
+
+    /// One run: every socket the filter keeps, straight from the receive buffer, without owners.
+    public func run(_ body: (borrowing SocketRecord) throws -> Void) throws {
+        try forEachRequest { request in
+            let check = query.check(for: request)
+            try client.dump(request) { record in
+                guard check(record) else { return }
+                try body(record)
+            }
+        }
+    }
+
+    /// One run whose sockets wait for their owners as the kernel's messages, compactly: those `keep` accepts
+    /// (it sees every socket the filter keeps).
+    public func runCaptured(where keep: (borrowing SocketRecord) -> Bool) throws -> SocketCapture {
+        var capture = SocketCapture(keeping: query.extensions)
+        try forEachRequest { request in
+            let check = query.check(for: request)
+            try client.capture(request, into: &capture) { check($0) && keep($0) }
+        }
+        return capture
+    }
+
+    /// The holders of `inodes` from the owners kept between runs: /proc is read only for sockets not seen
+    /// before, and only until each has an owner (see `OwnerCache` for what that can miss).
+    public func cachedOwners(of inodes: [UInt32]) -> OwnerTable {
+        cache.refresh(inodes)
+        if cache.deniedProcesses > 0 { noteDenied(cache.deniedProcesses) }
+        var table: [UInt32: [SocketHolder]] = [:]
+        for inode in inodes where inode != 0 {
+            let holders = cache.holders(of: inode)
+            if !holders.isEmpty { table[inode] = holders }
+        }
+        return OwnerTable(table)
+    }
+
+    /// The holders of `inodes`, read from /proc now, stopping once each has one.
+    public func freshOwners(of inodes: [UInt32]) -> OwnerTable {
+        OwnerTable(ProcessIndex(until: Set(inodes.lazy.map(UInt64.init)), workers: SocketPipeline.workers))
+    }
+
+    /// The holders of every socket, read from /proc on other threads while `work` (the runs) goes on here.
+    public static func owners(workers: Int, alongside work: () throws -> Void) throws -> OwnerTable {
+        OwnerTable(try ProcessIndex.build(workers: workers, alongside: work))
+    }
+
+    /// The holders of the selected processes' sockets (`--pid`, `--command`, `--user`), read again each run.
+    public func selectedOwners() -> OwnerTable {
+        OwnerTable(ProcessIndex(pids: query.selection.resolve().pids))
+    }
+
+    private var deniedNoted = false
+
+    private func noteDenied(_ count: Int) {
+        guard !deniedNoted else { return }
+        deniedNoted = true
+        report(PipelineNote(.note, "\(count) processes could not be read (not permitted); their sockets show no owner"))
+    }
+
+    /// Runs `body` for each request the kernel can answer; a kind it cannot report is noted once and skipped
+    /// from then on. New warnings of the client (an interrupted dump) are reported after the run.
+    private func forEachRequest(_ body: (DiagRequest) throws -> Void) throws {
+        skipped = try DiagRequest.forEach(requests, skipping: skipped, body) { netid, errno in
+            report(PipelineNote(
+                .note, "no \(netid.rawValue) sockets: this kernel cannot report them (\(errnoName(errno)))"))
+        }
+        if client.warnings.count > warningsShown {
+            for warning in client.warnings[warningsShown...] { report(PipelineNote(.warning, warning)) }
+            warningsShown = client.warnings.count
+        }
+    }
+}
