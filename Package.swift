@@ -37,7 +37,7 @@ let package = Package(
         // /proc -> owners.
         .target(
             name: "ProcIndex",
-            dependencies: ["CSockDiag", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["CSockDiag", "SockDiag", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: hotPath
         ),
         // records -> bytes.
@@ -89,7 +89,7 @@ let package = Package(
         // Real sockets for the live tests.
         .target(name: "SockTestSupport", dependencies: ["CSockDiag"], path: "Tests/SockTestSupport"),
         .testTarget(name: "SockDiagTests", dependencies: ["SockDiag", "CSockDiag", "SockFuzz", "SockTestSupport"]),
-        .testTarget(name: "ProcIndexTests", dependencies: ["ProcIndex", "SockTestSupport"]),
+        .testTarget(name: "ProcIndexTests", dependencies: ["ProcIndex", "SockDiag", "SockTestSupport"]),
         .testTarget(name: "SockRenderTests", dependencies: ["SockRender", "SockDiag", "ProcIndex", "SockTestSupport"]),
         .testTarget(name: "SockwatchTests", dependencies: ["sockwatch", "SockTestSupport"]),
         .testTarget(

@@ -1,3 +1,4 @@
+import SockDiag
 import Testing
 
 @testable import SockRender

@@ -1,5 +1,4 @@
-import Glibc
-import SockRender
+import SockDiag
 
 /// `/proc/net/unix` of sockwatch's network namespace, by inode: the reference counts, flags and kernel addresses
 /// netstat -x and lsof -U print, which sock_diag does not report (see `ProcNetUnixLine`).
@@ -9,20 +8,20 @@ import SockRender
 /// dump. The table is read on the first lookup, after the dump, and read once more on the first inode it lacks
 /// (a socket opened since); a socket still missing then has been closed, and is not shown, as netstat and lsof
 /// (which read this file) would not show it.
-final class ProcNetUnix {
+public final class ProcNetUnix {
     private let path: String
     private var lines: [UInt32: ProcNetUnixLine]?
     private var pending: [ProcNetUnixLine] = []
     private var reloaded = false
     /// False when the file could not be read at all.
-    private(set) var readable = true
+    public private(set) var readable = true
 
-    init(path: String = "/proc/self/net/unix") {
+    public init(path: String = "/proc/self/net/unix") {
         self.path = path
     }
 
     /// The line of the socket with `inode`, or nil.
-    func line(inode: UInt32) -> ProcNetUnixLine? {
+    public func line(inode: UInt32) -> ProcNetUnixLine? {
         if lines == nil { load() }
         if let line = lines?[inode] { return line }
         guard !reloaded else { return nil }
@@ -33,13 +32,13 @@ final class ProcNetUnix {
 
     /// The sockets with inode 0: connections the kernel made for a listener that the server has not accepted
     /// yet. sock_diag never reports them; netstat lists them as CONNECTING.
-    var unaccepted: [ProcNetUnixLine] {
+    public var unaccepted: [ProcNetUnixLine] {
         if lines == nil { load() }
         return pending
     }
 
     private func load() {
-        guard let text = Self.readFile(path) else {
+        guard let text = try? WholeFile.read(path) else {
             readable = false
             lines = [:]
             return
@@ -53,24 +52,8 @@ final class ProcNetUnix {
         lines = table
     }
 
-    /// Reads a whole file; nil when it cannot be opened.
-    static func readFile(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var text: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            text.append(contentsOf: chunk[0..<n])
-        }
-        return text
-    }
-
     /// Parses `Num: RefCount Protocol Flags Type St Inode[ Path]` (`unix_seq_show`); nil for any other shape.
-    static func parse(_ line: ArraySlice<UInt8>) -> ProcNetUnixLine? {
+    public static func parse(_ line: ArraySlice<UInt8>) -> ProcNetUnixLine? {
         var i = line.startIndex
         /// The next blank-separated word.
         func word() -> ArraySlice<UInt8>? {
