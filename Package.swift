@@ -103,7 +103,7 @@ let package = Package(
         // Real sockets for the live tests.
         .target(name: "SockTestSupport", dependencies: ["CSockDiag"], path: "Tests/SockTestSupport"),
         .testTarget(name: "SockDiagTests", dependencies: ["SockDiag", "CSockDiag", "SockFuzz", "SockTestSupport"]),
-        .testTarget(name: "ProcIndexTests", dependencies: ["ProcIndex", "SockTestSupport"]),
+        .testTarget(name: "ProcIndexTests", dependencies: ["ProcIndex", "SockDiag", "SockTestSupport"]),
         .testTarget(
             name: "SockRenderTests", dependencies: ["SockRender", "SockPipeline", "SockDiag", "ProcIndex", "SockTestSupport"]),
         .testTarget(name: "SockPipelineTests", dependencies: ["SockPipeline", "SockDiag", "ProcIndex", "SockFuzz", "SockTestSupport"]),

@@ -66,10 +66,10 @@ public struct ProcessFiles: Sendable {
         self.pid = pid
         let base = "\(procRoot)/\(pid)"
         guard access(base, F_OK) == 0 else { throw .noSuchProcess(pid) }
-        commandLine = Self.read("\(base)/cmdline").map { raw in
+        commandLine = (try? WholeFile.read("\(base)/cmdline")).map { raw in
             String(decoding: Array(raw.split(separator: 0).joined(separator: [0x20])), as: UTF8.self)
         } ?? ""
-        openFileLimit = Self.read("\(base)/limits").flatMap { raw in
+        openFileLimit = (try? WholeFile.read("\(base)/limits")).flatMap { raw in
             String(decoding: raw, as: UTF8.self).split(separator: "\n")
                 .first { $0.hasPrefix("Max open files") }?
                 .split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first.map(String.init)
@@ -88,7 +88,7 @@ public struct ProcessFiles: Sendable {
         let n = readlink("\(base)/fd/\(fd)", &link, 4096)
         let target = n > 0 ? String(decoding: link[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
         var flags: UInt32?
-        if let info = read("\(base)/fdinfo/\(fd)") {
+        if let info = try? WholeFile.read("\(base)/fdinfo/\(fd)") {
             let text = String(decoding: info, as: UTF8.self)
             if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags:") }) {
                 flags = UInt32(line.dropFirst(6).trimmingPrefix(while: { $0 == "\t" || $0 == " " }), radix: 8)
@@ -98,20 +98,6 @@ public struct ProcessFiles: Sendable {
             fd: fd, mode: st.st_mode, device: UInt64(st.st_dev), specialDevice: UInt64(st.st_rdev),
             inode: UInt64(st.st_ino), uid: st.st_uid, gid: st.st_gid, size: Int64(st.st_size), flags: flags,
             target: target)
-    }
-
-    private static func read(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            guard n > 0 else { break }
-            out += chunk[0..<n]
-        }
-        return out
     }
 }
 

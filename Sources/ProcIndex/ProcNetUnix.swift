@@ -1,4 +1,3 @@
-import Glibc
 import SockDiag
 
 /// `/proc/net/unix` of sockwatch's network namespace, by inode: the reference counts, flags and kernel addresses
@@ -39,7 +38,7 @@ public final class ProcNetUnix {
     }
 
     private func load() {
-        guard let text = Self.readFile(path) else {
+        guard let text = try? WholeFile.read(path) else {
             readable = false
             lines = [:]
             return
@@ -51,22 +50,6 @@ public final class ProcNetUnix {
             if parsed.inode == 0 { pending.append(parsed) } else { table[parsed.inode] = parsed }
         }
         lines = table
-    }
-
-    /// Reads a whole file; nil when it cannot be opened.
-    static func readFile(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var text: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            text.append(contentsOf: chunk[0..<n])
-        }
-        return text
     }
 
     /// Parses `Num: RefCount Protocol Flags Type St Inode[ Path]` (`unix_seq_show`); nil for any other shape.

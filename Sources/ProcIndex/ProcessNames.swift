@@ -12,16 +12,10 @@ public final class ProcessNames {
     public func program(pid: Int32) -> String {
         if let known = programs[pid] { return known }
         var name = ""
-        let fd = open("/proc/\(pid)/cmdline", O_RDONLY | O_CLOEXEC)
-        if fd >= 0 {
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            close(fd)
-            if n > 0 {
-                let first = buffer[0..<n].prefix { $0 != 0 }
-                let base = first.lastIndex(of: 0x2F).map { first[($0 + 1)...] } ?? first
-                name = String(decoding: base, as: UTF8.self)
-            }
+        if let commandLine = try? WholeFile.read("/proc/\(pid)/cmdline") {
+            let first = commandLine.prefix { $0 != 0 }
+            let base = first.lastIndex(of: 0x2F).map { first[($0 + 1)...] } ?? first
+            name = String(decoding: base, as: UTF8.self)
         }
         programs[pid] = name
         return name

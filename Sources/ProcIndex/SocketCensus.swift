@@ -1,5 +1,3 @@
-import Glibc
-
 /// How many sockets a full dump would walk, from `/proc/net/sockstat`.
 ///
 /// inet_diag walks the kernel's global hash tables and skips other namespaces' sockets, so the cost of a dump
@@ -7,13 +5,8 @@ import Glibc
 public enum SocketCensus {
     /// The estimate, or nil when the file cannot be read.
     public static func dumpSize(path: String = "/proc/net/sockstat") -> Int? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 1024)
-        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard n > 0 else { return nil }
-        return parse(String(decoding: buffer[0..<n], as: UTF8.self))
+        guard let bytes = try? WholeFile.read(path) else { return nil }
+        return parse(String(decoding: bytes, as: UTF8.self))
     }
 
     /// Parses the text of `/proc/net/sockstat`.

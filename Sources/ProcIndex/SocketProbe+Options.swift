@@ -135,12 +135,10 @@ extension SocketProbe {
 
     /// A value under /proc/sys/net/ipv4, for "differs from the default" checks.
     static func sysctl(_ name: String) -> Int32? {
-        guard let file = fopen("/proc/sys/net/ipv4/\(name)", "r") else { return nil }
-        defer { fclose(file) }
-        var value: Int32 = 0
-        return withUnsafeMutablePointer(to: &value) { pointer in
-            withVaList([pointer]) { vfscanf(file, "%d", $0) } == 1
-        } ? value : nil
+        guard let bytes = try? WholeFile.read("/proc/sys/net/ipv4/\(name)"),
+            let word = bytes.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A }).first
+        else { return nil }
+        return Int32(String(decoding: word, as: UTF8.self))
     }
 
     static func name(

@@ -1,4 +1,5 @@
 import SockDiag
+
 /// What lsof shows of a UNIX socket, from its `/proc/net/unix` line (lsof's `get_unix` and `print_unix`).
 ///
 /// A class: every staged lsof row carries an optional reference (8 bytes) instead of four strings inline, which

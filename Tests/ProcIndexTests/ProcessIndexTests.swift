@@ -112,7 +112,9 @@ import Testing
 }
 
 /// A process with thousands of descriptors is read in ranges of descriptor numbers, on several threads.
-@Suite struct SplitScanTests {
+@Suite(.serialized) struct SplitScanTests {
+    // Serialized: each test counts this process's descriptors, which the other's 2,600 sockets would change.
+
     /// 2,600 unbound UDP sockets of this process (more than two ranges' worth), closed by `body`'s end.
     func withManySockets(_ body: ([Int32]) throws -> Void) rethrows {
         let fds = (0..<2600).map { _ in socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }

@@ -1,4 +1,4 @@
-import Glibc
+import ProcIndex
 import SockDiag
 import SockRender
 
@@ -120,18 +120,7 @@ struct NameFiles: LsofResolver {
 
     /// A small text file, whole; nil when it cannot be read.
     static func readText(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        (try? WholeFile.read(path)).map { String(decoding: $0, as: UTF8.self) }
     }
 }
 
