@@ -14,10 +14,11 @@ import Testing
         var cache = OwnerCache(workers: 2)
         cache.refresh(inodes + [0])
         #expect(cache.scans == 1)
+        // A child another test is starting holds a copy of every descriptor until it execs: only this
+        // process's entries are checked.
+        func own(_ holders: [SocketHolder]) -> [Int32] { holders.filter { $0.pid == getpid() }.map(\.fd) }
         for socket in [client, server] {
-            let holders = cache.holders(of: UInt32(socket.inode))
-            #expect(holders.map(\.pid) == [getpid()])
-            #expect(holders.first?.fd == socket.fd)
+            #expect(own(cache.holders(of: UInt32(socket.inode))) == [socket.fd])
         }
         cache.refresh(inodes)
         #expect(cache.scans == 1)  // nothing new: no scan
@@ -25,14 +26,14 @@ import Testing
         #expect(cache.holders(of: inodes[1]).isEmpty)  // left the dump: forgotten
         cache.refresh(inodes)
         #expect(cache.scans == 2)  // back: looked up again
-        #expect(cache.holders(of: inodes[1]).map(\.pid) == [getpid()])
+        #expect(own(cache.holders(of: inodes[1])) == [server.fd])
 
         var rescanning = OwnerCache(workers: 1)
         rescanning.rescanEveryTime = true
         rescanning.refresh(inodes)
         rescanning.refresh(inodes)
         #expect(rescanning.scans == 2)
-        #expect(rescanning.holders(of: inodes[0]).map(\.pid) == [getpid()])
+        #expect(own(rescanning.holders(of: inodes[0])) == [client.fd])
         _ = listener
     }
 
