@@ -3,7 +3,7 @@ import SockDiag
 
 /// The last stages of one run: join the `/proc/net/unix` line and the options, apply the holder selection,
 /// and hand each socket to the sink, as it comes or in holder order.
-struct Run {
+struct PipelineRun {
     let query: SocketQuery
     let sink: any SocketSink
     /// `/proc/net/unix`, when the query joins its lines.

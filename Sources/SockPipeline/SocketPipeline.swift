@@ -27,7 +27,7 @@ public final class SocketPipeline {
     @discardableResult
     public func run(_ query: SocketQuery, into sink: any SocketSink) throws -> Int {
         let targets = try NamespaceClients.clients(for: query.namespaces, report: report)
-        var run = Run(query: query, sink: sink)
+        var run = PipelineRun(query: query, sink: sink)
         /// Every request in every namespace, with its Swift-side check.
         func forEachDump(_ body: (DiagClient, DiagRequest, (borrowing SocketRecord) -> Bool) throws -> Void) throws {
             for client in targets {
@@ -209,7 +209,7 @@ extension SocketPipeline {
     public static func replay(
         _ records: [SocketRecord], query: SocketQuery, owners: OwnerTable?, into sink: any SocketSink
     ) throws {
-        var run = Run(query: query, sink: sink)
+        var run = PipelineRun(query: query, sink: sink)
         for record in records { try run.emit(record, owners: owners) }
         try run.finish()
     }

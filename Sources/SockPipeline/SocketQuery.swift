@@ -15,7 +15,7 @@ public struct SocketQuery {
     public var selection = ProcessSelection()
     /// Join owners from /proc.
     public var owners = false
-    /// Read every process even for a narrowed listing (see `SocketEngine`).
+    /// Read every process even for a narrowed listing (see `SocketPipeline`).
     public var allOwners = false
     /// Read the set socket options of every listed socket that has an owner (`--sockopts`).
     public var socketOptions = false

@@ -25,7 +25,7 @@ import Testing
 
     @Test func aProcessWithManySocketsListsEachOnceInInodeOrder() throws {
         let sockets = Self.manySockets()
-        // Lookups are chosen up to a quarter of the host's TCP table (`SocketEngine.lookupLimit`): on a quiet
+        // Lookups are chosen up to a quarter of the host's TCP table (`SocketPipeline.lookupLimit`): on a quiet
         // host, 850 selected sockets would be dumped instead. 3,600 more TCP sockets, held here, make the
         // table large enough whatever else runs.
         let padListener = LiveSocket.tcpListener(v6: false)
