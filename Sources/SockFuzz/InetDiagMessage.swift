@@ -16,15 +16,17 @@ public struct InetDiagMessage: Sendable {
     public var wqueue: UInt32 = 0
     public var uid: UInt32 = 0
     public var inode: UInt32 = 0
-    /// `(type, payload)`, in the order the kernel would send them.
-    public var attributes: [(type: UInt16, payload: [UInt8])] = []
+    /// `(type, payload, nla_len override)`, in the order the kernel would send them.
+    public var attributes: [(type: UInt16, payload: [UInt8], length: UInt16?)] = []
 
     public init() {}
 
-    public mutating func attribute(_ type: UInt16, _ payload: [UInt8]) {
-        attributes.append((type, payload))
+    /// Appends an attribute; `length` overrides its `nla_len` (for malformed input).
+    public mutating func attribute(_ type: UInt16, _ payload: [UInt8], length: UInt16? = nil) {
+        attributes.append((type, payload, length))
     }
 
+    /// Appends an attribute holding one integer in host byte order.
     public mutating func attribute<T: FixedWidthInteger>(_ type: UInt16, native value: T) {
         var payload: [UInt8] = []
         payload.append(native: value)
@@ -44,12 +46,7 @@ public struct InetDiagMessage: Sendable {
         out.append(native: UInt32(truncatingIfNeeded: cookie >> 32))  // idiag_cookie[1]
         for field in [expires, rqueue, wqueue, uid, inode] { out.append(native: field) }  // offsets 52...68
         precondition(out.count == Wire.inetDiagMsgSize)
-        for (type, payload) in attributes {
-            out.append(native: UInt16(truncatingIfNeeded: Wire.attributeHeaderSize + payload.count))
-            out.append(native: type)
-            out.append(contentsOf: payload)
-            out.padTo4()
-        }
+        for (type, payload, length) in attributes { out.append(attribute: type, payload: payload, length: length) }
         return out
     }
 }

@@ -64,7 +64,7 @@ public enum SeedCorpus {
             for (i, length) in [1, 8, 120, 160, 200, 232, 240, 256, 300].enumerated() {
                 var m = tcp4Full
                 m.sourcePort = UInt16(40_000 + i)
-                m.attributes = [(Wire.info, tcpInfoBytes(length: length)), (Wire.cong, Array("bbr\0".utf8))]
+                m.attributes = [(Wire.info, tcpInfoBytes(length: length), nil), (Wire.cong, Array("bbr\0".utf8), nil)]
                 $0.socket(m)
             }
             $0.done()
@@ -74,7 +74,7 @@ public enum SeedCorpus {
             $0.socket(synRecv)
             var closeWait = tcp4Full
             closeWait.state = 8
-            closeWait.attributes = [(Wire.info, tcpInfoBytes(length: 232)), (Wire.shutdown, [1])]
+            closeWait.attributes = [(Wire.info, tcpInfoBytes(length: 232), nil), (Wire.shutdown, [1], nil)]
             $0.socket(closeWait)
             var finWait = tcp6Listen(port: 8443, infoLength: 232)
             finWait.state = 5
@@ -98,8 +98,7 @@ public enum SeedCorpus {
                 var m = InetDiagMessage()
                 m.state = 10
                 m.inode = UInt32(counters)
-                var skmem: [UInt8] = []
-                for i in 0..<counters { skmem.append(native: UInt32(i * 4096)) }
+                var skmem = [UInt8](words: (0..<counters).map { UInt32($0 * 4096) })
                 if counters == 5 { skmem += [0xAA, 0xBB] }
                 m.attribute(Wire.skMemInfo, skmem)
                 $0.socket(m)
@@ -166,7 +165,8 @@ public enum SeedCorpus {
 
     // MARK: - Sample sockets
 
-    static var tcp4Full: InetDiagMessage {
+    /// An established IPv4 TCP socket with every attribute sockwatch decodes, and two it skips.
+    public static var tcp4Full: InetDiagMessage {
         var m = InetDiagMessage()
         m.family = 2
         m.state = 1
@@ -183,11 +183,11 @@ public enum SeedCorpus {
         m.wqueue = 4096
         m.uid = 1000
         m.inode = 987_654
-        m.attribute(Wire.memInfo, words([11, 22, 33, 44]))
+        m.attribute(Wire.memInfo, [UInt8](words: [11, 22, 33, 44]))
         m.attribute(Wire.info, tcpInfoBytes(length: 232))
         m.attribute(Wire.cong, Array("cubic\0".utf8))
         m.attribute(Wire.tos, [0x10])
-        m.attribute(Wire.skMemInfo, words((1...9).map { UInt32($0 * 100) }))
+        m.attribute(Wire.skMemInfo, [UInt8](words: (1...9).map { UInt32($0 * 100) }))
         m.attribute(Wire.shutdown, [2])
         m.attribute(Wire.mark, native: UInt32(0xCAFE))
         m.attribute(Wire.cgroupID, native: UInt64(0x0102_0304_0506_0708))
@@ -212,7 +212,7 @@ public enum SeedCorpus {
         m.attribute(Wire.cong, Array("reno\0".utf8))
         m.attribute(Wire.tclass, [0])
         m.attribute(Wire.v6only, [1])
-        m.attribute(Wire.skMemInfo, words([0, 131_072, 0, 16_384, 0, 0, 0, 0, 0]))
+        m.attribute(Wire.skMemInfo, [UInt8](words: [0, 131_072, 0, 16_384, 0, 0, 0, 0, 0]))
         return m
     }
 
@@ -247,12 +247,13 @@ public enum SeedCorpus {
         m.source = ipv4(0, 0, 0, 0)
         m.inode = 31_337
         m.attribute(Wire.info, [1, 2, 3, 4])  // UDP answers with a foreign struct: never tcp_info
-        m.attribute(Wire.skMemInfo, words([0, 212_992, 0, 212_992, 0, 0, 0, 0, 3]))
+        m.attribute(Wire.skMemInfo, [UInt8](words: [0, 212_992, 0, 212_992, 0, 0, 0, 0, 3]))
         m.attribute(Wire.tos, [0])
         return m
     }
 
-    static var udp6: InetDiagMessage {
+    /// An unconnected IPv6 UDP socket with a traffic class, v6only and an empty `INET_DIAG_INFO`.
+    public static var udp6: InetDiagMessage {
         var m = InetDiagMessage()
         m.family = 10
         m.state = 7
@@ -312,40 +313,38 @@ public enum SeedCorpus {
         m.uid = UInt32(rng.pick([0, 1000, 65_534]))
         m.inode = m.state == 6 ? 0 : UInt32(truncatingIfNeeded: rng.next())
 
-        var attributes: [(UInt16, [UInt8])] = []
         if rng.chance(3, in: 4) {
             let length = rng.pick([1, 8, 68, 104, 120, 160, 192, 200, 212, 232, 240, 248, 256, 257, 300])
-            attributes.append((Wire.info, tcpInfoBytes(length: length, rng: &rng)))
+            m.attribute(Wire.info, tcpInfoBytes(length: length, rng: &rng))
         }
         if rng.chance(1, in: 2) {
             let name: [UInt8] = rng.pick([
                 Array("cubic\0".utf8), Array("bbr\0".utf8), Array("dctcp\0".utf8), Array("reno".utf8),
                 [0xFF, 0xFE, 0x00], [], [0x63, 0xC3, 0x28, 0x00], Array("a-very-long-congestion-name-16\0".utf8),
             ])
-            attributes.append((Wire.cong, name))
+            m.attribute(Wire.cong, name)
         }
         if rng.chance(1, in: 2) {
             let counters = rng.pick([0, 1, 5, 8, 9, 9, 9, 10, 12])
-            var skmem = words((0..<counters).map { _ in UInt32(truncatingIfNeeded: rng.next()) })
+            var skmem = [UInt8](words: (0..<counters).map { _ in UInt32(truncatingIfNeeded: rng.next()) })
             if rng.chance(1, in: 4) { skmem += [0x01, 0x02] }
-            attributes.append((Wire.skMemInfo, skmem))
+            m.attribute(Wire.skMemInfo, skmem)
         }
         if rng.chance(1, in: 3) {
-            attributes.append((Wire.memInfo, words((0..<rng.pick([3, 4, 4, 5])).map { UInt32($0 * 1000) })))
+            m.attribute(Wire.memInfo, [UInt8](words: (0..<rng.pick([3, 4, 4, 5])).map { UInt32($0 * 1000) }))
         }
         for (type, size) in [(Wire.shutdown, 1), (Wire.tos, 1), (Wire.tclass, 1), (Wire.v6only, 1),
                              (Wire.mark, 4), (Wire.cgroupID, 8), (Wire.sockopt, 2), (Wire.protocolID, 4)]
         where rng.chance(1, in: 3) {
             let actual = rng.chance(1, in: 8) ? rng.below(size + 2) : size
-            attributes.append((type, (0..<actual).map { _ in UInt8(truncatingIfNeeded: rng.next()) }))
+            m.attribute(type, (0..<actual).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
         }
         if rng.chance(1, in: 4) {
             let type = UInt16(23 + rng.below(200)) | (rng.chance(1, in: 4) ? rng.pick(Wire.attributeFlags) : 0)
-            attributes.append((type, (0..<rng.below(24)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }))
+            m.attribute(type, (0..<rng.below(24)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
         }
         // The kernel's order is fixed, but nothing in the format says so: shuffle a little.
-        if rng.chance(1, in: 4) { attributes.shuffle(using: &rng) }
-        m.attributes = attributes
+        if rng.chance(1, in: 4) { m.attributes.shuffle(using: &rng) }
         return m
     }
 
@@ -387,12 +386,6 @@ public enum SeedCorpus {
             bytes[rng.below(bytes.count)] = UInt8(truncatingIfNeeded: rng.next())
         }
         return bytes
-    }
-
-    static func words(_ values: [UInt32]) -> [UInt8] {
-        var out: [UInt8] = []
-        for value in values { out.append(native: value) }
-        return out
     }
 
     static func bytes(of value: UInt64) -> [UInt8] {

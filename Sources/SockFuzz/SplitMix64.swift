@@ -19,19 +19,19 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
     /// A value in `0..<bound` (`bound` > 0); cheaper than `Int.random(in:using:)` and just as reproducible.
     @inline(__always)
-    mutating func below(_ bound: Int) -> Int {
+    public mutating func below(_ bound: Int) -> Int {
         Int(truncatingIfNeeded: next() % UInt64(bound))
     }
 
     /// True with probability `numerator / denominator`.
     @inline(__always)
-    mutating func chance(_ numerator: Int, in denominator: Int) -> Bool {
+    public mutating func chance(_ numerator: Int, in denominator: Int) -> Bool {
         below(denominator) < numerator
     }
 
     /// One element of a non-empty array.
     @inline(__always)
-    mutating func pick<T>(_ choices: [T]) -> T {
+    public mutating func pick<T>(_ choices: [T]) -> T {
         choices[below(choices.count)]
     }
 }

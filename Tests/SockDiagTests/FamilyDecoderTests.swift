@@ -1,3 +1,4 @@
+import SockFuzz
 import Testing
 
 @testable import SockDiag
@@ -12,29 +13,18 @@ import Testing
         out.append(native: inode)
         out.append(native: UInt32(5))  // cookie low
         out.append(native: UInt32(1))  // cookie high
-        for (kind, payload) in attributes {
-            out.append(native: UInt16(4 + payload.count))
-            out.append(native: kind)
-            out.append(contentsOf: payload)
-            out.padTo4()
-        }
-        return out
-    }
-
-    static func words(_ values: UInt32...) -> [UInt8] {
-        var out: [UInt8] = []
-        for value in values { out.append(native: value) }
+        for (kind, payload) in attributes { out.append(attribute: kind, payload: payload) }
         return out
     }
 
     @Test func unixMessageWithEveryAttributeDecodes() throws {
         let bytes = Self.unixMessage(attributes: [
             (0, Array("/run/x.sock".utf8) + [0]),  // UNIX_DIAG_NAME
-            (1, Self.words(1234, 8)),  // VFS: inode, device
-            (2, Self.words(99)),  // PEER
-            (3, Self.words(501, 502)),  // ICONS
-            (4, Self.words(2, 128)),  // RQLEN
-            (7, Self.words(1000)),  // UID
+            (1, [UInt8](words: [1234, 8])),  // VFS: inode, device
+            (2, [UInt8](words: [99])),  // PEER
+            (3, [UInt8](words: [501, 502])),  // ICONS
+            (4, [UInt8](words: [2, 128])),  // RQLEN
+            (7, [UInt8](words: [1000])),  // UID
             (200, [1, 2, 3]),  // unknown: skipped
         ])
         let record = try #require(try bytes.withUnsafeBytes { try UnixDiagDecoder.decode($0) })
@@ -61,7 +51,7 @@ import Testing
         #expect(record.unix?.peerInode == nil && record.recvQ == 0)
         #expect(throws: DiagError.self) { try Array(bytes.prefix(15)).withUnsafeBytes { try UnixDiagDecoder.decode($0) } }
         // An attribute whose length runs past the message.
-        var overlong = Self.unixMessage(attributes: [(2, Self.words(7))])
+        var overlong = Self.unixMessage(attributes: [(2, [UInt8](words: [7]))])
         overlong.store(UInt16(64), at: 16)
         #expect(throws: DiagError.self) { try overlong.withUnsafeBytes { try UnixDiagDecoder.decode($0) } }
     }
@@ -76,10 +66,8 @@ import Testing
     @Test func netlinkMessageDecodesGroupsFromTheBitmap() throws {
         // netlink_diag_msg: family, type, protocol, state, portid, dst_portid, dst_group, ino, cookie[2] (28 bytes).
         var bytes: [UInt8] = [16, 3, 16, 0]
-        bytes += Self.words(4321, 0, 0, 555, 9, 0)
-        bytes.append(native: UInt16(12))
-        bytes.append(native: UInt16(1))  // NETLINK_DIAG_GROUPS
-        bytes += Self.words(0b101, 1 << 31)
+        bytes += [UInt8](words: [4321, 0, 0, 555, 9, 0])
+        bytes.append(attribute: 1, payload: [UInt8](words: [0b101, 1 << 31]))  // NETLINK_DIAG_GROUPS
         let record = try #require(try bytes.withUnsafeBytes { try NetlinkDiagDecoder.decode($0) })
         #expect(record.netlink == NetlinkDetails(netlinkProtocol: 16, portID: 4321, peerPortID: 0, peerGroup: 0, groups: [1, 3, 64]))
         #expect(record.netlink?.protocolName == "genl")
@@ -91,13 +79,9 @@ import Testing
         // packet_diag_msg: family, type, num (u16), ino, cookie[2] (16 bytes); PACKET_DIAG_INFO starts with ifindex.
         var bytes: [UInt8] = [17, 2]
         bytes.append(native: UInt16(0x0800))
-        bytes += Self.words(808, 3, 0)
-        bytes.append(native: UInt16(4 + 24))
-        bytes.append(native: UInt16(0))  // PACKET_DIAG_INFO
-        bytes += Self.words(2, 0, 0, 0, 0, 0)
-        bytes.append(native: UInt16(8))
-        bytes.append(native: UInt16(5))  // PACKET_DIAG_UID
-        bytes += Self.words(42)
+        bytes += [UInt8](words: [808, 3, 0])
+        bytes.append(attribute: 0, payload: [UInt8](words: [2, 0, 0, 0, 0, 0]))  // PACKET_DIAG_INFO
+        bytes.append(attribute: 5, payload: [UInt8](words: [42]))  // PACKET_DIAG_UID
         let record = try #require(try bytes.withUnsafeBytes { try PacketDiagDecoder.decode($0) })
         #expect(record.packet == PacketDetails(etherType: 0x0800, interface: 2))
         #expect(record.packet?.etherTypeName == "ip")
@@ -107,7 +91,7 @@ import Testing
     @Test func vsockMessageDecodesBothEnds() throws {
         // vsock_diag_msg: family, type, state, shutdown, src_cid, src_port, dst_cid, dst_port, ino, cookie[2].
         var bytes: [UInt8] = [40, 1, 1, 0]
-        bytes += Self.words(3, 1024, 2, 5000, 31, 4, 0)
+        bytes += [UInt8](words: [3, 1024, 2, 5000, 31, 4, 0])
         let record = try #require(try bytes.withUnsafeBytes { try VsockDiagDecoder.decode($0) })
         #expect(record.vsock == VsockDetails(localCID: 3, localPort: 1024, peerCID: 2, peerPort: 5000))
         #expect(record.state == .established && record.inode == 31 && record.cookie == 4)

@@ -1,4 +1,5 @@
 import Glibc
+import SockFuzz
 import SockTestSupport
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 /// sockets that the Swift evaluator keeps.
 @Suite struct FilterPropertyTests {
     /// Builds a random expression from the ports and addresses in use.
-    static func randomExpression(_ rng: inout SplitMix, ports: [UInt16], depth: Int = 0) -> FilterExpression {
+    static func randomExpression(_ rng: inout SplitMix64, ports: [UInt16], depth: Int = 0) -> FilterExpression {
         let leaf = depth >= 3 || rng.next() % 3 == 0
         if !leaf {
             switch rng.next() % 3 {
@@ -73,7 +74,7 @@ import Testing
         let everything = try Self.cookies(client, bytecode: [], swift: nil, inodes: inodes)
         #expect(everything.count == sockets.count)
 
-        var rng = SplitMix(state: 0x50C4_3A7C)
+        var rng = SplitMix64(seed: 0x50C4_3A7C)
         var nonTrivial = 0
         for _ in 0..<300 {
             let expression = Self.randomExpression(&rng, ports: ports)

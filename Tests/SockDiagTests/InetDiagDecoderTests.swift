@@ -1,5 +1,5 @@
 import CSockDiag
-import Glibc
+import SockFuzz
 import Testing
 @testable import SockDiag
 
@@ -7,62 +7,21 @@ import Testing
 @Suite struct InetDiagDecoderTests {
     // MARK: - Samples
 
-    /// An IPv4 TCP socket with every attribute sockwatch decodes.
-    static var tcp4: DiagMessage {
-        var m = DiagMessage()
-        m.family = 2
-        m.state = 1
-        m.timer = 1
-        m.retrans = 2
-        m.sourcePort = 0x1F90            // 8080: bytes 0x1F 0x90 on the wire
-        m.destinationPort = 51_234
-        m.source = addressBytes("192.168.1.20")
-        m.destination = addressBytes("10.0.0.7")
-        m.interface = 3
-        m.cookie = 0x1122_3344_5566_7788
-        m.expires = 204
-        m.rqueue = 17
-        m.wqueue = 4096
-        m.uid = 1000
-        m.inode = 987_654
-        m.attribute(Attr.info, tcpInfoBytes(length: 232))
-        m.attribute(Attr.cong, Array("cubic\0".utf8))
-        var skmem: [UInt8] = []
-        for i in 1...9 { skmem.append(native: UInt32(i * 100)) }
-        m.attribute(Attr.skMemInfo, skmem)
-        var mem: [UInt8] = []
-        for v: UInt32 in [11, 22, 33, 44] { mem.append(native: v) }
-        m.attribute(Attr.memInfo, mem)
-        m.attribute(Attr.shutdown, [2])
-        m.attribute(Attr.tos, [0x10])
-        m.attribute(Attr.mark, native: UInt32(0xCAFE))
-        m.attribute(Attr.cgroupID, native: UInt64(0x0102_0304_0506_0708))
-        m.attribute(Attr.sockopt, native: UInt16(0b110_0000_0011))  // recverr, is_icsk, recverr_rfc4884, defer
-        return m
-    }
+    /// An IPv4 TCP socket with every attribute sockwatch decodes (and two it skips).
+    static var tcp4: InetDiagMessage { SeedCorpus.tcp4Full }
 
     /// An IPv6 UDP socket, unconnected, with a traffic class and v6only.
-    static var udp6: DiagMessage {
-        var m = DiagMessage()
-        m.family = 10
-        m.state = 7
-        m.sourcePort = 53
-        m.source = addressBytes("2001:db8::53")
-        m.destination = addressBytes("::")
-        m.cookie = 0xFFFF_FFFF_0000_0001
-        m.rqueue = 1
-        m.uid = 0
-        m.inode = 4242
-        m.attribute(Attr.tclass, [0xB8])
-        m.attribute(Attr.v6only, [1])
-        m.attribute(Attr.info, [1, 2, 3, 4])  // UDP answers with a foreign struct: never tcp_info
+    static var udp6: InetDiagMessage {
+        var m = SeedCorpus.udp6
+        m.attributes.removeAll { $0.type == Wire.info }
+        m.attribute(Wire.info, [1, 2, 3, 4])  // UDP answers with a foreign struct: never tcp_info
         return m
     }
 
     // MARK: - Round trip
 
     @Test func wellFormedBatchRoundTrips() throws {
-        var batch = MessageBuilder()
+        var batch = BatchBuilder()
         batch.socket(Self.tcp4)
         batch.socket(Self.udp6)
         batch.done()
@@ -121,7 +80,7 @@ import Testing
     }
 
     @Test func portsAreReadInNetworkByteOrder() throws {
-        var m = DiagMessage()
+        var m = InetDiagMessage()
         m.sourcePort = 0x0102
         m.destinationPort = 0xFF00
         let record = try #require(try decodeOne(m))
@@ -134,7 +93,7 @@ import Testing
     // MARK: - tcp_info across kernel versions
 
     @Test func tcpInfoFieldsMatchTheKernelHeader() throws {
-        let info = tcpInfoBytes(length: 232).withUnsafeBytes { TCPInfo(bytes: $0) }
+        let info = SeedCorpus.tcpInfoBytes(length: 232).withUnsafeBytes { TCPInfo(bytes: $0) }
         #expect(info[.state] == 1)
         #expect(info[.options] == 7)
         #expect(info[.sndWscale] == 7)
@@ -159,7 +118,7 @@ import Testing
     @Test func shortTCPInfoFromAnOldKernelLeavesLaterFieldsAbsent() throws {
         var m = Self.tcp4
         m.attributes = []
-        m.attribute(Attr.info, tcpInfoBytes(length: 104))
+        m.attribute(Wire.info, SeedCorpus.tcpInfoBytes(length: 104))
         let info = try #require(try decodeOne(m)?.tcpInfo)
         #expect(info.length == 104)
         #expect(info.rtt == 50)
@@ -179,10 +138,10 @@ import Testing
     func longerTCPInfoFromANewerKernelStillDecodes(length: Int) throws {
         var m = Self.tcp4
         m.attributes = []
-        var bytes = tcpInfoBytes(length: length)
+        var bytes = SeedCorpus.tcpInfoBytes(length: length)
         for i in 232..<length { bytes[i] = 0xEE }  // fields this build does not know
-        m.attribute(Attr.info, bytes)
-        m.attribute(Attr.cong, Array("bbr\0".utf8))
+        m.attribute(Wire.info, bytes)
+        m.attribute(Wire.cong, Array("bbr\0".utf8))
         let record = try #require(try decodeOne(m))
         let info = try #require(record.tcpInfo)
         #expect(info.length == min(length, TCPInfo.capacity))
@@ -197,11 +156,11 @@ import Testing
         var m = Self.tcp4
         m.attributes = []
         m.attribute(200, [9, 9, 9, 9, 9])
-        m.attribute(Attr.tos, [0x20])
+        m.attribute(Wire.tos, [0x20])
         m.attribute(201, [])  // zero-length payload: just the 4-byte header
-        m.attribute(Attr.mark, native: UInt32(77))
-        m.attribute(Attr.shutdown, [])  // known type, too short: ignored
-        m.attribute(Attr.cgroupID, [1, 2, 3])  // too short for a u64: ignored
+        m.attribute(Wire.mark, native: UInt32(77))
+        m.attribute(Wire.shutdown, [])  // known type, too short: ignored
+        m.attribute(Wire.cgroupID, [1, 2, 3])  // too short for a u64: ignored
         let record = try #require(try decodeOne(m))
         #expect(record.tos == 0x20)
         #expect(record.mark == 77)
@@ -212,8 +171,8 @@ import Testing
     @Test func attributeLongerThanItsMessageThrows() throws {
         var m = Self.tcp4
         m.attributes = []
-        m.attribute(Attr.tos, [0x10])
-        m.attribute(Attr.mark, native: UInt32(1))
+        m.attribute(Wire.tos, [0x10])
+        m.attribute(Wire.mark, native: UInt32(1))
         m.attributes[1].length = 40  // 8 bytes are there
         let error = #expect(throws: DiagError.self) { try decodeOne(m) }
         #expect(error.map(isMalformed) == true)
@@ -221,18 +180,17 @@ import Testing
 
     @Test(arguments: [0, 1, 3] as [UInt16])
     func attributeShorterThanItsHeaderThrows(length: UInt16) throws {
-        var m = DiagMessage()
-        m.attribute(Attr.tos, [0x10, 0, 0, 0], length: length)
+        var m = InetDiagMessage()
+        m.attribute(Wire.tos, [0x10, 0, 0, 0], length: length)
         let error = #expect(throws: DiagError.self) { try decodeOne(m) }
         #expect(error.map(isMalformed) == true)
     }
 
     @Test func skMemInfoWithFewerCounters() throws {
-        var m = DiagMessage()
-        var counters: [UInt8] = []
-        for i in 1...5 { counters.append(native: UInt32(i)) }
+        var m = InetDiagMessage()
+        var counters = [UInt8](words: [1, 2, 3, 4, 5])
         counters += [0xAA, 0xBB]  // a partial sixth counter is not read
-        m.attribute(Attr.skMemInfo, counters)
+        m.attribute(Wire.skMemInfo, counters)
         let skmem = try #require(try decodeOne(m)?.skMemInfo)
         #expect(skmem.count == 5)
         #expect((0..<5).map { skmem[$0] } == [1, 2, 3, 4, 5])
@@ -243,7 +201,7 @@ import Testing
 
     @Test(arguments: [0, 1, 40, 71])
     func shortInetDiagMsgThrows(length: Int) throws {
-        let payload = Array(DiagMessage().encoded().prefix(length))
+        let payload = Array(InetDiagMessage().encoded().prefix(length))
         let error = #expect(throws: DiagError.self) {
             try payload.withUnsafeBytes { try InetDiagDecoder.decode($0, netid: .tcp) }
         }
@@ -259,7 +217,7 @@ import Testing
 
     @Test func everyKnownStateDecodes() throws {
         for state in SocketState.allCases {
-            var m = DiagMessage()
+            var m = InetDiagMessage()
             m.state = state.rawValue
             #expect(try decodeOne(m)?.state == state)
         }
@@ -267,14 +225,14 @@ import Testing
 
     @Test(arguments: [0, 1, 3, 17] as [UInt8])
     func unknownFamilyThrows(family: UInt8) throws {
-        var m = DiagMessage()
+        var m = InetDiagMessage()
         m.family = family
         let error = #expect(throws: DiagError.self) { try decodeOne(m) }
         #expect(error.map(isMalformed) == true)
     }
 
     @Test func unknownTimerKindBecomesUnknown() throws {
-        var m = DiagMessage()
+        var m = InetDiagMessage()
         m.timer = 9
         #expect(try decodeOne(m)?.timer.kind == .unknown)
     }

@@ -1,4 +1,5 @@
 import Glibc
+import SockFuzz
 import SystemPackage
 import Testing
 @testable import SockDiag
@@ -6,11 +7,11 @@ import Testing
 /// The message walk: lengths, control messages, flags and sequence numbers, and malformed input.
 @Suite struct NetlinkBatchTests {
     /// One small TCP socket message.
-    static var socket: DiagMessage {
-        var m = DiagMessage()
+    static var socket: InetDiagMessage {
+        var m = InetDiagMessage()
         m.sourcePort = 22
         m.inode = 1
-        m.attribute(Attr.tos, [0x10])
+        m.attribute(Wire.tos, [0x10])
         return m
     }
 
@@ -26,7 +27,7 @@ import Testing
     // MARK: - Well-formed
 
     @Test func messageFieldsAreHandedOver() throws {
-        var batch = MessageBuilder()
+        var batch = BatchBuilder()
         batch.message(type: 99, flags: 0x0102, sequence: 0xABCD, portID: 0x1234_5678, payload: [1, 2, 3])
         var seen: [(UInt16, UInt16, UInt32, UInt32, [UInt8])] = []
         let outcome = try batch.bytes.withUnsafeBytes { raw in
@@ -39,7 +40,7 @@ import Testing
     }
 
     @Test func batchWithoutDoneIsNotDone() throws {
-        var batch = MessageBuilder()
+        var batch = BatchBuilder()
         for _ in 0..<3 { batch.socket(Self.socket) }
         let (outcome, seen) = try Self.walk(batch.bytes)
         #expect(!outcome.done)
@@ -52,7 +53,7 @@ import Testing
     }
 
     @Test func doneStopsTheWalk() throws {
-        var batch = MessageBuilder()
+        var batch = BatchBuilder()
         batch.socket(Self.socket)
         batch.done()
         batch.socket(Self.socket)  // after NLMSG_DONE: not read
@@ -62,8 +63,8 @@ import Testing
     }
 
     @Test func noopAndAckAreSkipped() throws {
-        var batch = MessageBuilder()
-        batch.message(type: Netlink.noop, payload: [])
+        var batch = BatchBuilder()
+        batch.message(type: Wire.noop, payload: [])
         batch.error(code: 0)  // an acknowledgement
         batch.socket(Self.socket)
         batch.done()
@@ -73,22 +74,22 @@ import Testing
     }
 
     @Test func dumpInterruptedFlagIsReported() throws {
-        var batch = MessageBuilder()
+        var batch = BatchBuilder()
         batch.socket(Self.socket)
-        batch.socket(Self.socket, flags: Netlink.multi | Netlink.dumpInterrupted)
+        batch.socket(Self.socket, flags: Wire.multi | Wire.dumpInterrupted)
         batch.done()
         let (outcome, _) = try Self.walk(batch.bytes)
         #expect(outcome.interrupted)
         #expect(outcome.done && outcome.messages == 2)
 
-        var clean = MessageBuilder()
+        var clean = BatchBuilder()
         clean.socket(Self.socket)
         clean.done()
         #expect(try Self.walk(clean.bytes).0.interrupted == false)
     }
 
     @Test func otherSequenceNumbersAreSkipped() throws {
-        var batch = MessageBuilder()
+        var batch = BatchBuilder()
         batch.socket(Self.socket, sequence: 6)  // a stale dump
         batch.socket(Self.socket, sequence: 7)
         batch.error(code: -EPERM, sequence: 6)  // its error is not ours either
@@ -106,7 +107,7 @@ import Testing
 
     @Test(arguments: [-EPERM, EPERM])
     func errorMessageThrowsTheErrno(code: Int32) throws {
-        var batch = MessageBuilder()
+        var batch = BatchBuilder()
         batch.socket(Self.socket)
         batch.error(code: code)
         #expect(throws: DiagError.kernel(Errno(rawValue: EPERM), request: "the request")) {
@@ -115,7 +116,7 @@ import Testing
     }
 
     @Test func errorNamesTheRequest() throws {
-        var batch = MessageBuilder()
+        var batch = BatchBuilder()
         batch.error(code: -EACCES)
         #expect(throws: DiagError.kernel(Errno(rawValue: EACCES), request: "tcp/inet dump")) {
             try batch.bytes.withUnsafeBytes { try NetlinkBatch.walk($0, request: "tcp/inet dump") { _ in } }
@@ -134,7 +135,7 @@ import Testing
     }
 
     @Test func doneWithNegativeCodeThrows() throws {
-        var batch = MessageBuilder()
+        var batch = BatchBuilder()
         batch.socket(Self.socket)
         batch.done(code: -ENOMEM)
         #expect(throws: DiagError.kernel(Errno(rawValue: ENOMEM), request: "the request")) {
@@ -143,24 +144,24 @@ import Testing
     }
 
     @Test func doneWithoutCodeIsDone() throws {
-        var batch = MessageBuilder()
-        batch.message(type: Netlink.done, payload: [])  // old kernels: no int after the header
+        var batch = BatchBuilder()
+        batch.message(type: Wire.done, payload: [])  // old kernels: no int after the header
         #expect(try Self.walk(batch.bytes).0.done)
     }
 
     @Test func errorWithoutCodeIsMalformed() throws {
-        var batch = MessageBuilder()
-        batch.message(type: Netlink.error, payload: [1, 2])
+        var batch = BatchBuilder()
+        batch.message(type: Wire.error, payload: [1, 2])
         let error = #expect(throws: DiagError.self) { try Self.walk(batch.bytes) }
         #expect(error.map(isMalformed) == true)
     }
 
     /// `-code` would overflow for `INT_MIN`: the walk must call it malformed, not trap.
-    @Test(arguments: [Netlink.error, Netlink.done])
+    @Test(arguments: [Wire.error, Wire.done])
     func intMinErrorCodeIsMalformed(type: UInt16) throws {
         var payload: [UInt8] = []
         payload.append(native: Int32.min)
-        var batch = MessageBuilder()
+        var batch = BatchBuilder()
         batch.message(type: type, payload: payload + [UInt8](repeating: 0, count: 16))
         let error = #expect(throws: DiagError.self) { try Self.walk(batch.bytes) }
         #expect(error.map(isMalformed) == true)
@@ -170,7 +171,7 @@ import Testing
 
     @Test(arguments: [1, 4, 15])
     func truncatedHeaderThrows(leftOver: Int) throws {
-        var batch = MessageBuilder()
+        var batch = BatchBuilder()
         batch.socket(Self.socket)
         let bytes = batch.bytes + [UInt8](repeating: 0, count: leftOver)
         let error = #expect(throws: DiagError.self) { try Self.walk(bytes) }
@@ -179,18 +180,18 @@ import Testing
 
     @Test(arguments: [0, 1, 15] as [UInt32])
     func lengthShorterThanTheHeaderThrows(length: UInt32) throws {
-        var batch = MessageBuilder()
-        batch.message(type: Netlink.sockDiagByFamily, payload: [0, 0, 0, 0], length: length)
+        var batch = BatchBuilder()
+        batch.message(type: Wire.sockDiagByFamily, payload: [0, 0, 0, 0], length: length)
         let error = #expect(throws: DiagError.self) { try Self.walk(batch.bytes) }
         #expect(error.map(isMalformed) == true)
     }
 
     @Test(arguments: [1, 4, 1000, Int(UInt32.max)])
     func lengthPastTheBufferThrows(extra: Int) throws {
-        var batch = MessageBuilder()
+        var batch = BatchBuilder()
         let payload = Self.socket.encoded()
         let length = UInt32(min(16 + payload.count + extra, Int(UInt32.max)))
-        batch.message(type: Netlink.sockDiagByFamily, payload: payload, length: length)
+        batch.message(type: Wire.sockDiagByFamily, payload: payload, length: length)
         var bodyCalled = false
         let error = #expect(throws: DiagError.self) {
             try batch.bytes.withUnsafeBytes { try NetlinkBatch.walk($0) { _ in bodyCalled = true } }
@@ -200,7 +201,7 @@ import Testing
     }
 
     @Test func unalignedLastMessageNeedsNoPadding() throws {
-        var batch = MessageBuilder()
+        var batch = BatchBuilder()
         batch.message(type: 99, payload: [1, 2, 3])
         let bytes = Array(batch.bytes.dropLast())  // 19 bytes: nlmsg_len says 19, the padding is missing
         let (outcome, seen) = try Self.walk(bytes)
@@ -211,14 +212,14 @@ import Testing
 
     /// Mutated and truncated batches either decode or throw `DiagError`; nothing traps or reads past the end.
     @Test func mutatedBatchesThrowOrDecode() throws {
-        var batch = MessageBuilder()
+        var batch = BatchBuilder()
         batch.socket(InetDiagDecoderTests.tcp4)
         batch.socket(InetDiagDecoderTests.udp6)
         batch.done()
         let valid = batch.bytes
         // Lengths near the real ones; not Int32.min, which traps today (see intMinErrorCodeDoesNotTrap).
         let interesting: [UInt32] = [0, 1, 3, 4, 15, 16, 17, 72, 0xFF, 0xFFFF, 0x7FFF_FFFF, 0xFFFF_FFFF, UInt32(valid.count)]
-        var rng = SplitMix(state: 0x50C4_D1A6)
+        var rng = SplitMix64(seed: 0x50C4_D1A6)
         var decoded = 0
         var rejected = 0
         for _ in 0..<4000 {
