@@ -5,18 +5,11 @@ import Testing
 
 /// `sockwatch exporter` as a user runs it: the built binaries.
 @Suite struct ExporterCLITests {
-    static let directory: String = {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
-        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        if dir.lastPathComponent.hasSuffix(".xctest") { dir.deleteLastPathComponent() }
-        return dir.path
-    }()
-
     static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil) throws
         -> (status: Int32, stdout: String, stderr: String)
     {
         let output = try ChildProcess.run(
-            directory + "/" + program, arguments,
+            TestBinaries.path(of: program), arguments,
             environment: environment.map { $0.map { "\($0.key)=\($0.value)" } })
         return (
             output.status, String(decoding: output.stdout, as: UTF8.self),

@@ -24,14 +24,9 @@ struct BinaryRunner {
     }
 
     /// The path of the `sockwatch` executable built beside the tests.
-    static let binary: String = {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
-        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        if dir.lastPathComponent.hasSuffix(".xctest") { dir.deleteLastPathComponent() }
-        return dir.appendingPathComponent("sockwatch").path
-    }()
+    static let binary = TestBinaries.path(of: "sockwatch")
 
-    static var available: Bool { FileManager.default.isExecutableFile(atPath: binary) }
+    static var available: Bool { TestBinaries.isAvailable("sockwatch") }
 
     /// Runs `sockwatch ARGS` directly.
     static func run(_ arguments: [String]) throws -> Result {
