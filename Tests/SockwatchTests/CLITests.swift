@@ -235,7 +235,7 @@ struct CLITests {
     @Test func hostileCommandNamesStayOnOneLine() throws {
         let listener = LiveSocket.tcpListener(v6: false)
         let hostile = "x\ntcp 0 0 \"\t"  // 14 bytes: comm keeps at most 15
-        let child = try BinaryRunner.spawnNamed(hostile, holding: [listener.fd: 40])
+        let child = try HoldingChild.named(hostile, holding: [listener.fd], from: 40)
         defer { child.terminate() }
 
         // --all-owners: the test process holds the listener too and would satisfy an early-stopping scan.
@@ -257,7 +257,7 @@ struct CLITests {
         // shows one holder (the lowest pid), so this listener is held by the hostile process alone.
         var own: LiveSocket? = LiveSocket.tcpListener(v6: false)
         let port = own!.localPort
-        let holder = try BinaryRunner.spawnNamed(hostile, holding: [own!.fd: 41])
+        let holder = try HoldingChild.named(hostile, holding: [own!.fd], from: 41)
         defer { holder.terminate() }
         own = nil
         let netstat = try BinaryRunner.run(["netstat", "-tlnp"])

@@ -18,8 +18,8 @@ final class EventStream {
         var outPipe: [Int32] = [0, 0]
         var errPipe: [Int32] = [0, 0]
         guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else { throw POSIXError(.EMFILE) }
-        pid = try BinaryRunner.spawn(
-            BinaryRunner.binary, [BinaryRunner.binary] + arguments, holding: [outPipe[1]: 1, errPipe[1]: 2])
+        pid = try ChildProcess.spawn(
+            BinaryRunner.binary, [BinaryRunner.binary] + arguments, holding: [(outPipe[1], 1), (errPipe[1], 2)])
         close(outPipe[1])
         close(errPipe[1])
         out = outPipe[0]

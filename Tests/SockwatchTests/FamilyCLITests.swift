@@ -55,7 +55,7 @@ struct FamilyCLITests {
         var pair: [Int32] = [0, 0]
         #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0)
         defer { close(pair[0]) }
-        let child = try BinaryRunner.spawnHolding([pair[1]: 3])
+        let child = try HoldingChild.sleep(holding: [pair[1]], from: 3)
         defer { child.terminate() }
         func inode(_ fd: Int32) -> Int {
             var st = stat()

@@ -140,7 +140,7 @@ struct FilterCLITests {
         let udp = LiveSocket.udp(v6: true)
         let (client, server) = LiveSocket.tcpConnection(to: listener)
         // The child holds the listener as fd 40 and the UDP socket as fd 41, nothing else.
-        let child = try BinaryRunner.spawnHolding([listener.fd: 40, udp.fd: 41])
+        let child = try HoldingChild.sleep(holding: [listener.fd, udp.fd], from: 40)
         defer { child.terminate() }
         let result = try BinaryRunner.run(["-a", "--pid", "\(child.processIdentifier)", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -187,7 +187,7 @@ struct FilterCLITests {
 
     @Test func commandAndUserSelectProcesses() throws {
         let listener = LiveSocket.tcpListener(v6: false)
-        let child = try BinaryRunner.spawnHolding([listener.fd: 40])
+        let child = try HoldingChild.sleep(holding: [listener.fd], from: 40)
         defer { child.terminate() }
         let bySleep = try BinaryRunner.run(["-l", "--command", "sleep", "--json", "--user", "\(getuid())"])
         let holders = (bySleep.objects ?? []).filter { ($0["inode"] as? Int) == Int(listener.inode) }

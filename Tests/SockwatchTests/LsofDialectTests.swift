@@ -35,10 +35,7 @@ final class LsofDialectTests {
             listener.fd, listener6.fd, connection.client.fd, connection.server.fd, udp.fd, udpConnected.fd,
             udp6.fd, mapped.client.fd, mapped.server.fd,
         ]
-        // Above every source descriptor, so no copy overwrites a descriptor still to be copied.
-        let base = (sources.max() ?? 2) + 1
-        child = try BinaryRunner.spawnHolding(
-            Dictionary(uniqueKeysWithValues: sources.enumerated().map { ($0.element, base + Int32($0.offset)) }))
+        child = try HoldingChild.sleep(holding: sources)
     }
 
     deinit { child.terminate() }
@@ -191,7 +188,7 @@ final class LsofDialectTests {
 
     @Test func hostileCommandNames() throws {
         let name = "a b\tc\\d\u{1}\u{e9}xyz"
-        let named = try BinaryRunner.spawnNamed(name, holding: [listener.fd: 40])
+        let named = try HoldingChild.named(name, holding: [listener.fd], from: 40)
         defer { named.terminate() }
         let pid = String(named.processIdentifier)
         try compareAll(["-nP", "-a", "-p", pid, "-i"])

@@ -31,13 +31,9 @@ import Testing
         let padListener = LiveSocket.tcpListener(v6: false)
         let padding = (0..<1800).map { _ in LiveSocket.tcpConnection(to: padListener) }
         defer { withExtendedLifetime((padListener, padding)) {} }
-        var descriptors: [Int32: Int32] = [:]
         var fdOf: [Int: Int] = [:]  // inode -> the child's fd
-        for (i, socket) in sockets.enumerated() {
-            descriptors[socket.fd] = Int32(100 + i)
-            fdOf[Int(socket.inode)] = 100 + i
-        }
-        let child = try BinaryRunner.spawnHolding(descriptors)
+        for (i, socket) in sockets.enumerated() { fdOf[Int(socket.inode)] = 100 + i }
+        let child = try HoldingChild.sleep(holding: sockets.map(\.fd), from: 100)
         defer { child.terminate() }
 
         let result = try BinaryRunner.run(["-tua", "--pid", "\(child.processIdentifier)", "--json"])
@@ -64,9 +60,7 @@ import Testing
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/ss"), "needs ss"))
     func ssShowsTheSameSocketsForThatPid() throws {
         let sockets = Self.manySockets()
-        var descriptors: [Int32: Int32] = [:]
-        for (i, socket) in sockets.enumerated() { descriptors[socket.fd] = Int32(100 + i) }
-        let child = try BinaryRunner.spawnHolding(descriptors)
+        let child = try HoldingChild.sleep(holding: sockets.map(\.fd), from: 100)
         defer { child.terminate() }
         let pid = child.processIdentifier
 
@@ -95,9 +89,7 @@ import Testing
         let other = LiveSocket.tcpListener(v6: false)
         let (client, server) = LiveSocket.tcpConnection(to: other)
         let held = group + [other, client, server]
-        var descriptors: [Int32: Int32] = [:]
-        for (i, socket) in held.enumerated() { descriptors[socket.fd] = Int32(100 + i) }
-        let child = try BinaryRunner.spawnHolding(descriptors)
+        let child = try HoldingChild.sleep(holding: held.map(\.fd), from: 100)
         defer { child.terminate() }
 
         let result = try BinaryRunner.run(["-ta", "--pid", "\(child.processIdentifier)", "--json"])
@@ -117,9 +109,7 @@ import Testing
             return
         }
         let held = [listener, client, server]
-        var descriptors: [Int32: Int32] = [:]
-        for (i, socket) in held.enumerated() { descriptors[socket.fd] = Int32(100 + i) }
-        let child = try BinaryRunner.spawnHolding(descriptors)
+        let child = try HoldingChild.sleep(holding: held.map(\.fd), from: 100)
         defer { child.terminate() }
 
         let result = try BinaryRunner.run(["-M", "-a", "--pid", "\(child.processIdentifier)", "--json"])

@@ -2,6 +2,7 @@ import Foundation
 import ProcIndex
 import SockDiag
 import SockRender
+import SockTestSupport
 import Testing
 
 @testable import sockwatch
@@ -68,9 +69,7 @@ final class UnixFixture {
             precondition(fstat(fd, &st) == 0)
             return UInt64(st.st_ino)
         }
-        let base = (fds.max() ?? 2) + 1
-        child = try BinaryRunner.spawnHolding(
-            Dictionary(uniqueKeysWithValues: fds.enumerated().map { ($0.element, base + Int32($0.offset)) }))
+        child = try HoldingChild.sleep(holding: fds)
         for fd in fds { close(fd) }
     }
 
