@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import ProcIndex
 import SockDiag
+import SockTestSupport
 import Testing
 
 @testable import SockExporter
@@ -16,7 +17,7 @@ struct AllNamespacesTests {
     /// that entered it.
     final class Named: @unchecked Sendable {
         let name: String
-        var fds: [Int32] = []
+        var sockets: [LiveSocket] = []
 
         init(_ tag: String) {
             name = "sockwatch-exporter-\(tag)-\(getpid())"
@@ -27,9 +28,9 @@ struct AllNamespacesTests {
                 let fd = open(path, O_RDONLY | O_CLOEXEC)
                 precondition(fd >= 0 && enterNamespace(fd, 0x4000_0000) == 0, "setns failed: \(errno)")
                 close(fd)
-                let listener = TestSockets.listener(backlog: 8)
-                let client = TestSockets.connect(port: TestSockets.port(listener))
-                fds = [listener, client, TestSockets.accept(listener)]
+                let listener = LiveSocket.tcpListener(v6: false, backlog: 8)
+                let (client, server) = LiveSocket.tcpConnection(to: listener)
+                sockets = [listener, client, server]
                 done.signal()
             }
             thread.start()
@@ -37,8 +38,7 @@ struct AllNamespacesTests {
         }
 
         func remove() {
-            fds.forEach { close($0) }
-            fds = []
+            sockets = []  // released: closed
             _ = system("ip netns del \(name) 2>/dev/null")
         }
 

@@ -2,6 +2,7 @@ import ExporterArguments
 import Glibc
 import ProcIndex
 import SockDiag
+import SockTestSupport
 import Testing
 
 @testable import SockExporter
@@ -24,14 +25,13 @@ import Testing
 
     /// Sends one HTTP/1.1 request and reads the answer until the server closes.
     static func fetch(port: Int, method: String = "GET", path: String) -> Response {
-        let fd = TestSockets.connect(port: UInt16(port))
-        defer { close(fd) }
+        let client = LiveSocket.tcpClient(port: UInt16(port))
         let request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-        _ = request.utf8CString.withUnsafeBytes { send(fd, $0.baseAddress, $0.count - 1, 0) }
+        _ = request.utf8CString.withUnsafeBytes { send(client.fd, $0.baseAddress, $0.count - 1, 0) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            let n = chunk.withUnsafeMutableBytes { recv(client.fd, $0.baseAddress, $0.count, 0) }
             if n <= 0 { break }
             bytes += chunk[0..<n]
         }
@@ -43,20 +43,17 @@ import Testing
     }
 
     @Test func scrapeShowsOwnListenerAndProcess() throws {
-        let listener = TestSockets.listener(backlog: 16)
-        let port = TestSockets.port(listener)
-        var pending = (0..<3).map { _ in TestSockets.connect(port: port) }
-        defer { pending.forEach { close($0) } }
+        let listener = LiveSocket.tcpListener(v6: false, backlog: 16)
+        let port = listener.localPort
+        let pending = (0..<3).map { _ in LiveSocket.tcpClient(port: port) }
         // A child holding the listener and two ends of one connection of another listener: 3 sockets.
-        let other = TestSockets.listener(backlog: 4)
-        defer { close(other) }
-        let client = TestSockets.connect(port: TestSockets.port(other))
-        let server = TestSockets.accept(other)
-        defer { close(client); close(server) }
-        let child = TestSockets.child(holding: [listener, client, server])
+        let other = LiveSocket.tcpListener(v6: false, backlog: 4)
+        let (client, server) = LiveSocket.tcpConnection(to: other)
+        defer { withExtendedLifetime((other, client, server)) {} }
+        let child = try HoldingChild.sleep(holding: [listener.fd, client.fd, server.fd], from: 3)
         var childAlive = true
         // Killed once only: a second kill would name a pid the kernel may have handed to another process.
-        defer { if childAlive { TestSockets.kill(child) } }
+        defer { if childAlive { child.terminate() } }
 
         let namespace = try NetworkNamespace.current()
         let exporter = Exporter(collector: try SocketCollector(namespace: namespace, top: 10_000))
@@ -72,22 +69,21 @@ import Testing
         #expect(first.sample("sockwatch_listen_queue_depth{\(ns),port=\"\(port)\"}") == 3)
         #expect(first.sample("sockwatch_listen_queue_backlog{\(ns),port=\"\(port)\"}") == 16)
         #expect(first.sample("sockwatch_listen_queue_backlog{\(ns),port=\"\(metrics.port)\"}") == 64)
-        #expect(first.sample("sockwatch_process_sockets{\(ns),pid=\"\(child)\",command=\"sleep\"}") == 3)
+        #expect(first.sample("sockwatch_process_sockets{\(ns),pid=\"\(child.processIdentifier)\",command=\"sleep\"}") == 3)
         #expect((first.sample("sockwatch_scrape_duration_seconds") ?? 0) > 0)
         #expect(first.sample("sockwatch_tcp_retransmits_total{\(ns)}") != nil)
         #expect((first.sample("sockwatch_sockets{netid=\"tcp\",state=\"listen\",\(ns)}") ?? 0) >= 3)
         #expect((first.sample("sockwatch_tcp_rtt_seconds_count{\(ns)}") ?? 0) >= 3)
 
         // The listener gone (the child too): its port's series go with it.
-        TestSockets.kill(child)
+        child.terminate()
         childAlive = false
-        close(listener)
-        pending.forEach { close($0) }
-        pending = []
+        listener.close()
+        pending.forEach { $0.close() }
         let second = Self.fetch(port: metrics.port, path: "/metrics")
         #expect(second.status == 200)
         #expect(second.sample("sockwatch_listen_queue_depth{\(ns),port=\"\(port)\"}") == nil)
-        #expect(second.sample("sockwatch_process_sockets{\(ns),pid=\"\(child)\",command=\"sleep\"}") == nil)
+        #expect(second.sample("sockwatch_process_sockets{\(ns),pid=\"\(child.processIdentifier)\",command=\"sleep\"}") == nil)
         #expect(second.sample("sockwatch_listen_queue_backlog{\(ns),port=\"\(metrics.port)\"}") == 64)
     }
 

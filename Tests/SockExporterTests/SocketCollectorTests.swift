@@ -1,6 +1,7 @@
 import Glibc
 import ProcIndex
 import SockDiag
+import SockTestSupport
 import Testing
 
 @testable import SockExporter
@@ -9,11 +10,10 @@ import Testing
     /// A listener with pending, never accepted connections: its port's queue depth is their number, its
     /// backlog the one given to listen().
     @Test func listenQueueOfOwnListener() throws {
-        let listener = TestSockets.listener(backlog: 16)
-        defer { close(listener) }
-        let port = TestSockets.port(listener)
-        let clients = (0..<3).map { _ in TestSockets.connect(port: port) }
-        defer { clients.forEach { close($0) } }
+        let listener = LiveSocket.tcpListener(v6: false, backlog: 16)
+        let port = listener.localPort
+        let clients = (0..<3).map { _ in LiveSocket.tcpClient(port: port) }
+        defer { withExtendedLifetime((listener, clients)) {} }
 
         let collector = try SocketCollector(namespace: try NetworkNamespace.current(), top: 0)
         var snapshot = SocketSnapshot(namespace: collector.namespace)
@@ -24,31 +24,29 @@ import Testing
         #expect(queue.listeners == 1)
 
         // One accepted: one fewer waiting.
-        let accepted = TestSockets.accept(listener)
-        defer { close(accepted) }
+        let accepted = listener.acceptOne()
+        defer { withExtendedLifetime(accepted) {} }
         try collector.collect(into: &snapshot)
         #expect(snapshot.listeners[port]?.depth == 2)
     }
 
     /// A child holding a known set of sockets is ranked with exactly that many.
     @Test func socketsOfOwnProcess() throws {
-        let listener = TestSockets.listener(backlog: 8)
-        defer { close(listener) }
-        let port = TestSockets.port(listener)
+        let listener = LiveSocket.tcpListener(v6: false, backlog: 8)
         var held = [listener]
         for _ in 0..<4 {
-            held.append(TestSockets.connect(port: port))
-            held.append(TestSockets.accept(listener))
+            let (client, server) = LiveSocket.tcpConnection(to: listener)
+            held += [client, server]
         }
-        defer { held.dropFirst().forEach { close($0) } }
+        defer { withExtendedLifetime(held) {} }
         // The listener twice: two descriptors, one socket.
-        let child = TestSockets.child(holding: held + [listener])
-        defer { TestSockets.kill(child) }
+        let child = try HoldingChild.sleep(holding: (held + [listener]).map(\.fd), from: 3)
+        defer { child.terminate() }
 
         let collector = try SocketCollector(namespace: try NetworkNamespace.current(), top: 10_000)
         var snapshot = SocketSnapshot(namespace: collector.namespace)
         try collector.collect(into: &snapshot)
-        let entry = try #require(snapshot.processes.first { $0.pid == child })
+        let entry = try #require(snapshot.processes.first { $0.pid == child.processIdentifier })
         #expect(entry.sockets == 9)
         #expect(entry.command == "sleep")
         #expect(snapshot.processCount >= 2)
@@ -64,21 +62,17 @@ import Testing
     @Test(.enabled(if: geteuid() == 0, "needs root for a private network namespace (unshare CLONE_NEWNET)"))
     func exactCountsInPrivateNamespace() throws {
         let outcome = try PrivateNamespace.run { () throws -> (SocketSnapshot, NetworkNamespace) in
-            let listener = TestSockets.listener(backlog: 32)
-            let port = TestSockets.port(listener)
-            var fds: [Int32] = [listener]
+            let listener = LiveSocket.tcpListener(v6: false, backlog: 32)
+            var held = [listener]
             for _ in 0..<5 {
-                fds.append(TestSockets.connect(port: port))
-                fds.append(TestSockets.accept(listener))
+                let (client, server) = LiveSocket.tcpConnection(to: listener)
+                held += [client, server]
             }
-            for _ in 0..<2 { fds.append(TestSockets.connect(port: port)) }  // pending
-            let udp = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-            _ = TestSockets.withLoopback(port: 0) { bind(udp, $0, $1) }
-            fds.append(udp)
-            var pair: [Int32] = [0, 0]
-            _ = socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair)  // UNIX sockets live in a namespace too
-            fds += pair
-            defer { fds.forEach { close($0) } }
+            for _ in 0..<2 { held.append(LiveSocket.tcpClient(port: listener.localPort)) }  // pending
+            held.append(LiveSocket.udp(v6: false))
+            let pair = LiveSocket.unixPair()  // UNIX sockets live in a namespace too
+            held += [pair.0, pair.1]
+            defer { withExtendedLifetime(held) {} }
             let namespace = try NetworkNamespace.current()
             let collector = try SocketCollector(namespace: namespace, top: 5)
             var snapshot = SocketSnapshot(namespace: namespace)

@@ -35,14 +35,6 @@ extension LiveSocket {
         return s
     }
 
-    /// Accepts one connection on this listener.
-    public func acceptOne() -> LiveSocket {
-        let fd = accept(self.fd, nil, nil)
-        precondition(fd >= 0, "accept() failed: \(errno)")
-        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        return LiveSocket(fd: fd, v6: false)
-    }
-
     /// Both ends of a UNIX `socketpair`.
     public static func unixPair(type: Int32 = Int32(SOCK_STREAM.rawValue)) -> (LiveSocket, LiveSocket) {
         var fds: [Int32] = [0, 0]

@@ -9,7 +9,8 @@ private func acceptCloseOnExec(
 
 /// A real socket opened by a test, closed when the value is released.
 public final class LiveSocket: @unchecked Sendable {
-    public let fd: Int32
+    /// The test's descriptor; -1 once `close()` has run.
+    public private(set) var fd: Int32
     public let v6: Bool
 
     init(fd: Int32, v6: Bool) {
@@ -17,7 +18,14 @@ public final class LiveSocket: @unchecked Sendable {
         self.v6 = v6
     }
 
-    deinit { close(fd) }
+    deinit { close() }
+
+    /// Closes the socket now, for a test that watches it go; releasing the value closes it otherwise.
+    public func close() {
+        guard fd >= 0 else { return }
+        Glibc.close(fd)
+        fd = -1
+    }
 
     /// The socket's inode, from `fstat` of the test's own descriptor.
     public var inode: UInt64 {
@@ -91,25 +99,38 @@ public final class LiveSocket: @unchecked Sendable {
 
     /// A TCP listener on 127.0.0.1 or ::1, on an ephemeral port unless `port` is given; with `reusePort`,
     /// `SO_REUSEPORT` is set first, so several listeners can share the port.
-    public static func tcpListener(v6: Bool, port: UInt16 = 0, reusePort: Bool = false) -> LiveSocket {
+    public static func tcpListener(v6: Bool, port: UInt16 = 0, reusePort: Bool = false, backlog: Int32 = 16)
+        -> LiveSocket
+    {
         let s = make(Int32(SOCK_STREAM.rawValue), v6: v6)
         if reusePort {
             var on: Int32 = 1
             precondition(setsockopt(s.fd, SOL_SOCKET, SO_REUSEPORT, &on, socklen_t(MemoryLayout<Int32>.size)) == 0)
         }
         s.bindLoopback(port: port)
-        precondition(listen(s.fd, 16) == 0, "listen() failed: \(errno)")
+        precondition(listen(s.fd, backlog) == 0, "listen() failed: \(errno)")
         return s
+    }
+
+    /// A TCP client connected to loopback `port` (the handshake completes in the kernel, accepted or not).
+    public static func tcpClient(v6: Bool = false, port: UInt16) -> LiveSocket {
+        let client = make(Int32(SOCK_STREAM.rawValue), v6: v6)
+        client.connectLoopback(port: port)
+        return client
     }
 
     /// A TCP connection to `listener`, and the accepted end.
     public static func tcpConnection(to listener: LiveSocket) -> (client: LiveSocket, server: LiveSocket) {
-        let client = make(Int32(SOCK_STREAM.rawValue), v6: listener.v6)
-        client.connectLoopback(port: listener.localPort)
+        let client = tcpClient(v6: listener.v6, port: listener.localPort)
+        return (client, listener.acceptOne())
+    }
+
+    /// Accepts one connection on this listener.
+    public func acceptOne() -> LiveSocket {
         // Close-on-exec from the start: children spawned by other tests must not inherit it.
-        let accepted = acceptCloseOnExec(listener.fd, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+        let accepted = acceptCloseOnExec(fd, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
         precondition(accepted >= 0, "accept4() failed: \(errno)")
-        return (client, LiveSocket(fd: accepted, v6: listener.v6))
+        return LiveSocket(fd: accepted, v6: v6)
     }
 
     /// A UDP socket bound to loopback; connected to `peer` when given.
