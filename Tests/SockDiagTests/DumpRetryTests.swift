@@ -64,6 +64,24 @@ import Testing
 }
 
 @Suite struct DeliveredCookiesTests {
+    /// A set holding `cookies`, frozen as a run leaves it.
+    static func frozen(_ cookies: Range<UInt64>) -> DeliveredCookies {
+        var set = DeliveredCookies()
+        for cookie in cookies { set.insert(cookie) }
+        set.freeze()
+        return set
+    }
+
+    /// How many of `asked` a frozen set holding `held` claims by mistake; expects it to claim every one it holds
+    /// (a delivered socket is never listed twice).
+    static func falseClaims(
+        holding held: Range<UInt64>, asked: Range<UInt64>, sourceLocation: SourceLocation = #_sourceLocation
+    ) -> Int {
+        let set = frozen(held)
+        #expect(held.allSatisfy { set.contains($0) }, sourceLocation: sourceLocation)
+        return asked.filter { set.contains($0) }.count
+    }
+
     @Test func aFewCookiesAreAnsweredExactly() {
         var set = DeliveredCookies()
         for cookie in stride(from: UInt64(0), to: 1000, by: 2) { set.insert(cookie) }
@@ -77,36 +95,25 @@ import Testing
     }
 
     @Test func twoHundredThousandCookiesWithAlmostNoFalseClaims() {
-        var set = DeliveredCookies()
         let base: UInt64 = 9_000_000
-        for cookie in base..<(base + 200_000) { set.insert(cookie) }
-        set.freeze()
-        #expect((base..<(base + 200_000)).allSatisfy { set.contains($0) })
         // 32-bit hashes: about n / 2^32 of new cookies collide (0.005%).
-        let wrong = (base + 200_000..<(base + 400_000)).filter { set.contains($0) }.count
+        let wrong = Self.falseClaims(holding: base..<(base + 200_000), asked: (base + 200_000)..<(base + 400_000))
         #expect(wrong < 50, "false claims: \(wrong) of 200000")
     }
 
     @Test func aSpilledSetKeepsEveryCookieAcrossARestart() {
-        var set = DeliveredCookies()
         let base: UInt64 = 1 << 40
         let total = UInt64(DeliveredCookies.hashLimit) + 1000
         // Frozen below the limit, then filled past it during the restarted run: the set spills to the filter.
-        for cookie in base..<(base + 1000) { set.insert(cookie) }
-        set.freeze()
+        var set = Self.frozen(base..<(base + 1000))
         for cookie in (base + 1000)..<(base + total) { set.insert(cookie) }
         #expect((base..<(base + total)).allSatisfy { set.contains($0) })
     }
 
     @Test func aMillionCookiesInBoundedMemoryWithFewFalseClaims() {
-        var set = DeliveredCookies()
         let base: UInt64 = 4_000_000
-        for cookie in base..<(base + 1_000_000) { set.insert(cookie) }
-        set.freeze()
-        // Never forgets one that was delivered: no socket is ever listed twice.
-        #expect((base..<(base + 1_000_000)).allSatisfy { set.contains($0) })
-        // New cookies are rarely claimed by mistake.
-        let wrong = (base + 1_000_000..<(base + 1_100_000)).filter { set.contains($0) }.count
+        // Never forgets one that was delivered; new cookies are rarely claimed by mistake.
+        let wrong = Self.falseClaims(holding: base..<(base + 1_000_000), asked: (base + 1_000_000)..<(base + 1_100_000))
         #expect(wrong < 7_000, "false claims: \(wrong) of 100000")
     }
 }
