@@ -1,5 +1,6 @@
 import Foundation
 import SockTestSupport
+import Testing
 
 /// Runs the built `sockwatch` binary (the one next to this test bundle) and captures what it says.
 struct BinaryRunner {
@@ -63,6 +64,19 @@ struct BinaryRunner {
     /// Every inode in `ss -e` output.
     static func ssInodes(_ text: String) -> [UInt64] {
         text.split(separator: "\n").compactMap { ssInode($0.split(separator: " ")) }
+    }
+
+    /// Expects each socket in `objects` (`--json`) to have one holder: `pid`, at the descriptor `fds` gives its inode.
+    static func expectHeld(
+        _ objects: [[String: Any]], onlyBy pid: pid_t, at fds: [Int: Int],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        for object in objects {
+            let holders = try #require(object["processes"] as? [[String: Any]], sourceLocation: sourceLocation)
+            #expect(holders.count == 1, sourceLocation: sourceLocation)
+            #expect(holders.first?["pid"] as? Int == Int(pid), sourceLocation: sourceLocation)
+            #expect(holders.first?["fd"] as? Int == fds[object["inode"] as? Int ?? -1], sourceLocation: sourceLocation)
+        }
     }
 
     /// Runs a shell pipeline; `$SW` names the binary.

@@ -160,12 +160,7 @@ struct FilterCLITests {
         let listed = Set(objects.compactMap { $0["inode"] as? Int })
         #expect(listed.isSuperset(of: [Int(listener.inode), Int(udp.inode)]), "\(result.stdout)")
         #expect(listed.isSubset(of: Set(truth.keys)), "\(result.stdout)")
-        for object in objects {
-            let holders = try #require(object["processes"] as? [[String: Any]])
-            #expect(holders.count == 1)
-            #expect(holders.first?["pid"] as? Int == Int(child.processIdentifier))
-            #expect(holders.first?["fd"] as? Int == truth[object["inode"] as? Int ?? -1])
-        }
+        try BinaryRunner.expectHeld(objects, onlyBy: child.processIdentifier, at: truth)
         // Our own pid lists the connection too, and a comma list ORs.
         let both = try BinaryRunner.run(["-a", "--pid", "\(getpid()),\(child.processIdentifier)", "--json"])
         let inodes = Set((both.objects ?? []).compactMap { $0["inode"] as? Int })

@@ -44,12 +44,7 @@ import Testing
         #expect(Set(inodes) == Set(fdOf.keys))
         // As the sockets would come looked up one after another: by inode.
         #expect(inodes == inodes.sorted())
-        for object in objects {
-            let holders = try #require(object["processes"] as? [[String: Any]])
-            #expect(holders.count == 1)
-            #expect(holders.first?["pid"] as? Int == Int(child.processIdentifier))
-            #expect(holders.first?["fd"] as? Int == fdOf[object["inode"] as? Int ?? -1])
-        }
+        try BinaryRunner.expectHeld(objects, onlyBy: child.processIdentifier, at: fdOf)
         // One transport asked for: the probe does not ask each socket its protocol, the lookup sorts them out.
         let tcp = try BinaryRunner.run(["-ta", "--pid", "\(child.processIdentifier)", "--json"])
         let tcpInodes = Set((tcp.objects ?? []).compactMap { $0["inode"] as? Int })
