@@ -93,85 +93,86 @@ struct WatchTerminalTests {
         rows(lines).contains { ($0.sendRate ?? 0) > 0 }
     }
 
-    @Test func movingConnectionIsOnTopAtItsTrueRateAndQRestoresTheTerminal() throws {
-        let flow = SteadyFlow(idleConnections: 3)
+    /// Runs `body` once the live view of a flow with `idleConnections` idle connections shows a rate in tmux.
+    static func withLiveView(idleConnections: Int, _ body: (SteadyFlow, TmuxSession) throws -> Void) throws {
+        let flow = SteadyFlow(idleConnections: idleConnections)
         defer { flow.stop() }
-        let tmux = try TmuxSession(Self.command(flow))
+        let tmux = try TmuxSession(command(flow))
         defer { tmux.kill() }
-        var lines = try tmux.waitFor(Self.hasRates)
-        #expect(try tmux.display("#{alternate_on}") == "1")
-        usleep(1_100_000)  // two more refreshes at a steady rate
-        lines = try tmux.capture()
-        #expect(lines.count == 50)
-        #expect(lines[0].hasPrefix("sockwatch watch  every 0.5s  sort: rate  8 sockets"), "\(lines[0])")
-        #expect(lines[1].hasPrefix("Proto State"))
-        let rows = Self.rows(lines)
-        #expect(rows.count == 8, "\(lines)")
-        let me = "127.0.0.1:\(flow.client.localPort)"
-        let listener = "127.0.0.1:\(flow.listener.localPort)"
-        // The two ends of the moving connection lead, then the idle ones.
-        let top = Set(rows.prefix(2).map { "\($0.local) \($0.peer)" })
-        #expect(top == ["\(me) \(listener)", "\(listener) \(me)"], "\(lines.prefix(12))")
-        let sender = try #require(rows.first { $0.local == me })
-        let send = try #require(sender.sendRate)
-        #expect(abs(send - flow.rate) / flow.rate < 0.2, "\(send) B/s on screen, true \(flow.rate)")
-        #expect(rows.dropFirst(2).allSatisfy { $0.sendRate == 0 && $0.receiveRate == 0 })
-        #expect(sender.owner.hasPrefix("\(getpid())/"))
+        _ = try tmux.waitFor(hasRates)
+        try body(flow, tmux)
+    }
 
-        // p: one row per process; s: the next sort.
-        try tmux.tmux(["send-keys", "-t", "w", "p"])
-        func words(_ line: String) -> [Substring] { line.split(separator: " ") }
-        lines = try tmux.waitFor(seconds: 3) { $0.count > 2 && words($0[1]).first == "PID" }
-        #expect(words(lines[1]).prefix(3) == ["PID", "Program", "Sockets"], "\(lines.prefix(3))")
-        #expect(words(lines[2]).first == "\(getpid())")
-        #expect(words(lines[2]).dropFirst(2).first == "8")
-        #expect(lines[0].contains("by process"))
-        try tmux.tmux(["send-keys", "-t", "w", "s"])
-        lines = try tmux.waitFor(seconds: 3) { $0.first?.contains("sort: rtt") == true }
-        #expect(lines[0].contains("sort: rtt"))
+    @Test func movingConnectionIsOnTopAtItsTrueRateAndQRestoresTheTerminal() throws {
+        try Self.withLiveView(idleConnections: 3) { flow, tmux in
+            #expect(try tmux.display("#{alternate_on}") == "1")
+            usleep(1_100_000)  // two more refreshes at a steady rate
+            var lines = try tmux.capture()
+            #expect(lines.count == 50)
+            #expect(lines[0].hasPrefix("sockwatch watch  every 0.5s  sort: rate  8 sockets"), "\(lines[0])")
+            #expect(lines[1].hasPrefix("Proto State"))
+            let rows = Self.rows(lines)
+            #expect(rows.count == 8, "\(lines)")
+            let me = "127.0.0.1:\(flow.client.localPort)"
+            let listener = "127.0.0.1:\(flow.listener.localPort)"
+            // The two ends of the moving connection lead, then the idle ones.
+            let top = Set(rows.prefix(2).map { "\($0.local) \($0.peer)" })
+            #expect(top == ["\(me) \(listener)", "\(listener) \(me)"], "\(lines.prefix(12))")
+            let sender = try #require(rows.first { $0.local == me })
+            let send = try #require(sender.sendRate)
+            #expect(abs(send - flow.rate) / flow.rate < 0.2, "\(send) B/s on screen, true \(flow.rate)")
+            #expect(rows.dropFirst(2).allSatisfy { $0.sendRate == 0 && $0.receiveRate == 0 })
+            #expect(sender.owner.hasPrefix("\(getpid())/"))
 
-        try tmux.tmux(["send-keys", "-t", "w", "q"])
-        lines = try tmux.waitFor(seconds: 5) { $0.contains("sockwatch-exit=0") }
-        #expect(lines.contains("sockwatch-exit=0"), "\(lines.prefix(5))")
-        #expect(try tmux.display("#{alternate_on}") == "0")
-        #expect(try tmux.display("#{cursor_flag}") == "1")
-        // The main screen is back: nothing of the live view is left on it.
-        #expect(!lines.contains { $0.hasPrefix("sockwatch watch") || $0.hasPrefix("Proto") })
+            // p: one row per process; s: the next sort.
+            try tmux.tmux(["send-keys", "-t", "w", "p"])
+            func words(_ line: String) -> [Substring] { line.split(separator: " ") }
+            lines = try tmux.waitFor(seconds: 3) { $0.count > 2 && words($0[1]).first == "PID" }
+            #expect(words(lines[1]).prefix(3) == ["PID", "Program", "Sockets"], "\(lines.prefix(3))")
+            #expect(words(lines[2]).first == "\(getpid())")
+            #expect(words(lines[2]).dropFirst(2).first == "8")
+            #expect(lines[0].contains("by process"))
+            try tmux.tmux(["send-keys", "-t", "w", "s"])
+            lines = try tmux.waitFor(seconds: 3) { $0.first?.contains("sort: rtt") == true }
+            #expect(lines[0].contains("sort: rtt"))
+
+            try tmux.tmux(["send-keys", "-t", "w", "q"])
+            lines = try tmux.waitFor(seconds: 5) { $0.contains("sockwatch-exit=0") }
+            #expect(lines.contains("sockwatch-exit=0"), "\(lines.prefix(5))")
+            #expect(try tmux.display("#{alternate_on}") == "0")
+            #expect(try tmux.display("#{cursor_flag}") == "1")
+            // The main screen is back: nothing of the live view is left on it.
+            #expect(!lines.contains { $0.hasPrefix("sockwatch watch") || $0.hasPrefix("Proto") })
+        }
     }
 
     @Test func sigtermRestoresTheTerminal() throws {
-        let flow = SteadyFlow(idleConnections: 1)
-        defer { flow.stop() }
-        let tmux = try TmuxSession(Self.command(flow))
-        defer { tmux.kill() }
-        _ = try tmux.waitFor(Self.hasRates)
-        #expect(try tmux.display("#{alternate_on}") == "1")
-        #expect(kill(try tmux.child(), SIGTERM) == 0)
-        let lines = try tmux.waitFor(seconds: 5) { $0.contains { $0.hasPrefix("sockwatch-exit=") } }
-        // Died of the signal after restoring (the shell reports 128 + 15).
-        #expect(lines.contains("sockwatch-exit=143"), "\(lines.prefix(5))")
-        #expect(try tmux.display("#{alternate_on}") == "0")
-        #expect(try tmux.display("#{cursor_flag}") == "1")
-        #expect(!lines.contains { $0.hasPrefix("sockwatch watch") })
+        try Self.withLiveView(idleConnections: 1) { _, tmux in
+            #expect(try tmux.display("#{alternate_on}") == "1")
+            #expect(kill(try tmux.child(), SIGTERM) == 0)
+            let lines = try tmux.waitFor(seconds: 5) { $0.contains { $0.hasPrefix("sockwatch-exit=") } }
+            // Died of the signal after restoring (the shell reports 128 + 15).
+            #expect(lines.contains("sockwatch-exit=143"), "\(lines.prefix(5))")
+            #expect(try tmux.display("#{alternate_on}") == "0")
+            #expect(try tmux.display("#{cursor_flag}") == "1")
+            #expect(!lines.contains { $0.hasPrefix("sockwatch watch") })
+        }
     }
 
     @Test func aSmallerWindowIsRedrawnToFit() throws {
-        let flow = SteadyFlow(idleConnections: 3)
-        defer { flow.stop() }
-        let tmux = try TmuxSession(Self.command(flow))
-        defer { tmux.kill() }
-        _ = try tmux.waitFor(Self.hasRates)
-        try tmux.tmux(["resize-window", "-t", "w", "-x", "60", "-y", "8"])
-        let lines = try tmux.waitFor(seconds: 5) { $0.last?.hasPrefix("… ") == true }
-        // 8 lines: the title, the header, 5 of the 8 sockets and a line saying how many are left out.
-        #expect(lines.count == 8, "\(lines)")
-        #expect(lines.allSatisfy { $0.count <= 60 })
-        #expect(lines[0].hasPrefix("sockwatch watch  every 0.5s"))
-        #expect(lines[1].hasPrefix("Proto State"))
-        #expect(lines[7] == "… 3 more", "\(lines)")
-        try tmux.tmux(["send-keys", "-t", "w", "C-c"])
-        let after = try tmux.waitFor(seconds: 5) { $0.contains { $0.hasPrefix("sockwatch-exit=") } }
-        #expect(after.contains("sockwatch-exit=130"), "\(after)")  // SIGINT, after restoring
-        #expect(try tmux.display("#{alternate_on}") == "0")
+        try Self.withLiveView(idleConnections: 3) { _, tmux in
+            try tmux.tmux(["resize-window", "-t", "w", "-x", "60", "-y", "8"])
+            let lines = try tmux.waitFor(seconds: 5) { $0.last?.hasPrefix("… ") == true }
+            // 8 lines: the title, the header, 5 of the 8 sockets and a line saying how many are left out.
+            #expect(lines.count == 8, "\(lines)")
+            #expect(lines.allSatisfy { $0.count <= 60 })
+            #expect(lines[0].hasPrefix("sockwatch watch  every 0.5s"))
+            #expect(lines[1].hasPrefix("Proto State"))
+            #expect(lines[7] == "… 3 more", "\(lines)")
+            try tmux.tmux(["send-keys", "-t", "w", "C-c"])
+            let after = try tmux.waitFor(seconds: 5) { $0.contains { $0.hasPrefix("sockwatch-exit=") } }
+            #expect(after.contains("sockwatch-exit=130"), "\(after)")  // SIGINT, after restoring
+            #expect(try tmux.display("#{alternate_on}") == "0")
+        }
     }
 }
