@@ -10,6 +10,8 @@ struct PipelineRun {
     let unixTable: ProcNetUnix?
     /// Socket options by inode (`--sockopts`).
     var options: [UInt32: SocketOptionsEntry]?
+    /// Program and user names, each read once.
+    private let names = ProcessNames()
     /// The capture the positions given to `emit` point into; kept until `finish()`.
     var capture: SocketCapture?
     private(set) var rendered = 0
@@ -49,8 +51,17 @@ struct PipelineRun {
         }
         if query.order == .byHolder { return stage(record, line: line, owners: owners, position: position) }
         let entry = options?[record.inode]
+        var program: (Int32, String)?
+        if query.names.contains(.programs), let owners {
+            // netstat keeps the first process it finds for an inode: the lowest pid.
+            owners.forEachHolder(of: record.inode) { holder in
+                if program == nil { program = (holder.pid, names.program(pid: holder.pid)) }
+            }
+        }
+        let userName = query.names.contains(.users) ? names.user(uid: record.uid) : nil
         try withUnsafePointer(to: record) { pointer in
-            try sink.render(JoinedSocket(pointer, owners: owners, options: entry, unixLine: line))
+            try sink.render(JoinedSocket(
+                pointer, owners: owners, options: entry, unixLine: line, program: program, userName: userName))
         }
         rendered += 1
     }
@@ -87,9 +98,14 @@ struct PipelineRun {
             }
             rows.append(Row(pid: holder.pid, fd: holder.fd, uid: uid, process: number, socket: reference!))
             withUnsafePointer(to: record) { pointer in
-                sink.measure(JoinedSocket(pointer, owners: owners, holder: (holder, uid), unixLine: line))
+                sink.measure(JoinedSocket(pointer, owners: owners, holder: listed(holder, uid), unixLine: line))
             }
         }
+    }
+
+    /// A holder as a row shows it, with its login name when the query asks.
+    private func listed(_ holder: SocketHolder, _ uid: UInt32) -> ListedHolder {
+        ListedHolder(holder: holder, uid: uid, login: query.names.contains(.holderLogins) ? names.user(uid: uid) : nil)
     }
 
     /// Hands the staged rows over in holder order (decoding captured sockets again), then finishes the sink.
@@ -104,7 +120,8 @@ struct PipelineRun {
             keys = []
             for i in order {
                 let row = rows[Int(i)]
-                let holder = (SocketHolder(pid: row.pid, fd: row.fd, command: commands[Int(row.process)]), row.uid)
+                let holder = listed(
+                    SocketHolder(pid: row.pid, fd: row.fd, command: commands[Int(row.process)]), row.uid)
                 if row.socket < 0 {
                     let entry = held[Int(-1 - row.socket)]
                     try withUnsafePointer(to: entry.record) { pointer in

@@ -24,6 +24,8 @@ public struct SocketQuery {
     public var unixLines = false
     /// How sockets reach the sink.
     public var order = Order.kernel
+    /// Names the join adds to each row, each read once per process or uid.
+    public var names: JoinedNames = []
     /// Kinds asked for by name: where the kernel lacks one, a note says so (the others are skipped quietly).
     public var explicitNetids: Set<NetID> = []
     /// `-A unix_stream,…`: only UNIX sockets of these types; empty for all.
@@ -33,6 +35,19 @@ public struct SocketQuery {
     /// With `.byHolder`: whether a holder's descriptor is listed, and under which uid; nil leaves it out (the
     /// lsof dialect's selection rules).
     public var selectHolder: ((borrowing SocketRecord, ProcNetUnixLine?, SocketHolder) -> UInt32?)?
+
+    /// Names of processes and users that the join reads for the renderers (which never read them).
+    public struct JoinedNames: OptionSet, Sendable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+        /// The first holder's program: the basename of its `argv[0]` (`/proc/PID/cmdline`), as netstat shows it.
+        public static let programs = JoinedNames(rawValue: 1 << 0)
+        /// The login name of the socket's uid (the password database).
+        public static let users = JoinedNames(rawValue: 1 << 1)
+        /// In `.byHolder` order: the login name of the uid the selection gave each holder.
+        public static let holderLogins = JoinedNames(rawValue: 1 << 2)
+    }
 
     /// The order rows reach the sink in.
     public enum Order: Sendable {

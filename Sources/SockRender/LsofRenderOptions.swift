@@ -78,10 +78,6 @@ public struct LsofRenderOptions {
     public var names = LsofNames.numeric
     /// A UTF-8 locale: `-F c` and names keep printable multibyte characters, as lsof does there.
     public var multibyte = false
-    /// `-l`: uids, never login names.
-    public var numericUsers = false
-    /// The login name of a uid (from the password database); nil when it has none.
-    public var login: (UInt32) -> String? = { _ in nil }
 
     public init() {}
 }

@@ -16,8 +16,6 @@ public final class LsofRenderer: SocketSink {
     private let sizeW = 8
     private var headerWritten = false
     private var lastPID: Int32?
-    /// Login names by uid, looked up once.
-    private var logins: [UInt32: String?] = [:]
     /// The descriptors listed.
     public private(set) var filesListed = 0
 
@@ -36,16 +34,13 @@ public final class LsofRenderer: SocketSink {
     }
 
     /// Who a row's process is, as the USER column and the `u`/`L` fields show it.
-    private func owner(_ uid: UInt32) -> LsofOwner {
-        if options.numericUsers { return LsofOwner(uid: uid, login: nil) }
-        if let known = logins[uid] { return LsofOwner(uid: uid, login: known) }
-        let login = options.login(uid)
-        logins[uid] = login
-        return LsofOwner(uid: uid, login: login)
+    private static func owner(_ listed: ListedHolder) -> LsofOwner {
+        LsofOwner(uid: listed.uid, login: listed.login)
     }
 
     public func measure(_ joined: borrowing JoinedSocket) {
-        guard let (holder, uid) = joined.holder, let socket = Self.lsofSocket(joined) else { return }
+        guard let listed = joined.holder, let socket = Self.lsofSocket(joined) else { return }
+        let holder = listed.holder
         typeW = max(typeW, socket.typeName.utf8.count)
         deviceW = max(deviceW, socket.deviceText.utf8.count)
         nodeW = max(nodeW, socket.nodeText.utf8.count)
@@ -53,17 +48,17 @@ public final class LsofRenderer: SocketSink {
         if options.commandWidth > 0 { width = min(width, options.commandWidth) }
         commandW = max(commandW, width)
         pidW = max(pidW, Self.digits(UInt64(holder.pid)))
-        userW = max(userW, Self.userText(owner(uid)).utf8.count)
+        userW = max(userW, Self.userText(Self.owner(listed)).utf8.count)
         fdW = max(fdW, Self.fdText(holder.fd).utf8.count + 2)
     }
 
     public func render(_ joined: borrowing JoinedSocket) throws {
-        guard let (holder, uid) = joined.holder, let socket = Self.lsofSocket(joined) else { return }
+        guard let listed = joined.holder, let socket = Self.lsofSocket(joined) else { return }
         filesListed += 1
         switch options.output {
-        case .table: writeRow(socket, holder, owner(uid))
-        case .pids: writePID(holder.pid)
-        case .fields: writeFields(socket, holder, owner(uid))
+        case .table: writeRow(socket, listed.holder, Self.owner(listed))
+        case .pids: writePID(listed.holder.pid)
+        case .fields: writeFields(socket, listed.holder, Self.owner(listed))
         }
         try out.flushIfFull()
     }

@@ -18,22 +18,16 @@ public final class NetstatRenderer: SocketSink {
         public init() {}
     }
 
-    /// Name lookups the CLI provides (they read /etc files and /proc, which a renderer must not).
+    /// Host and service names, from tables the CLI loaded before the run (/etc/hosts, /etc/services).
     public struct Names {
         public var host: (IPAddress) -> String?
         public var service: (UInt16, NetID) -> String?
-        public var user: (UInt32) -> String?
-        /// netstat's program column for a holder: `PID/argv0-basename`.
-        public var program: (SocketHolder) -> String
 
         public init(
-            host: @escaping (IPAddress) -> String?, service: @escaping (UInt16, NetID) -> String?,
-            user: @escaping (UInt32) -> String?, program: @escaping (SocketHolder) -> String
+            host: @escaping (IPAddress) -> String?, service: @escaping (UInt16, NetID) -> String?
         ) {
             self.host = host
             self.service = service
-            self.user = user
-            self.program = program
         }
     }
 
@@ -87,7 +81,7 @@ public final class NetstatRenderer: SocketSink {
         if options.extended {
             out.append(0x20)
             let before = out.count
-            if !options.numericUsers, let name = names.user(record.uid) {
+            if !options.numericUsers, let name = socket.userName {
                 out.appendEscaped(name)
             } else {
                 out.append(decimal: UInt64(record.uid))
@@ -101,12 +95,7 @@ public final class NetstatRenderer: SocketSink {
         if options.programs {
             out.append(0x20)
             let before = out.count
-            var program: String?
-            // netstat keeps the first process it finds for an inode: the lowest pid.
-            socket.forEachHolder { holder in
-                if program == nil { program = names.program(holder) }
-            }
-            out.appendEscaped(program ?? "-")
+            out.appendEscaped(socket.program.map(Self.programText) ?? "-")
             out.appendSpaces(20 - (out.count - before))
         }
         if options.timers {
@@ -122,6 +111,11 @@ public final class NetstatRenderer: SocketSink {
     }
 
     // MARK: - Fields
+
+    /// netstat's program cell, `PID/name`: its buffer holds 19 characters.
+    static func programText(_ program: (pid: Int32, name: String)) -> String {
+        String("\(program.pid)/\(program.name)".utf8.prefix(19)) ?? ""
+    }
 
     static func proto(_ netid: NetID, v6: Bool) -> String {
         switch netid {

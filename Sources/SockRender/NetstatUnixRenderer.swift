@@ -11,20 +11,15 @@ import SockPipeline
 public final class NetstatUnixRenderer: SocketSink {
     let out: OutputBuffer
     let programs: Bool
-    let program: (SocketHolder) -> String
     let listening: Bool
     let all: Bool
 
-    /// - Parameters:
-    ///   - program: netstat's program column for a holder (`PID/name`).
-    public init(
-        out: OutputBuffer, programs: Bool, listening: Bool, all: Bool, program: @escaping (SocketHolder) -> String
-    ) {
+    /// - Parameter programs: the `PID/Program name` column, from the first holder's program the pipeline joined.
+    public init(out: OutputBuffer, programs: Bool, listening: Bool, all: Bool) {
         self.out = out
         self.programs = programs
         self.listening = listening
         self.all = all
-        self.program = program
     }
 
     /// The heading line netstat prints before the column header.
@@ -47,12 +42,7 @@ public final class NetstatUnixRenderer: SocketSink {
         guard record.netid == .unix, let line = socket.unixLine else { return }
         // netstat's own rule: -l lists the unconnected sockets that accept connections, the default the rest.
         if !all && (line.socketState == 1 && line.isListening) != listening { return }
-        var name: String?
-        if programs {
-            socket.forEachHolder { holder in
-                if name == nil { name = program(holder) }
-            }
-        }
+        let name = programs ? socket.program.map(NetstatRenderer.programText) : nil
         let path = record.unix?.path.map { Array($0.utf8) }
         write(line, inode: record.inode, program: name, path: path)
         try out.flushIfFull()

@@ -59,27 +59,21 @@ import Testing
         inode: 5_569_345)
     static let all = [listener, client, listener6, wildcard6, udp, udpConnected, mapped]
 
-    /// Renders `records` held as `holders` say; every holder is selected as root unless `select` says otherwise.
+    /// Renders `records` held as `holders` say; every holder is selected, as uid 0, unless `select` says otherwise.
     static func render(
         _ records: [SocketRecord], holders: [(pid: Int32, fd: Int32, inode: UInt64, command: String)],
         options: LsofRenderOptions = LsofRenderOptions(),
-        select: @escaping (LsofSocket, SocketHolder) -> LsofOwner? = { _, _ in LsofOwner(uid: 0, login: "root") }
+        select: @escaping (LsofSocket, SocketHolder) -> UInt32? = { _, _ in 0 }
     ) throws -> String {
         let proc = try Proc(holders)
         defer { proc.remove() }
         let out = OutputBuffer(fd: nil)
-        // The pipeline orders the rows and asks the selection for each holder's uid; the renderer names it.
-        var logins: [UInt32: String] = [:]
-        var options = options
-        options.login = { logins[$0] }
+        // The pipeline orders the rows, asks the selection for each holder's uid and joins its login name.
         let renderer = LsofRenderer(out: out, options: options)
         var query = SocketQuery(netids: [.tcp, .udp], families: [.inet, .inet6], states: .all)
         query.order = .byHolder
-        query.selectHolder = { record, _, holder in
-            guard let owner = select(LsofSocket(record), holder) else { return nil }
-            logins[owner.uid] = owner.login
-            return owner.uid
-        }
+        query.names = .holderLogins
+        query.selectHolder = { record, _, holder in select(LsofSocket(record), holder) }
         try SocketPipeline.replay(records, query: query, owners: OwnerTable(proc.index), into: renderer)
         return out.text
     }
@@ -161,8 +155,9 @@ import Testing
     }
 
     @Test func unknownUsersAreNumbersInEightColumns() throws {
+        try #require(getpwuid(4242) == nil, "uid 4242 has a login name on this machine")
         let text = try Self.render([Self.listener], holders: [(13493, 3, 5_569_334, "python3")]) { _, _ in
-            LsofOwner(uid: 4242, login: nil)
+            4242
         }
         #expect(
             text == """

@@ -105,8 +105,6 @@ struct LsofCommand: ParsableCommand {
         }
 
         let processes = LsofProcesses()
-        render.numericUsers = options.numericUsers
-        render.login = processes.login(of:)
         let selection = LsofSelection(options, processes: processes)
         let out = OutputBuffer(fd: 1)
         let renderer = LsofRenderer(out: out, options: render)

@@ -24,8 +24,6 @@ final class LsofProcesses {
         return st.st_uid
     }
 
-    /// The login name of `uid`; nil when the password database has none.
-    func login(of uid: UInt32) -> String? { names.user(uid: uid) }
 
     /// The command name from `/proc/PID/comm`, without its newline; nil when unreadable.
     func command(of pid: Int32) -> String? { ProcessNames.command(pid: pid, procRoot: root) }

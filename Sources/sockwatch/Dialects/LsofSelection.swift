@@ -238,6 +238,7 @@ final class LsofSelection {
         // One row per listed descriptor, in lsof's order; a UNIX socket's DEVICE and state come from its line.
         query.order = .byHolder
         query.unixLines = unix
+        if !options.numericUsers { query.names = .holderLogins }
         query.selectHolder = { [self] record, line, holder in
             select(LsofSocket(record, unix: line.map(LsofUnix.init)), holder)
         }

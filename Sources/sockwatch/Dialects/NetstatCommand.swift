@@ -32,7 +32,6 @@ struct NetstatCommand: ParsableCommand {
 
     func run() throws {
         let flags = try NetstatFlags(arguments)
-        let names = ProcessNames()
         let files = NameFiles.load().names(hosts: !flags.numericHosts, ports: !flags.numericPorts)
         let protocols = flags.numericPorts || !flags.inetNetids.contains(.raw) ? [:] : NameFiles.protocols()
         var options = NetstatRenderer.Options()
@@ -43,10 +42,6 @@ struct NetstatCommand: ParsableCommand {
         options.extended = flags.extended
         options.programs = flags.programs
         options.timers = flags.timers
-        // netstat's buffer holds 19 characters of "PID/name".
-        let program = { (holder: SocketHolder) in
-            String("\(holder.pid)/\(names.program(pid: holder.pid))".utf8.prefix(19)) ?? ""
-        }
         let out = OutputBuffer(fd: 1)
         let renderer = NetstatRenderer(
             out: out, options: options,
@@ -61,8 +56,7 @@ struct NetstatCommand: ParsableCommand {
                     case .raw: protocols[port]
                     default: nil
                     }
-                },
-                user: names.user(uid:), program: program))
+                }))
         let states: StateSet = flags.all ? .all : flags.listening ? .listening : .connected
         let pipeline = SocketPipeline(report: Stderr.note)
 
@@ -70,6 +64,7 @@ struct NetstatCommand: ParsableCommand {
             if !flags.inetNetids.isEmpty {
                 var query = SocketQuery(netids: flags.inetNetids, families: flags.families, states: states)
                 query.owners = flags.programs
+                query.names = Self.names(flags)
                 out.append(NetstatRenderer.heading(listening: flags.listening, all: flags.all))
                 out.append(0x0A)
                 renderer.writeHeader()
@@ -81,9 +76,10 @@ struct NetstatCommand: ParsableCommand {
                     flags.all ? .all : flags.listening ? StateSet(.listen) : StateSet.all.subtracting(StateSet(.listen))
                 var query = SocketQuery(netids: [.unix], families: [.inet], states: unixStates)
                 query.owners = flags.programs
+                query.names = Self.names(flags)
                 query.unixLines = true
                 let unix = NetstatUnixRenderer(
-                    out: out, programs: flags.programs, listening: flags.listening, all: flags.all, program: program)
+                    out: out, programs: flags.programs, listening: flags.listening, all: flags.all)
                 out.append(NetstatUnixRenderer.heading(listening: flags.listening, all: flags.all))
                 out.append(0x0A)
                 unix.writeHeader()
@@ -91,6 +87,14 @@ struct NetstatCommand: ParsableCommand {
             }
             if flags.continuous { sleep(1) }
         } while flags.continuous
+    }
+
+    /// The names netstat's columns show: programs with -p, login names with -e unless numeric.
+    static func names(_ flags: NetstatFlags) -> SocketQuery.JoinedNames {
+        var names: SocketQuery.JoinedNames = []
+        if flags.programs { names.insert(.programs) }
+        if flags.extended && !flags.numericUsers { names.insert(.users) }
+        return names
     }
 }
 
