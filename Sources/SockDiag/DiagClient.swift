@@ -39,6 +39,16 @@ public final class DiagClient {
         }
     }
 
+    /// The kernel's reply batches to each request, in place of the netlink socket's (see `init(replaying:)`).
+    private var replay: ((DiagRequest) throws -> [[UInt8]])?
+
+    /// A client whose dumps decode `batches(request)` instead of asking the kernel: the same walk, decoders,
+    /// retries and capture, fed with batches built elsewhere (the pipeline's tests, a saved dump).
+    public convenience init(replaying batches: @escaping (DiagRequest) throws -> [[UInt8]]) throws {
+        try self.init()
+        replay = batches
+    }
+
     deinit { try? netns?.close() }
 
     /// Streams every socket matching `request` to `body`, in the kernel's order.
@@ -161,6 +171,21 @@ public final class DiagClient {
         if case .inet(let inet) = request {
             precondition(inet.id == nil, "a request with an id is a lookup: DiagClient.lookup")
             if inet.bothFamilies { replyType = CSockDiag_TCPDIAG_GETSOCK() }
+        }
+        if let replay {
+            for batch in try replay(request) {
+                let outcome = try batch.withUnsafeBytes { bytes in
+                    try NetlinkBatch.walk(bytes, request: label) { message in
+                        guard message.type == replyType else { return }
+                        try FamilyRequest.decode(message.payload, netid: netid, netns: tag) { record in
+                            try body(record, message.payload)
+                        }
+                    }
+                }
+                if outcome.interrupted { interrupted = true }
+                if outcome.done { break }
+            }
+            return interrupted
         }
         return try withoutActuallyEscaping(body) { body in
             let sink = BatchSink { [socket] batch in

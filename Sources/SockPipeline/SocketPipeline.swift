@@ -14,9 +14,17 @@ import SystemPackage
 ///   has an owner), then hand over the capture.
 public final class SocketPipeline {
     private let report: (PipelineNote) -> Void
+    private let procRoot: String
+    private let clients: [DiagClient]?
 
-    /// - Parameter report: receives each note as it comes up; the pipeline itself never prints.
-    public init(report: @escaping (PipelineNote) -> Void) {
+    /// - Parameters:
+    ///   - procRoot: where processes are read (a directory laid out as /proc, for tests).
+    ///   - clients: the netlink clients to dump through instead of opening one per namespace of the query
+    ///     (clients that replay batches, for tests).
+    ///   - report: receives each note as it comes up; the pipeline itself never prints.
+    public init(procRoot: String = "/proc", clients: [DiagClient]? = nil, report: @escaping (PipelineNote) -> Void) {
+        self.procRoot = procRoot
+        self.clients = clients
         self.report = report
     }
 
@@ -26,7 +34,7 @@ public final class SocketPipeline {
     /// Runs `query` into `sink`; returns how many rows the sink was given.
     @discardableResult
     public func run(_ query: SocketQuery, into sink: any SocketSink) throws -> Int {
-        let targets = try NamespaceClients.clients(for: query.namespaces, report: report)
+        let targets = try clients ?? NamespaceClients.clients(for: query.namespaces, report: report)
         var run = PipelineRun(query: query, sink: sink)
         /// Every request in every namespace, with its Swift-side check.
         func forEachDump(_ body: (DiagClient, DiagRequest, (borrowing SocketRecord) -> Bool) throws -> Void) throws {
@@ -39,10 +47,10 @@ public final class SocketPipeline {
 
         var denied = 0
         if !query.selection.isEmpty {
-            let (pids, missing) = query.selection.resolve()
+            let (pids, missing) = query.selection.resolve(procRoot: procRoot)
             if pids.isEmpty && !missing.isEmpty { throw PipelineError.noSuchProcess(missing) }
             for pid in missing { report(PipelineNote(.error, "no process with pid \(pid)")) }
-            let index = ProcessIndex(pids: pids, workers: Self.workers)
+            let index = ProcessIndex(procRoot: procRoot, pids: pids, workers: Self.workers)
             let owners = OwnerTable(index)
             if query.socketOptions {
                 var inodes: [UInt32] = []
@@ -51,7 +59,7 @@ public final class SocketPipeline {
             }
             // Lookups answer for sockwatch's own namespace only, and for INET sockets only.
             let misses =
-                query.namespaces == nil && index.count <= Self.lookupLimit(dumpSize: SocketCensus.dumpSize())
+                query.namespaces == nil && clients == nil && index.count <= Self.lookupLimit(dumpSize: SocketCensus.dumpSize())
                 ? try lookUpEach(index, targets[0], query) { try run.emit($0, owners: owners) } : nil
             try forEachDump { client, request, check in
                 // Looked-up sockets are INET transports; raw sockets have no addresses to look up by.
@@ -77,11 +85,12 @@ public final class SocketPipeline {
             if query.isNarrowed, !query.allOwners, !query.netids.contains(.unix) {
                 // A narrowed listing: dump first, then read /proc only until every socket has an owner.
                 try dumpAll()
-                index = ProcessIndex(until: Set(capture.inodes.lazy.map(UInt64.init)), workers: Self.workers)
+                index = ProcessIndex(
+                    procRoot: procRoot, until: Set(capture.inodes.lazy.map(UInt64.init)), workers: Self.workers)
             } else {
                 // A full listing reads every process anyway (so shared sockets list all holders, as in ss):
                 // read /proc on the other cores while this thread dumps.
-                index = try ProcessIndex.build(workers: Self.workers, alongside: dumpAll)
+                index = try ProcessIndex.build(procRoot: procRoot, workers: Self.workers, alongside: dumpAll)
             }
             let owners = OwnerTable(index)
             if query.socketOptions { run.options = Self.readOptions(of: capture.inodes, owners: owners) }
