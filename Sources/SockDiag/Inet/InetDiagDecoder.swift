@@ -31,18 +31,17 @@ public enum InetDiagDecoder {
 
         let srcOffset = MemoryLayout<inet_diag_msg>.offset(of: \inet_diag_msg.id.idiag_src)!
         let dstOffset = MemoryLayout<inet_diag_msg>.offset(of: \inet_diag_msg.id.idiag_dst)!
-        let local = InetEndpoint(
-            address: IPAddress(
-                family: family,
-                high: payload.loadUnaligned(fromByteOffset: srcOffset, as: UInt64.self),
-                low: payload.loadUnaligned(fromByteOffset: srcOffset + 8, as: UInt64.self)),
-            port: UInt16(bigEndian: msg.id.idiag_sport))
-        let peer = InetEndpoint(
-            address: IPAddress(
-                family: family,
-                high: payload.loadUnaligned(fromByteOffset: dstOffset, as: UInt64.self),
-                low: payload.loadUnaligned(fromByteOffset: dstOffset + 8, as: UInt64.self)),
-            port: UInt16(bigEndian: msg.id.idiag_dport))
+        /// The 16 address bytes at `offset` (an IPv4 address in the first 4) and a port in network order.
+        func endpoint(at offset: Int, port: UInt16) -> InetEndpoint {
+            InetEndpoint(
+                address: IPAddress(
+                    family: family,
+                    high: payload.loadUnaligned(fromByteOffset: offset, as: UInt64.self),
+                    low: payload.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)),
+                port: UInt16(bigEndian: port))
+        }
+        let local = endpoint(at: srcOffset, port: msg.id.idiag_sport)
+        let peer = endpoint(at: dstOffset, port: msg.id.idiag_dport)
 
         var record = SocketRecord(
             netid: netid, family: family, state: state, local: local, peer: peer,
