@@ -1,9 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// The hot path (decode -> render) touches class storage per byte; dynamic exclusivity checks cost ~20% of a
-/// large listing there (measured with perf on 200k sockets). The code keeps accesses non-overlapping by
-/// construction, so release builds skip the runtime check.
+/// The hot path (decode -> render) touches class storage per byte, where dynamic exclusivity checks are a large
+/// share of a listing's time (docs/BENCHMARKS.md). The code keeps accesses non-overlapping by construction, so
+/// release builds skip the runtime check.
 let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let package = Package(

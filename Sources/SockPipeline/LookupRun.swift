@@ -35,8 +35,8 @@ final class LookupRun: @unchecked Sendable {
     private let netids: [NetID]
     private let families: [IPAddress.Family]
     private let extensions: DiagExtensions
-    private let states: StateSet
-    private let expression: FilterExpression
+    /// The query's check of a looked-up socket (`SocketQuery.lookupCheck`).
+    private let check: (borrowing SocketRecord) -> Bool
     /// The protocol every wanted socket has, when only one can be looked up: then no socket is asked its own.
     private let assumed: Int32?
     private let slots: [Slot]
@@ -44,7 +44,7 @@ final class LookupRun: @unchecked Sendable {
     private let stop = Atomic<Bool>(false)
     private let failure = Mutex<(any Error)?>(nil)
     /// Emptied record arrays of emitted chunks, with their capacity: a chunk's records are a few hundred KiB,
-    /// which malloc maps and unmaps afresh each time (page faults were ~5% of a `--pid` run).
+    /// which malloc would map and unmap afresh each time.
     private let spare = Mutex<[[SocketRecord]]>([])
 
     /// A chunk looked up by another thread than the one emitting, kept until its turn.
@@ -62,8 +62,7 @@ final class LookupRun: @unchecked Sendable {
         netids = query.netids
         families = query.families
         extensions = query.extensions
-        states = query.states
-        expression = query.expression
+        check = query.lookupCheck
         // A lookup by a socket's addresses finds that socket (same inode) only if it has the protocol asked.
         let lookable = query.netids.filter { [.tcp, .udp, .udplite, .sctp, .mptcp].contains($0) }
         assumed = lookable.count == 1 ? Int32(lookable[0].ipProtocol) : nil
@@ -148,7 +147,7 @@ final class LookupRun: @unchecked Sendable {
             // Another socket with the same addresses (another namespace's, a reuseport group's) is not this one.
             guard record.inode == inodes[index] else { return }
             found[index] = true
-            guard states.contains(record.state), expression.matches(record) else { return }
+            guard check(record) else { return }
             try body(record)
         }
         for (index, wasFound) in found.enumerated() where !wasFound {

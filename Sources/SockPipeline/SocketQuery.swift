@@ -102,6 +102,13 @@ public struct SocketQuery {
         }
     }
 
+    /// What Swift checks on a socket found by a lookup, which runs no bytecode: the states and the whole filter.
+    public var lookupCheck: (borrowing SocketRecord) -> Bool {
+        let states = states
+        let expression = expression
+        return { states.contains($0.state) && expression.matches($0) }
+    }
+
     /// What Swift still checks on each socket of `request`: the residual for INET dumps the kernel filtered,
     /// the whole filter for the others (and for raw sockets, which may come from /proc unfiltered).
     public func check(for request: DiagRequest) -> (borrowing SocketRecord) -> Bool {
