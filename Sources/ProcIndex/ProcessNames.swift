@@ -4,6 +4,8 @@ import Glibc
 public final class ProcessNames {
     private var programs: [Int32: String] = [:]
     private var users: [UInt32: String?] = [:]
+    /// The last uid asked for: rows of one user mostly come together.
+    private var lastUser: (uid: UInt32, name: String?) = (UInt32.max, nil)
 
     public init() {}
 
@@ -33,6 +35,8 @@ public final class ProcessNames {
 
     /// The user name of `uid`, or nil when it has none.
     public func user(uid: UInt32) -> String? {
+        if uid == lastUser.uid { return lastUser.name }
+        defer { lastUser = (uid, users[uid] ?? nil) }
         if let known = users[uid] { return known }
         let name = getpwuid(uid).map { String(cString: $0.pointee.pw_name) }
         users[uid] = name

@@ -36,21 +36,39 @@ struct PipelineRun {
     /// `/proc/net/unix` line they were selected by.
     private var held: [(record: SocketRecord, line: ProcNetUnixLine?)] = []
 
+    /// The query joins holders at most, and rows go out as they come: the fast path.
+    private let plain: Bool
+    /// Rows carry their holder's login name.
+    private let logins: Bool
+
     init(query: SocketQuery, sink: any SocketSink) {
         self.query = query
         self.sink = sink
         unixTable = query.unixLines ? ProcNetUnix() : nil
+        plain = !query.unixLines && query.names.isEmpty && query.order == .kernel
+        logins = query.names.contains(.holderLogins)
     }
 
     /// Joins and delivers one socket; `position` is its place in `capture`, when it came from one.
+    @inline(__always)
     mutating func emit(_ record: borrowing SocketRecord, owners: OwnerTable?, position: Int? = nil) throws {
+        if plain && options == nil {
+            // Nothing but holders to join: the join is three words on the stack.
+            try SocketJoin.with(record, owners: owners, extras: nil) { try sink.render(record, $0) }
+            rendered += 1
+            return
+        }
+        try emitJoined(record, owners: owners, position: position)
+    }
+
+    /// `emit` for a query that joins more than holders, or orders rows by holder.
+    private mutating func emitJoined(_ record: borrowing SocketRecord, owners: OwnerTable?, position: Int?) throws {
         var line: ProcNetUnixLine?
         if let unixTable, record.netid == .unix {
             guard let found = unixTable.line(inode: record.inode) else { return }
             line = found
         }
         if query.order == .byHolder { return stage(record, line: line, owners: owners, position: position) }
-        let entry = options?[record.inode]
         var program: (Int32, String)?
         if query.names.contains(.programs), let owners {
             // netstat keeps the first process it finds for an inode: the lowest pid.
@@ -59,10 +77,8 @@ struct PipelineRun {
             }
         }
         let userName = query.names.contains(.users) ? names.user(uid: record.uid) : nil
-        try withUnsafePointer(to: record) { pointer in
-            try sink.render(JoinedSocket(
-                pointer, owners: owners, options: entry, unixLine: line, program: program, userName: userName))
-        }
+        var extras = JoinExtras(program: program, userName: userName, options: options?[record.inode], unixLine: line)
+        try SocketJoin.with(record, owners: owners, extras: &extras) { try sink.render(record, $0) }
         rendered += 1
     }
 
@@ -97,15 +113,18 @@ struct PipelineRun {
                 processNumbers[holder.pid] = number
             }
             rows.append(Row(pid: holder.pid, fd: holder.fd, uid: uid, process: number, socket: reference!))
-            withUnsafePointer(to: record) { pointer in
-                sink.measure(JoinedSocket(pointer, owners: owners, holder: listed(holder, uid), unixLine: line))
+            SocketJoin.with(record, owners: owners, extras: .make(holder: Self.listed(holder, uid, logins: logins, names: names), unixLine: line)) {
+                sink.measure(record, $0)
             }
         }
     }
 
-    /// A holder as a row shows it, with its login name when the query asks.
-    private func listed(_ holder: SocketHolder, _ uid: UInt32) -> ListedHolder {
-        ListedHolder(holder: holder, uid: uid, login: query.names.contains(.holderLogins) ? names.user(uid: uid) : nil)
+    /// A holder as a row shows it, with its login name when the query asks. Static, so that calling it from a
+    /// mutating method does not copy the run.
+    private static func listed(
+        _ holder: SocketHolder, _ uid: UInt32, logins: Bool, names: ProcessNames
+    ) -> ListedHolder {
+        ListedHolder(holder: holder, uid: uid, login: logins ? names.user(uid: uid) : nil)
     }
 
     /// Hands the staged rows over in holder order (decoding captured sockets again), then finishes the sink.
@@ -118,23 +137,24 @@ struct PipelineRun {
             keys.sort { $0.key < $1.key }
             let order = keys.map(\.row)
             keys = []
+            // One non-optional copy: the loop reads it without copying it per row.
+            let captured = capture ?? SocketCapture(keeping: [])
             for i in order {
                 let row = rows[Int(i)]
-                let holder = listed(
-                    SocketHolder(pid: row.pid, fd: row.fd, command: commands[Int(row.process)]), row.uid)
+                let holder = Self.listed(
+                    SocketHolder(pid: row.pid, fd: row.fd, command: commands[Int(row.process)]), row.uid,
+                    logins: logins, names: names)
                 if row.socket < 0 {
                     let entry = held[Int(-1 - row.socket)]
-                    try withUnsafePointer(to: entry.record) { pointer in
-                        try sink.render(JoinedSocket(pointer, owners: nil, holder: holder, unixLine: entry.line))
+                    try SocketJoin.with(entry.record, owners: nil, extras: .make(holder: holder, unixLine: entry.line)) {
+                        try sink.render(entry.record, $0)
                     }
                 } else {
                     // The capture decoded this message once already; it decodes the same way again.
-                    guard let capture, let record = try capture.record(at: Int(row.socket)) else {
+                    guard let record = try captured.record(at: Int(row.socket)) else {
                         throw DiagError.malformed("captured socket \(row.socket) no longer decodes")
                     }
-                    try withUnsafePointer(to: record) { pointer in
-                        try sink.render(JoinedSocket(pointer, owners: nil, holder: holder))
-                    }
+                    try SocketJoin.with(record, owners: nil, extras: .make(holder: holder)) { try sink.render(record, $0) }
                 }
                 rendered += 1
             }

@@ -13,11 +13,7 @@ public final class JSONRenderer: SocketSink {
         self.options = options
     }
 
-    public func render(_ socket: borrowing JoinedSocket) throws {
-        try render(socket.record, socket)
-    }
-
-    private func render(_ record: borrowing SocketRecord, _ socket: borrowing JoinedSocket) throws {
+    public func render(_ record: borrowing SocketRecord, _ socket: borrowing SocketJoin) throws {
         out.append("{\"netid\":\"")
         out.append(record.netid.rawValue)
         if record.netid.isInet {
@@ -116,14 +112,20 @@ public final class JSONRenderer: SocketSink {
     }
 
     /// `[{"pid":…,"fd":…,"comm":…},…]` for the processes holding the socket (or its UNIX peer).
-    private func appendHolders(of socket: borrowing JoinedSocket, peer: Bool) {
+    private func appendHolders(of socket: borrowing SocketJoin, peer: Bool) {
         out.append(0x5B)
         var first = true
-        let append = { (holder: SocketHolder) in
-            self.out.appendJSONHolder(holder, first: first)
-            first = false
+        if peer {
+            socket.forEachPeerHolder { holder in
+                out.appendJSONHolder(holder, first: first)
+                first = false
+            }
+        } else {
+            socket.forEachHolder { holder in
+                out.appendJSONHolder(holder, first: first)
+                first = false
+            }
         }
-        if peer { socket.forEachPeerHolder(append) } else { socket.forEachHolder(append) }
         out.append(0x5D)
     }
 

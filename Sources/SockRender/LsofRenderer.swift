@@ -16,6 +16,9 @@ public final class LsofRenderer: SocketSink {
     private let sizeW = 8
     private var headerWritten = false
     private var lastPID: Int32?
+    private var measuredPIDs: Set<Int32> = []
+    private var lastMeasuredPID: Int32 = -1
+    private var userTexts: [UInt32: String] = [:]
     /// The descriptors listed.
     public private(set) var filesListed = 0
 
@@ -25,12 +28,12 @@ public final class LsofRenderer: SocketSink {
     }
 
     /// The lsof view of a row's socket, or nil for a kind lsof does not list here.
-    private static func lsofSocket(_ socket: borrowing JoinedSocket) -> LsofSocket? {
-        if socket.record.netid == .unix {
-            guard let line = socket.unixLine else { return nil }
-            return LsofSocket(socket.record, unix: LsofUnix(line))
+    private static func lsofSocket(_ record: borrowing SocketRecord, _ join: borrowing SocketJoin) -> LsofSocket? {
+        if record.netid == .unix {
+            guard let line = join.unixLine else { return nil }
+            return LsofSocket(record, unix: LsofUnix(line))
         }
-        return socket.record.netid.isInet ? LsofSocket(socket.record) : nil
+        return record.netid.isInet ? LsofSocket(record) : nil
     }
 
     /// Who a row's process is, as the USER column and the `u`/`L` fields show it.
@@ -38,22 +41,40 @@ public final class LsofRenderer: SocketSink {
         LsofOwner(uid: listed.uid, login: listed.login)
     }
 
-    public func measure(_ joined: borrowing JoinedSocket) {
-        guard let listed = joined.holder, let socket = Self.lsofSocket(joined) else { return }
-        let holder = listed.holder
-        typeW = max(typeW, socket.typeName.utf8.count)
-        deviceW = max(deviceW, socket.deviceText.utf8.count)
-        nodeW = max(nodeW, socket.nodeText.utf8.count)
-        var width = LsofText.width(Self.commandText(holder.command), spaceIsUnprintable: true)
+    public func measure(_ record: borrowing SocketRecord, _ join: borrowing SocketJoin) {
+        guard let row = join.row else { return }
+        // The socket's cells, by length only: TYPE is always four characters (IPv4, IPv6, unix).
+        if record.netid == .unix {
+            guard let line = join.unixLine else { return }
+            deviceW = max(deviceW, 2 + line.address.utf8.count)  // 0x and the kernel address
+            nodeW = max(nodeW, Self.digits(UInt64(record.inode)))
+        } else {
+            guard record.netid.isInet else { return }
+            deviceW = max(deviceW, Self.digits(UInt64(record.inode)))
+            nodeW = max(nodeW, LsofSocket.protocolName(record.netid).utf8.count)
+        }
+        fdW = max(fdW, Self.fdText(row.fd).utf8.count + 2)
+        // The process's cells once per process (rows of one process mostly come together).
+        guard row.pid != lastMeasuredPID else { return }
+        lastMeasuredPID = row.pid
+        guard measuredPIDs.insert(row.pid).inserted, let listed = join.holder else { return }
+        var width = LsofText.width(Self.commandText(listed.holder.command), spaceIsUnprintable: true)
         if options.commandWidth > 0 { width = min(width, options.commandWidth) }
         commandW = max(commandW, width)
-        pidW = max(pidW, Self.digits(UInt64(holder.pid)))
-        userW = max(userW, Self.userText(Self.owner(listed)).utf8.count)
-        fdW = max(fdW, Self.fdText(holder.fd).utf8.count + 2)
+        pidW = max(pidW, Self.digits(UInt64(row.pid)))
+        userW = max(userW, userText(Self.owner(listed)).utf8.count)
     }
 
-    public func render(_ joined: borrowing JoinedSocket) throws {
-        guard let listed = joined.holder, let socket = Self.lsofSocket(joined) else { return }
+    /// The USER cell of `owner`, made once per uid.
+    private func userText(_ owner: LsofOwner) -> String {
+        if let known = userTexts[owner.uid] { return known }
+        let text = Self.userText(owner)
+        userTexts[owner.uid] = text
+        return text
+    }
+
+    public func render(_ record: borrowing SocketRecord, _ join: borrowing SocketJoin) throws {
+        guard let listed = join.holder, let socket = Self.lsofSocket(record, join) else { return }
         filesListed += 1
         switch options.output {
         case .table: writeRow(socket, listed.holder, Self.owner(listed))
@@ -90,7 +111,7 @@ public final class LsofRenderer: SocketSink {
         out.append(0x20)
         out.appendSpaces(pidW - Self.digits(UInt64(holder.pid)))
         out.append(decimal: holder.pid)
-        appendRight(Self.userText(owner), userW)
+        appendRight(userText(owner), userW)
         appendRight(Self.fdText(holder.fd), fdW - 2)
         out.append("u  ")
         out.appendSpaces(typeW - 4)

@@ -47,7 +47,10 @@ public struct LsofSocket: Sendable, Equatable {
     }
 
     /// lsof's NODE column: the protocol name.
-    public var protocolName: String {
+    public var protocolName: String { Self.protocolName(netid) }
+
+    /// The protocol name lsof shows for `netid`.
+    public static func protocolName(_ netid: NetID) -> String {
         switch netid {
         case .tcp: "TCP"
         case .udp: "UDP"

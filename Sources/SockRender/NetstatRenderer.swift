@@ -57,11 +57,7 @@ public final class NetstatRenderer: SocketSink {
         out.append(0x0A)
     }
 
-    public func render(_ socket: borrowing JoinedSocket) throws {
-        try render(socket.record, socket)
-    }
-
-    private func render(_ record: borrowing SocketRecord, _ socket: borrowing JoinedSocket) throws {
+    public func render(_ record: borrowing SocketRecord, _ socket: borrowing SocketJoin) throws {
         // Proto and queues: "%-4s  %6ld %6ld ".
         let proto = Self.proto(record.netid, v6: record.family == .inet6)
         out.append(proto)

@@ -34,11 +34,7 @@ public final class NetstatUnixRenderer: SocketSink {
         out.append(" Path\n")
     }
 
-    public func render(_ socket: borrowing JoinedSocket) throws {
-        try render(socket.record, socket)
-    }
-
-    private func render(_ record: borrowing SocketRecord, _ socket: borrowing JoinedSocket) throws {
+    public func render(_ record: borrowing SocketRecord, _ socket: borrowing SocketJoin) throws {
         guard record.netid == .unix, let line = socket.unixLine else { return }
         // netstat's own rule: -l lists the unconnected sockets that accept connections, the default the rest.
         if !all && (line.socketState == 1 && line.isListening) != listening { return }

@@ -29,8 +29,8 @@ public final class SummaryRenderer: SocketSink {
         self.namespaces = namespaces
     }
 
-    public func render(_ socket: borrowing JoinedSocket) throws {
-        Self.count(socket.record, into: &counts[Key(netns: socket.record.netns, netid: socket.record.netid), default: Counts()])
+    public func render(_ record: borrowing SocketRecord, _ join: borrowing SocketJoin) throws {
+        Self.count(record, into: &counts[Key(netns: record.netns, netid: record.netid), default: Counts()])
     }
 
     /// One dictionary lookup per socket: the counts are updated in place.

@@ -64,11 +64,7 @@ public final class TableRenderer: SocketSink {
         cellEnds.reserveCapacity(window * (columns.count + 1))
     }
 
-    public func render(_ socket: borrowing JoinedSocket) throws {
-        try render(socket.record, socket)
-    }
-
-    private func render(_ record: borrowing SocketRecord, _ socket: borrowing JoinedSocket) throws {
+    public func render(_ record: borrowing SocketRecord, _ socket: borrowing SocketJoin) throws {
         if headerWritten { return try renderDirect(record, socket) }
         for column in columns {
             appendCell(column, record, socket, to: stage)
@@ -81,7 +77,7 @@ public final class TableRenderer: SocketSink {
 
     /// After the first window the widths are set: left-aligned cells go straight to the output and are
     /// padded after; a wider cell widens its column for the rows that follow.
-    private func renderDirect(_ record: borrowing SocketRecord, _ socket: borrowing JoinedSocket) throws {
+    private func renderDirect(_ record: borrowing SocketRecord, _ socket: borrowing SocketJoin) throws {
         for (c, column) in columns.enumerated() {
             let last = c == columns.count - 1
             if column.rightAligned {
@@ -120,7 +116,7 @@ public final class TableRenderer: SocketSink {
     // MARK: - Cells
 
     private func appendCell(
-        _ column: Column, _ record: borrowing SocketRecord, _ socket: borrowing JoinedSocket, to stage: OutputBuffer
+        _ column: Column, _ record: borrowing SocketRecord, _ socket: borrowing SocketJoin, to stage: OutputBuffer
     ) {
         switch column {
         case .netns: stage.append(netns: record.netns, from: options.namespaces ?? NamespaceTable([]))
@@ -165,18 +161,26 @@ public final class TableRenderer: SocketSink {
     }
 
     /// `pid/comm,pid/comm` for the processes holding the socket (or its UNIX peer); false when none does.
-    static func appendHolders(of socket: borrowing JoinedSocket, peer: Bool, to stage: OutputBuffer) -> Bool {
+    static func appendHolders(of socket: borrowing SocketJoin, peer: Bool, to stage: OutputBuffer) -> Bool {
         var lastPID: Int32 = -1
-        let append = { (holder: SocketHolder) in
-            guard holder.pid != lastPID else { return }
-            if lastPID != -1 { stage.append(0x2C) }
-            lastPID = holder.pid
-            stage.append(decimal: holder.pid)
-            stage.append(0x2F)
-            stage.appendEscaped(holder.command)
+        // Closure literals, passed straight on: their context stays on the stack.
+        if peer {
+            socket.forEachPeerHolder { appendHolder($0, after: &lastPID, to: stage) }
+        } else {
+            socket.forEachHolder { appendHolder($0, after: &lastPID, to: stage) }
         }
-        if peer { socket.forEachPeerHolder(append) } else { socket.forEachHolder(append) }
         return lastPID != -1
+    }
+
+    /// `,pid/comm` (no comma first), once per process: holders come ordered by pid.
+    @inline(__always)
+    private static func appendHolder(_ holder: SocketHolder, after lastPID: inout Int32, to stage: OutputBuffer) {
+        guard holder.pid != lastPID else { return }
+        if lastPID != -1 { stage.append(0x2C) }
+        lastPID = holder.pid
+        stage.append(decimal: holder.pid)
+        stage.append(0x2F)
+        stage.appendEscaped(holder.command)
     }
 
     // MARK: - Emitting

@@ -21,15 +21,15 @@ final class RecordingSink: SocketSink {
     private(set) var unaccepted = 0
     private(set) var finished = false
 
-    func render(_ socket: borrowing JoinedSocket) throws {
+    func render(_ record: borrowing SocketRecord, _ join: borrowing SocketJoin) throws {
         var holders: [Int32] = []
-        socket.forEachHolder { holders.append($0.pid) }
+        join.forEachHolder { holders.append($0.pid) }
         rows.append(Row(
-            inode: socket.record.inode, holders: holders, holder: socket.holder?.holder.pid, fd: socket.holder?.holder.fd,
-            uid: socket.holder?.uid))
+            inode: record.inode, holders: holders, holder: join.holder?.holder.pid, fd: join.holder?.holder.fd,
+            uid: join.holder?.uid))
     }
 
-    func measure(_ socket: borrowing JoinedSocket) { measured += 1 }
+    func measure(_ record: borrowing SocketRecord, _ join: borrowing SocketJoin) { measured += 1 }
 
     func render(unaccepted line: ProcNetUnixLine) throws { unaccepted += 1 }
 

@@ -5,6 +5,6 @@ import SockPipeline
 extension SocketSink {
     /// Renders one record as the pipeline would hand it over, with `owners` joined.
     func render(_ record: SocketRecord, owners: ProcessIndex?) throws {
-        try JoinedSocket.with(record, owners: owners.map(OwnerTable.init)) { try render($0) }
+        try SocketJoin.with(record, owners: owners.map(OwnerTable.init)) { try render(record, $0) }
     }
 }

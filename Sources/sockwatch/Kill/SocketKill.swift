@@ -110,9 +110,9 @@ final class CollectingRenderer: SocketSink {
 
     init(_ inner: any SocketSink) { self.inner = inner }
 
-    func render(_ socket: borrowing JoinedSocket) throws {
-        try inner.render(socket)
-        records.append(socket.record)
+    func render(_ record: borrowing SocketRecord, _ join: borrowing SocketJoin) throws {
+        try inner.render(record, join)
+        records.append(copy record)
     }
 
     func finish() throws { try inner.finish() }

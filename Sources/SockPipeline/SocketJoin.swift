@@ -1,0 +1,140 @@
+import SockDiag
+
+/// What the pipeline joined to one socket: its holders, its UNIX peer's holders, its socket options, names and
+/// its `/proc/net/unix` line. A sink gets it with the record it belongs to; the two make one joined socket.
+///
+/// It is borrowed and valid only during the call that hands it over. On the streaming path it is three words
+/// with no reference counts, so joining costs nothing per socket; what else a query joins sits behind one pointer.
+public struct SocketJoin: ~Copyable {
+    private let inode: UInt32
+    private let peerInode: UInt32?
+    /// The holders' table, owned by the run; nil when the query joined no owners.
+    public unowned(unsafe) let owners: OwnerTable?
+    private let extras: UnsafePointer<JoinExtras>?
+
+    private init(
+        inode: UInt32, peerInode: UInt32?, owners: OwnerTable?, extras: UnsafePointer<JoinExtras>?
+    ) {
+        self.inode = inode
+        self.peerInode = peerInode
+        self.owners = owners
+        self.extras = extras
+    }
+
+    /// Calls `body` with the join of `record` to `owners` and `extras`.
+    @inline(__always)
+    static func with<R>(
+        _ record: borrowing SocketRecord, owners: OwnerTable?, extras: consuming JoinExtras?,
+        _ body: (borrowing SocketJoin) throws -> R
+    ) rethrows -> R {
+        let inode = record.inode
+        let peer = record.unix?.peerInode
+        guard var extras = consume extras else {
+            return try body(SocketJoin(inode: inode, peerInode: peer, owners: owners, extras: nil))
+        }
+        return try withUnsafePointer(to: &extras) {
+            try body(SocketJoin(inode: inode, peerInode: peer, owners: owners, extras: $0))
+        }
+    }
+
+    /// Calls `body` with `record` joined to `extras`, which stay where they are (no copy).
+    @inline(__always)
+    static func with<R>(
+        _ record: borrowing SocketRecord, owners: OwnerTable?, extras: inout JoinExtras,
+        _ body: (borrowing SocketJoin) throws -> R
+    ) rethrows -> R {
+        let inode = record.inode
+        let peer = record.unix?.peerInode
+        return try withUnsafePointer(to: &extras) {
+            try body(SocketJoin(inode: inode, peerInode: peer, owners: owners, extras: $0))
+        }
+    }
+
+    /// Calls `body` with `record` joined to the given values: for sinks fed from outside a run (tests).
+    public static func with<R>(
+        _ record: borrowing SocketRecord, owners: OwnerTable? = nil, holder: ListedHolder? = nil,
+        options: SocketOptionsEntry? = nil, unixLine: ProcNetUnixLine? = nil, program: (Int32, String)? = nil,
+        userName: String? = nil, _ body: (borrowing SocketJoin) throws -> R
+    ) rethrows -> R {
+        try with(
+            record, owners: owners,
+            extras: .make(holder: holder, program: program, userName: userName, options: options, unixLine: unixLine),
+            body)
+    }
+
+    /// In `.byHolder` order: the one holder this row is for, with the uid the selection gave it.
+    public var holder: ListedHolder? { extras?.pointee.holder }
+    /// In `.byHolder` order: this row's pid, descriptor and uid, read without copying the holder.
+    public var row: (pid: Int32, fd: Int32, uid: UInt32)? {
+        guard let extras, extras.pointee.holder != nil else { return nil }
+        return (extras.pointee.holder!.holder.pid, extras.pointee.holder!.holder.fd, extras.pointee.holder!.uid)
+    }
+    /// The first holder's pid and program (`SocketQuery.JoinedNames.programs`).
+    public var program: (pid: Int32, name: String)? { extras?.pointee.program }
+    /// The login name of the socket's uid (`SocketQuery.JoinedNames.users`); nil when it has none.
+    public var userName: String? { extras?.pointee.userName }
+    /// The socket's options (`--sockopts`); nil when not asked for or the socket has no holder.
+    public var options: SocketOptionsEntry? { extras?.pointee.options }
+    /// The socket's `/proc/net/unix` line (UNIX sockets, when the query asks for them).
+    public var unixLine: ProcNetUnixLine? { extras?.pointee.unixLine }
+
+    /// Calls `body` for each holder of the socket (only this row's in `.byHolder` order), by pid then fd.
+    @inline(__always)
+    public func forEachHolder(_ body: (SocketHolder) throws -> Void) rethrows {
+        if let extras, let holder = extras.pointee.holder { return try body(holder.holder) }
+        try owners?.forEachHolder(of: inode, body)
+    }
+
+    /// Calls `body` for each holder of a UNIX socket's peer.
+    public func forEachPeerHolder(_ body: (SocketHolder) throws -> Void) rethrows {
+        guard let peerInode else { return }
+        try owners?.forEachHolder(of: peerInode, body)
+    }
+
+    /// Whether a UNIX socket's peer has a known holder.
+    public var peerHasHolders: Bool {
+        guard let peerInode, let owners else { return false }
+        return owners.contains(peerInode)
+    }
+}
+
+/// What a join adds to a socket besides its holders.
+struct JoinExtras {
+    var holder: ListedHolder?
+    var program: (pid: Int32, name: String)?
+    var userName: String?
+    var options: SocketOptionsEntry?
+    var unixLine: ProcNetUnixLine?
+
+    /// Nil when there is nothing to add.
+    static func make(
+        holder: ListedHolder? = nil, program: (Int32, String)? = nil, userName: String? = nil,
+        options: SocketOptionsEntry? = nil, unixLine: ProcNetUnixLine? = nil
+    ) -> JoinExtras? {
+        if holder == nil && program == nil && userName == nil && options == nil && unixLine == nil { return nil }
+        return JoinExtras(holder: holder, program: program, userName: userName, options: options, unixLine: unixLine)
+    }
+}
+
+/// One listed descriptor of a socket in holder order: who holds it, and as which user.
+public struct ListedHolder: Sendable {
+    public var holder: SocketHolder
+    /// The uid the selection gave the holder's process (lsof's USER column).
+    public var uid: UInt32
+    /// That uid's login name (`SocketQuery.JoinedNames.holderLogins`); nil when it has none or was not asked.
+    public var login: String?
+
+    public init(holder: SocketHolder, uid: UInt32, login: String? = nil) {
+        self.holder = holder
+        self.uid = uid
+        self.login = login
+    }
+}
+
+/// The options found set on one socket, or why they could not be read.
+public enum SocketOptionsEntry: Sendable, Equatable {
+    case options([SocketOption])
+    /// The errno name (`EPERM`) of the failed read.
+    case unavailable(String)
+}
+
