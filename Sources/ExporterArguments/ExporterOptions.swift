@@ -24,6 +24,18 @@ public struct ExporterOptions: ParsableArguments {
             discussion: "Needs CAP_SYS_ADMIN to enter the others; one that cannot be entered gets one note and is left out."))
     public var allNetns = false
 
+    @Option(help: ArgumentHelp(
+        "Close a connection whose request has not arrived whole SECONDS after its first byte.", valueName: "seconds"))
+    public var readTimeout = 10.0
+
+    @Option(help: ArgumentHelp("Close a connection left SECONDS with no request.", valueName: "seconds"))
+    public var idleTimeout = 10.0
+
+    @Option(help: ArgumentHelp(
+        "Serve at most N connections at once, closing the oldest idle one for a new one (lowered to fit the open-files limit).",
+        valueName: "n"))
+    public var maxConnections = 512
+
     public init() {}
 
     /// The parsed `--listen` (valid after `validate()`).
@@ -38,11 +50,21 @@ public struct ExporterOptions: ParsableArguments {
             throw ValidationError(error.description)
         }
         guard (0...10_000).contains(top) else { throw ValidationError("--top: \(top) is out of range (0-10000)") }
+        for (name, seconds) in [("--read-timeout", readTimeout), ("--idle-timeout", idleTimeout)] {
+            guard seconds > 0, seconds <= 86_400 else {
+                throw ValidationError("\(name): \(seconds) is out of range (more than 0, at most 86400 seconds)")
+            }
+        }
+        guard (1...1_000_000).contains(maxConnections) else {
+            throw ValidationError("--max-connections: \(maxConnections) is out of range (1-1000000)")
+        }
     }
 
     /// The same options as command-line arguments, to hand to the server binary.
     public var arguments: [String] {
-        ["--listen", listen, "--top", String(top)] + (allowPublic ? ["--allow-public"] : [])
+        ["--listen", listen, "--top", String(top)]
+            + ["--read-timeout", String(readTimeout), "--idle-timeout", String(idleTimeout)]
+            + ["--max-connections", String(maxConnections)] + (allowPublic ? ["--allow-public"] : [])
             + (systemdSocket ? ["--systemd-socket"] : []) + (allNetns ? ["--all-netns"] : [])
     }
 }

@@ -1,5 +1,7 @@
+import CommandSupport
 import NIOConcurrencyHelpers
 import SockDiag
+import SockPipeline
 
 /// One scrape at a time: collect the sockets of each namespace, publish them as metrics, render the text.
 ///
@@ -19,6 +21,7 @@ public final class Exporter: @unchecked Sendable {
     private let metrics: ExporterMetrics
     private var snapshots: [SocketSnapshot]
     private var buffer: [UInt8] = []
+    private var unreadableNoted = false
 
     /// An exporter of one namespace.
     public convenience init(collector: SocketCollector, metrics: ExporterMetrics = ExporterMetrics()) {
@@ -48,12 +51,23 @@ public final class Exporter: @unchecked Sendable {
             for (collector, snapshot) in zip(collectors, snapshots) {
                 metrics.publish(snapshot, trackedSockets: collector.trackedSockets)
             }
+            noteUnreadable(snapshots.first?.unreadableProcesses ?? 0)
             let elapsed = (clock.now - start).components
             metrics.recordScrape(seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
             buffer.removeAll(keepingCapacity: true)
             metrics.emit(into: &buffer)
             return buffer
         }
+    }
+
+    /// Says once on stderr that some processes could not be read (the gauge tells how many at each scrape).
+    private func noteUnreadable(_ count: Int) {
+        guard count > 0, !unreadableNoted else { return }
+        unreadableNoted = true
+        Stderr.note(PipelineNote(
+            .note,
+            "\(count) processes could not be read (not permitted): their sockets count for no process; "
+                + "see sockwatch_unreadable_processes"))
     }
 
     /// Switches to `next`, dropping the series of namespaces no longer there.

@@ -17,6 +17,7 @@ public final class ExporterMetrics {
     private var tracked: [Labels: Gauge] = [:]
     private var rtt: [Labels: ValueHistogram] = [:]
     private let scrapeDuration: Gauge
+    private let unreadable: Gauge
 
     /// Bucket bounds of the rtt histogram, in seconds: 50 µs (loopback) to 2.5 s.
     public static let rttBuckets: [Double] = [
@@ -35,6 +36,7 @@ public final class ExporterMetrics {
 
     public init() {
         scrapeDuration = registry.makeGauge(descriptor: Self.scrapeDurationName)
+        unreadable = registry.makeGauge(descriptor: Self.unreadableName)
     }
 
     // MARK: - Names
@@ -70,6 +72,10 @@ public final class ExporterMetrics {
         name("scrape_duration", unit: "seconds", "Time the last scrape took to read and aggregate the sockets.")
     }
 
+    static var unreadableName: MetricNameDescriptor {
+        name("unreadable_processes", "Processes whose descriptors could not be read (not permitted): their sockets have no owner.")
+    }
+
     // MARK: - Publishing
 
     /// Sets every metric from `snapshot`; `trackedSockets` is the retransmit tracker's size.
@@ -93,12 +99,16 @@ public final class ExporterMetrics {
 
         live.removeAll()
         for process in snapshot.processes {
-            let labels = [ns, ("pid", String(process.pid)), ("command", Self.escaped(process.command))]
+            // The comm goes in raw: swift-prometheus escapes backslash first, then newline and double quote, as
+            // the exposition format says, so Prometheus stores the name exactly (a literal `\n` stays distinct
+            // from a newline).
+            let labels = [ns, ("pid", String(process.pid)), ("command", process.command)]
             gauge(&processSockets, Self.processSocketsName, labels).set(to: Double(process.sockets))
             live.insert(Labels(labels))
         }
         drop(&processSockets, keeping: live, in: ns.1)
         gauge(&processCount, Self.processCountName, [ns]).set(to: Double(snapshot.processCount))
+        unreadable.set(to: Double(snapshot.unreadableProcesses))
 
         let counter = lookup(&retransmits, Labels([ns])) { registry.makeCounter(descriptor: Self.retransmitsName, labels: [ns]) }
         if snapshot.newRetransmits > 0 { counter.increment(by: Int64(clamping: snapshot.newRetransmits)) }
@@ -153,23 +163,5 @@ public final class ExporterMetrics {
             registry.unregisterGauge(gauge)
             table[labels] = nil
         }
-    }
-
-    /// A process name as a label value: control characters as `\n`, `\t`, `\xNN`, as sockwatch prints them
-    /// elsewhere (the exposition format escapes the backslash again).
-    static func escaped(_ name: String) -> String {
-        guard name.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return name }
-        var out = ""
-        for scalar in name.unicodeScalars {
-            switch scalar.value {
-            case 0x0A: out += "\\n"
-            case 0x09: out += "\\t"
-            case 0..<0x20, 0x7F:
-                let hex = String(scalar.value, radix: 16, uppercase: true)
-                out += "\\x" + (hex.count < 2 ? "0" + hex : hex)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 }

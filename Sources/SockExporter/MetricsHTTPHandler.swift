@@ -30,6 +30,7 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
         case .end:
             guard let request = head else { return }
             head = nil
+            context.triggerUserOutboundEvent(ConnectionGuard.Event.requestRead, promise: nil)
             answer(request, context: context)
         }
     }
@@ -71,7 +72,13 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
         }
         let done = context.writeAndFlushPromise()
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: done)
-        if !keepAlive { done.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
+        done.futureResult.assumeIsolated().whenComplete { _ in
+            if keepAlive {
+                context.triggerUserOutboundEvent(ConnectionGuard.Event.responseSent, promise: nil)
+            } else {
+                context.close(promise: nil)
+            }
+        }
     }
 }
 

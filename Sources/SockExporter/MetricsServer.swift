@@ -1,3 +1,4 @@
+import CommandSupport
 import ExporterArguments
 import Glibc
 import NIOCore
@@ -5,6 +6,10 @@ import NIOHTTP1
 import NIOPosix
 
 /// The exporter's HTTP/1.1 server (swift-nio): one event loop for the connections, one pool thread for scrapes.
+///
+/// Connections are bounded (`ServerLimits`: read and idle timeouts, a cap closing the oldest idle ones), and
+/// `accept` failing for want of descriptors backs off instead of spinning, so clients that connect and wait
+/// cannot keep Prometheus out.
 public final class MetricsServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let pool: NIOThreadPool
@@ -22,39 +27,61 @@ public final class MetricsServer: Sendable {
     }
 
     /// Binds `address` and starts serving `exporter`.
-    public static func start(_ exporter: Exporter, listen address: ListenAddress) throws -> MetricsServer {
-        try start(exporter) { bootstrap in
-            bootstrap.bind(to: try SocketAddress(ipAddress: address.host, port: address.port))
-        }
+    /// - Throws: `CommandFailure` naming the address and the errno when it cannot be bound.
+    public static func start(_ exporter: Exporter, listen address: ListenAddress, limits: ServerLimits = .standard)
+        throws -> MetricsServer
+    {
+        let descriptor = try ListeningSocket.open(address, backlog: backlog)
+        let server = try start(exporter, boundSocket: descriptor, limits: limits)
+        // NIO listens again with its own backlog (128) on a socket it is handed: ours again.
+        listen(descriptor, backlog)
+        return server
     }
 
     /// Serves `exporter` on an already bound and listening socket (systemd socket activation passes fd 3).
-    public static func start(_ exporter: Exporter, boundSocket descriptor: Int32) throws -> MetricsServer {
-        try start(exporter) { $0.withBoundSocket(descriptor) }
-    }
-
-    private static func start(
-        _ exporter: Exporter, _ bind: (ServerBootstrap) throws -> EventLoopFuture<any Channel>
-    ) throws -> MetricsServer {
+    public static func start(_ exporter: Exporter, boundSocket descriptor: Int32, limits: ServerLimits = .standard)
+        throws -> MetricsServer
+    {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
+        let table = ConnectionTable(eventLoop: group.next(), cap: limits.connectionCap(descriptorLimit: descriptorLimit()))
         let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 64)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler())
+                    try channel.pipeline.syncOperations.addHandler(AcceptReserve(listener: descriptor))
+                }
+            }
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMapThrowing {
-                    try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(exporter: exporter, pool: pool))
+                channel.eventLoop.makeCompletedFuture {
+                    let guardian = ConnectionGuard(channel: channel, limits: limits, table: table)
+                    guard table.admit(guardian) else { throw ChannelError.inputClosed }
+                    let handlers = channel.pipeline.syncOperations
+                    try handlers.addHandler(guardian)
+                    try handlers.configureHTTPServerPipeline(withErrorHandling: false)
+                    try handlers.addHandler(BadRequestHandler())
+                    try handlers.addHandler(MetricsHTTPHandler(exporter: exporter, pool: pool))
                 }
             }
         do {
-            let channel = try bind(bootstrap).wait()
+            let channel = try bootstrap.withBoundSocket(descriptor).wait()
             return MetricsServer(group: group, pool: pool, channel: channel)
         } catch {
             try? group.syncShutdownGracefully()
             try? pool.syncShutdownGracefully()
             throw error
         }
+    }
+
+    /// The accept queue's length.
+    static let backlog: Int32 = 64
+
+    /// The soft `RLIMIT_NOFILE`: the descriptors this process may hold.
+    static func descriptorLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return Int.max / 2 }
+        return Int(clamping: min(limit.rlim_cur, rlim_t(Int.max / 2)))
     }
 
     /// Blocks until the server is closed.

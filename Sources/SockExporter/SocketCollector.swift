@@ -1,4 +1,5 @@
 import CommandSupport
+import ProcIndex
 import SockDiag
 import SockPipeline
 
@@ -71,8 +72,12 @@ public final class SocketCollector {
         }
         do {
             if top > 0 {
-                let owners = try RepeatedPipeline.owners(workers: workers, alongside: dumpAll)
-                for (i, collector) in collectors.enumerated() { collector.rankOwners(owners, into: &snapshots[i]) }
+                let index = try ProcessIndex.build(workers: workers, alongside: dumpAll)
+                let owners = OwnerTable(index)
+                for (i, collector) in collectors.enumerated() {
+                    collector.rankOwners(owners, into: &snapshots[i])
+                    snapshots[i].unreadableProcesses = index.deniedProcesses
+                }
             } else {
                 try dumpAll()
             }
@@ -89,6 +94,8 @@ public final class SocketCollector {
         try pipeline.run { record in
             snapshot.total += 1
             snapshot.sockets[SocketSnapshot.Kind(netid: record.netid, state: record.state), default: 0] += 1
+            // Owners are counted for TCP and UDP only, as the metrics' help says (UNIX sockets are counted above).
+            guard record.netid == .tcp || record.netid == .udp else { return }
             if keepInodes, record.inode != 0 { inodes.append(record.inode) }
             guard record.netid == .tcp else { return }
             if record.state == .listen {

@@ -45,6 +45,9 @@ public struct SocketSnapshot: Sendable {
     public var processes: [ProcessSockets] = []
     /// Processes holding at least one of the namespace's sockets (all of them, not only the top).
     public var processCount = 0
+    /// Processes whose descriptors could not be read (EACCES, EPERM: other users' processes, without
+    /// privilege): their sockets count for no process. The same for every namespace of one scrape.
+    public var unreadableProcesses = 0
     /// Retransmits since the previous scrape, over TCP sockets alive in both (see `RetransmitTracker`).
     public var newRetransmits: UInt64 = 0
     /// The smoothed rtt of each established TCP socket, in seconds (`tcpi_rtt`).
@@ -62,6 +65,7 @@ public struct SocketSnapshot: Sendable {
         listeners.removeAll(keepingCapacity: true)
         processes.removeAll(keepingCapacity: true)
         processCount = 0
+        unreadableProcesses = 0
         newRetransmits = 0
         rttSeconds.removeAll(keepingCapacity: true)
         total = 0

@@ -31,12 +31,15 @@ struct ExporterMain: ParsableCommand {
                 collectors: [collector], top: options.top, workers: workers,
                 refresh: NamespaceCollectors(own: collector, top: options.top, workers: workers).refresh)
             : Exporter(collector: collector)
+        let limits = ServerLimits(
+            readTimeoutSeconds: options.readTimeout, idleTimeoutSeconds: options.idleTimeout,
+            maxConnections: options.maxConnections)
         let server: MetricsServer
         do {
             if options.systemdSocket {
-                server = try MetricsServer.start(exporter, boundSocket: try Self.systemdSocket())
+                server = try MetricsServer.start(exporter, boundSocket: try Self.systemdSocket(), limits: limits)
             } else {
-                server = try MetricsServer.start(exporter, listen: options.address)
+                server = try MetricsServer.start(exporter, listen: options.address, limits: limits)
             }
         } catch let error as CommandFailure {
             throw error

@@ -93,8 +93,27 @@ import Testing
         // rtt of every established socket with tcp_info: the 14 established ones (loopback: > 0, < 1 s).
         #expect(snapshot.rttSeconds.count == 14)
         #expect(snapshot.rttSeconds.allSatisfy { $0 > 0 && $0 < 1 })
-        // The test process holds the listener, 5 + 5 ends, 2 pending clients, the UDP socket and the UNIX pair:
-        // 16 sockets (the pending server ends have no file yet).
-        #expect(snapshot.processes.first { $0.pid == getpid() }?.sockets == 16)
+        // The test process holds the listener, 5 + 5 ends, 2 pending clients and the UDP socket: 14 TCP and UDP
+        // sockets (the pending server ends have no file yet; the UNIX pair is not counted per process).
+        #expect(snapshot.processes.first { $0.pid == getpid() }?.sockets == 14)
+    }
+
+    /// Per-process counts are of TCP and UDP sockets: a process holding only socketpairs is not ranked.
+    @Test func unixSocketsAreNotCountedPerProcess() throws {
+        let (a, b) = LiveSocket.unixPair()
+        let (c, d) = LiveSocket.unixPair(type: Int32(SOCK_DGRAM.rawValue))
+        let listener = LiveSocket.tcpListener(v6: false)
+        defer { withExtendedLifetime((a, b, c, d, listener)) {} }
+        let unixOnly = try HoldingChild.sleep(holding: [a.fd, b.fd, c.fd, d.fd])
+        defer { unixOnly.terminate() }
+        let withTCP = try HoldingChild.sleep(holding: [a.fd, listener.fd])
+        defer { withTCP.terminate() }
+
+        let collector = try SocketCollector(namespace: try NetworkNamespace.current(), top: 10_000)
+        var snapshot = SocketSnapshot(namespace: collector.namespace)
+        try collector.collect(into: &snapshot)
+        #expect(!snapshot.processes.contains { $0.pid == unixOnly.processIdentifier })
+        #expect(snapshot.processes.first { $0.pid == withTCP.processIdentifier }?.sockets == 1)
+        #expect(snapshot.count(.unix, .established) >= 2)
     }
 }
