@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "SockExporter",
             dependencies: [
-                "SockDiag", "ProcIndex", "SockPipeline", "ExporterArguments", "CommandSupport",
+                "SockDiag", "SockPipeline", "ExporterArguments", "CommandSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

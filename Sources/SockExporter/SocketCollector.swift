@@ -1,5 +1,4 @@
 import CommandSupport
-import ProcIndex
 import SockDiag
 import SockPipeline
 
@@ -72,11 +71,10 @@ public final class SocketCollector {
         }
         do {
             if top > 0 {
-                let index = try ProcessIndex.build(workers: workers, alongside: dumpAll)
-                let owners = OwnerTable(index)
+                let owners = try RepeatedPipeline.owners(workers: workers, alongside: dumpAll)
                 for (i, collector) in collectors.enumerated() {
                     collector.rankOwners(owners, into: &snapshots[i])
-                    snapshots[i].unreadableProcesses = index.deniedProcesses
+                    snapshots[i].unreadableProcesses = owners.deniedProcesses
                 }
             } else {
                 try dumpAll()

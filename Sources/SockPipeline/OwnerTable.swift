@@ -12,7 +12,12 @@ public final class OwnerTable {
 
     public init(_ index: ProcessIndex) { storage = .index(index) }
 
-    public init(_ holders: [UInt32: [SocketHolder]]) { storage = .cache(holders) }
+    public init(_ holders: [UInt32: [SocketHolder]], deniedProcesses: Int = 0) {
+        storage = .cache(holders)
+        denied = deniedProcesses
+    }
+
+    private var denied = 0
 
     /// Calls `body` for every holder of the socket with `inode`, ordered by pid then fd.
     @inline(__always)
@@ -28,6 +33,14 @@ public final class OwnerTable {
         var out: [SocketHolder] = []
         forEachHolder(of: inode) { out.append($0) }
         return out
+    }
+
+    /// Processes whose descriptors could not be read for lack of permission (other users', without privilege).
+    public var deniedProcesses: Int {
+        switch storage {
+        case .index(let index): index.deniedProcesses
+        case .cache: denied
+        }
     }
 
     /// Whether any process holds `inode`.

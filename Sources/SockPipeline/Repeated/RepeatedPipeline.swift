@@ -63,7 +63,7 @@ public final class RepeatedPipeline {
             let holders = cache.holders(of: inode)
             if !holders.isEmpty { table[inode] = holders }
         }
-        return OwnerTable(table)
+        return OwnerTable(table, deniedProcesses: cache.deniedProcesses)
     }
 
     /// The holders of `inodes`, read from /proc now, stopping once each has one.
