@@ -1,6 +1,7 @@
 import CommandSupport
 import ExporterArguments
 import Glibc
+import NIOCore
 
 /// Binds and listens with plain syscalls, so that a failure is one line naming the address and the errno.
 enum ListeningSocket {
@@ -12,27 +13,11 @@ enum ListeningSocket {
         guard fd >= 0 else { throw failure(address, errno) }
         var on: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
-        var rc: Int32
-        if address.isIPv6 {
-            var sin6 = sockaddr_in6()
-            sin6.sin6_family = sa_family_t(AF_INET6)
-            sin6.sin6_port = in_port_t(UInt16(address.port).bigEndian)
-            inet_pton(AF_INET6, address.host, &sin6.sin6_addr)
-            rc = withUnsafePointer(to: &sin6) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
+        var rc: Int32 = -1
+        if let socketAddress = try? SocketAddress(ipAddress: address.host, port: address.port) {
+            rc = socketAddress.withSockAddr { bind(fd, $0, socklen_t($1)) }
         } else {
-            var sin = sockaddr_in()
-            sin.sin_family = sa_family_t(AF_INET)
-            sin.sin_port = in_port_t(UInt16(address.port).bigEndian)
-            inet_pton(AF_INET, address.host, &sin.sin_addr)
-            rc = withUnsafePointer(to: &sin) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+            errno = EINVAL
         }
         if rc == 0 { rc = listen(fd, backlog) }
         guard rc == 0 else {
