@@ -25,7 +25,7 @@ struct WatchCommand: ParsableCommand {
     @OptionGroup(title: "Processes") var processes: ProcessOptions
 
     @Option(
-        name: [.customShort("d"), .customLong("delay")],
+        name: [.customShort("d"), .customLong("delay")], parsing: .unconditional,
         help: ArgumentHelp("Seconds between refreshes (fractions allowed).", valueName: "seconds"))
     var delay = "1"
 
