@@ -35,6 +35,6 @@ struct Sockwatch: ParsableCommand {
                 + "  watch                   a live view of rates, retransmits and rtt per socket or process (sockwatch watch --help)\n"
             Glibc.exit(Stdout.writeHelp(help))
         }
-        runAndExit()
+        runAndExit(FilterWords.coalesced(Array(CommandLine.arguments.dropFirst())))
     }
 }
