@@ -30,6 +30,28 @@ public enum Stderr {
     }
 }
 
+/// Text written straight to stdout with every error seen, for help that must not claim success on a full disk.
+public enum Stdout {
+    /// Writes `text` whole to fd 1 and returns the exit status: 0, also when the reader has gone (EPIPE), else 1
+    /// after one line naming the errno.
+    public static func writeHelp(_ text: String) -> Int32 {
+        var text = text
+        let failure: Int32 = text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let n = write(1, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return n < 0 ? errno : EIO }
+                offset += n
+            }
+            return 0
+        }
+        if failure == 0 || failure == EPIPE { return 0 }
+        Stderr.line("cannot write the help to stdout: \(String(cString: strerror(failure)))")
+        return 1
+    }
+}
+
 extension ParsableCommand {
     /// Parses the command line, runs the command and exits: 0 after help and when the reader of stdout has
     /// gone, 2 for bad usage, 1 for any other failure, each failure as one line on stderr.
@@ -65,8 +87,7 @@ extension ParsableCommand {
         } catch {
             switch exitCode(for: error) {
             case .success:
-                print(fullMessage(for: error))
-                return 0
+                return Stdout.writeHelp(fullMessage(for: error) + "\n")
             case .validationFailure:
                 let message = message(for: error)
                     .split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? "\(error)"

@@ -10,7 +10,7 @@ public struct ExporterOptions: ParsableArguments {
     @Flag(help: "Allow --listen 0.0.0.0:PORT or [::]:PORT: serve the host's socket table to every interface.")
     public var allowPublic = false
 
-    @Option(help: ArgumentHelp("Export per-process socket counts for the N processes holding the most (0: none).",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Export per-process socket counts for the N processes holding the most (0: none).",
         valueName: "n"))
     public var top = 20
 

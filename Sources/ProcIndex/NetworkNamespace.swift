@@ -61,6 +61,11 @@ public struct NetworkNamespace: Sendable, Hashable {
         do {
             inode = try Self.inode(of: path)
         } catch let error as Errno {
+            // It exists but is out of reach: a failure to enter, not a name that names nothing.
+            if error == .permissionDenied || error == .notPermitted {
+                let what = pid != nil ? "process \(pid!)'s namespace" : name != nil ? "namespace \(name!)" : path
+                throw NamespaceError("--netns \(spec): \(what) cannot be read or entered (\(error))", isDenied: true)
+            }
             let what = pid != nil ? "no process \(pid!)" : name != nil ? "no namespace \(name!) in /run/netns" : "cannot open \(path)"
             throw NamespaceError("--netns \(spec): \(what) (\(error))")
         }
@@ -125,5 +130,10 @@ public struct NetworkNamespace: Sendable, Hashable {
 /// A network namespace sockwatch was asked for but cannot find or use.
 public struct NamespaceError: Error, CustomStringConvertible {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// True when the namespace exists but access was refused (EPERM, EACCES): a failure, not bad usage.
+    public var isDenied: Bool
+    public init(_ description: String, isDenied: Bool = false) {
+        self.description = description
+        self.isDenied = isDenied
+    }
 }

@@ -14,11 +14,14 @@ struct EventsCommand: ParsableCommand {
             seen in those states are reported destroyed.
             """)
 
-    @OptionGroup(title: "Selection") var selection: SelectionOptions
+    @OptionGroup(title: "Selection") var selection: SelectionOptions<LocalFamilyOptions>
     @OptionGroup(title: "Filter") var filter: FilterOptions
 
-    @Option(name: .long, help: ArgumentHelp("Seconds between dumps (new and state events).", valueName: "seconds"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Seconds between dumps (new and state events).", valueName: "seconds"))
     var interval: Double = 1
+
+    @Flag(name: .long, help: "Accepted for symmetry with the other commands: events always writes NDJSON.")
+    var json = false
 
     @Flag(name: .long, help: "Report the sockets open at start as \"new\" events.")
     var initial = false

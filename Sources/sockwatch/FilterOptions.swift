@@ -15,13 +15,13 @@ struct FilterOptions: ParsableArguments {
             valueName: "filter"))
     var expression: [String] = []
 
-    @Option(name: .customLong("port"), help: ArgumentHelp("Either end's port (sport or dport).", valueName: "port"))
+    @Option(name: .customLong("port"), parsing: .unconditionalSingleValue, help: ArgumentHelp("Either end's port (sport or dport).", valueName: "port"))
     var ports: [String] = []
 
-    @Option(name: .customLong("sport"), help: ArgumentHelp("Local port (sugar for 'sport = PORT').", valueName: "port"))
+    @Option(name: .customLong("sport"), parsing: .unconditionalSingleValue, help: ArgumentHelp("Local port (sugar for 'sport = PORT').", valueName: "port"))
     var sports: [String] = []
 
-    @Option(name: .customLong("dport"), help: ArgumentHelp("Remote port (sugar for 'dport = PORT').", valueName: "port"))
+    @Option(name: .customLong("dport"), parsing: .unconditionalSingleValue, help: ArgumentHelp("Remote port (sugar for 'dport = PORT').", valueName: "port"))
     var dports: [String] = []
 
     @Option(name: .customLong("src"), help: ArgumentHelp("Local address (sugar for 'src HOST').", valueName: "host"))

@@ -11,7 +11,7 @@ struct ListCommand: ParsableCommand {
             listed, as ss does.
             """)
 
-    @OptionGroup(title: "Selection") var selection: SelectionOptions
+    @OptionGroup(title: "Selection") var selection: SelectionOptions<LocalFamilyOptions>
     @OptionGroup(title: "Filter") var filter: FilterOptions
     @OptionGroup(title: "Processes") var processes: ProcessOptions
     @OptionGroup(title: "Output") var output: OutputOptions

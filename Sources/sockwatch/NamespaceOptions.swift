@@ -22,13 +22,13 @@ struct NamespaceOptions: ParsableArguments {
         if netns != nil && allNetns { throw ValidationError("--netns and --all-netns cannot be combined") }
     }
 
-    /// The namespaces to list; nil for sockwatch's own. A name that resolves to nothing is a usage error.
+    /// The namespaces to list; nil for sockwatch's own. A name that resolves to nothing is a usage error (2), one out of reach a failure (1).
     func namespaces() throws -> [NetworkNamespace]? {
         if allNetns { return NetworkNamespace.all() }
         guard let netns else { return nil }
         do {
             return [try NetworkNamespace.resolve(netns)]
-        } catch let error as NamespaceError {
+        } catch let error as NamespaceError where !error.isDenied {
             throw ValidationError(error.description)
         }
     }

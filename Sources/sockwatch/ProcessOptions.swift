@@ -4,7 +4,7 @@ import ProcIndex
 /// `--pid`, `--command` and `--user`: list only the sockets of some processes.
 struct ProcessOptions: ParsableArguments {
     @Option(
-        name: .customLong("pid"),
+        name: .customLong("pid"), parsing: .unconditionalSingleValue,
         help: ArgumentHelp("Only sockets held by these pids (comma list, repeatable). Implies -p.", valueName: "pid"))
     var pidLists: [String] = []
 

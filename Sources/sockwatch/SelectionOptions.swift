@@ -20,8 +20,39 @@ struct StateList {
     }
 }
 
+/// The transports outside INET, as flags; a group of their own so that watch can leave them out of its help.
+protocol LocalFamilyFlags: ParsableArguments {
+    var unix: Bool { get }
+    var netlink: Bool { get }
+    var packet: Bool { get }
+    var vsock: Bool { get }
+}
+
+/// -x, --netlink, -0 and --vsock.
+struct LocalFamilyOptions: LocalFamilyFlags {
+    @Flag(name: [.customShort("x"), .long], help: "UNIX domain sockets.")
+    var unix = false
+
+    @Flag(name: .long, help: "Netlink sockets.")
+    var netlink = false
+
+    @Flag(name: [.customShort("0"), .long], help: "Packet sockets.")
+    var packet = false
+
+    @Flag(name: .long, help: "vsock sockets, where the kernel has vsock_diag (otherwise a note, and status 0).")
+    var vsock = false
+}
+
+/// No flags for the transports outside INET: for a command that cannot follow them (watch).
+struct NoLocalFamilies: LocalFamilyFlags {
+    var unix: Bool { false }
+    var netlink: Bool { false }
+    var packet: Bool { false }
+    var vsock: Bool { false }
+}
+
 /// Which sockets to ask the kernel for: transports, address families and states.
-struct SelectionOptions: ParsableArguments {
+struct SelectionOptions<Local: LocalFamilyFlags>: ParsableArguments {
     @Flag(name: [.customShort("t"), .long], help: "TCP sockets.")
     var tcp = false
 
@@ -40,17 +71,13 @@ struct SelectionOptions: ParsableArguments {
     @Flag(name: [.customShort("M"), .long], help: "Multipath TCP connections (mptcp_diag).")
     var mptcp = false
 
-    @Flag(name: [.customShort("x"), .long], help: "UNIX domain sockets.")
-    var unix = false
+    /// -x, --netlink, -0 and --vsock, or nothing for a command that follows INET sockets only.
+    @OptionGroup var local: Local
 
-    @Flag(name: .long, help: "Netlink sockets.")
-    var netlink = false
-
-    @Flag(name: [.customShort("0"), .long], help: "Packet sockets.")
-    var packet = false
-
-    @Flag(name: .long, help: "vsock sockets, where the kernel has vsock_diag (otherwise a note, and status 0).")
-    var vsock = false
+    var unix: Bool { local.unix }
+    var netlink: Bool { local.netlink }
+    var packet: Bool { local.packet }
+    var vsock: Bool { local.vsock }
 
     @Option(
         name: [.customShort("A"), .customLong("query")],

@@ -6,7 +6,7 @@ import SockRender
 
 /// The native listing: options turned into a `SocketQuery`, run by the pipeline into a table or NDJSON.
 struct SocketListing {
-    var selection: SelectionOptions
+    var selection: SelectionOptions<LocalFamilyOptions>
     var output: OutputOptions
     var filter: FilterOptions
     var processes: ProcessOptions

@@ -26,15 +26,15 @@ struct Sockwatch: ParsableCommand {
         if let first = CommandLine.arguments.dropFirst().first, first == "--help" || first == "-h",
             CommandLine.arguments.count == 2
         {
-            print(ListCommand.helpMessage(columns: nil).replacing("USAGE: list", with: "USAGE: sockwatch [list]"))
-            print("SUBCOMMANDS:\n  netstat                 net-tools netstat's flags and output (sockwatch netstat --help)")
-            print("  lsof                    lsof -i's selection and output (sockwatch lsof --help)")
-            print("  pfiles                  every descriptor of a process with its socket options (sockwatch pfiles --help)")
-            print("  exporter                Prometheus metrics of the socket table on /metrics (sockwatch exporter --help)")
-            print("  events                  NDJSON stream of new, state and destroy events (sockwatch events --help)")
-            print("  watch                   a live view of rates, retransmits and rtt per socket or process (sockwatch watch --help)")
-            Glibc.exit(0)
+            let help = ListCommand.helpMessage(columns: nil).replacing("USAGE: list", with: "USAGE: sockwatch [list]")
+                + "\nSUBCOMMANDS:\n  netstat                 net-tools netstat's flags and output (sockwatch netstat --help)\n"
+                + "  lsof                    lsof -i's selection and output (sockwatch lsof --help)\n"
+                + "  pfiles                  every descriptor of a process with its socket options (sockwatch pfiles --help)\n"
+                + "  exporter                Prometheus metrics of the socket table on /metrics (sockwatch exporter --help)\n"
+                + "  events                  NDJSON stream of new, state and destroy events (sockwatch events --help)\n"
+                + "  watch                   a live view of rates, retransmits and rtt per socket or process (sockwatch watch --help)\n"
+            Glibc.exit(Stdout.writeHelp(help))
         }
-        runAndExit()
+        runAndExit(FilterWords.coalesced(Array(CommandLine.arguments.dropFirst())))
     }
 }

@@ -20,12 +20,12 @@ struct WatchCommand: ParsableCommand {
             a terminal, one plain table (or NDJSON) is written per interval instead.
             """)
 
-    @OptionGroup(title: "Selection") var selection: SelectionOptions
+    @OptionGroup(title: "Selection") var selection: SelectionOptions<NoLocalFamilies>
     @OptionGroup(title: "Filter") var filter: FilterOptions
     @OptionGroup(title: "Processes") var processes: ProcessOptions
 
     @Option(
-        name: [.customShort("d"), .customLong("delay")],
+        name: [.customShort("d"), .customLong("delay")], parsing: .unconditional,
         help: ArgumentHelp("Seconds between refreshes (fractions allowed).", valueName: "seconds"))
     var delay = "1"
 
@@ -78,7 +78,7 @@ struct WatchCommand: ParsableCommand {
         // Rates come from tcp_info: watch follows INET transports only (TCP and UDP unless others are named).
         let netids = try selection.transports(
             allowed: Set(NetID.allCases.filter(\.isInet)), defaults: [.tcp, .udp],
-            reason: "watch follows INET sockets only (TCP, UDP…): leave out -x, --netlink, -0, --vsock")
+            reason: "watch follows INET sockets only (TCP, UDP…): name no other family in -A (unix, netlink, packet, vsock)")
         var query = SocketQuery(netids: netids, families: selection.families, states: states)
         query.expression = parsed.expression
         query.kernelFilter = !filter.noKernelFilter

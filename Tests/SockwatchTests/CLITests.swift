@@ -177,6 +177,35 @@ struct CLITests {
         #expect(lines.first?.hasPrefix("sockwatch: ") == true)
     }
 
+    @Test(arguments: [
+        (["--port", "-1"], "bad port"), (["--pid", "-5"], "--pid takes process ids"),
+        (["watch", "-d", "-1"], "-d/--delay takes seconds"), (["events", "--interval", "-1"], "--interval takes seconds"),
+        (["exporter", "--top", "-1"], "--top: -1 is out of range"),
+    ])
+    func negativeNumbersAreNamedAsWrongNotMissing(arguments: [String], message: String) throws {
+        let result = try BinaryRunner.run(arguments)
+        #expect(result.status == 2)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "stderr: \(result.stderr)")
+        #expect(!result.stderr.contains("Missing value"), "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test(arguments: ["--help", "watch --help", "list --help"])
+    func helpThatCannotBeWrittenIsAFailure(arguments: String) throws {
+        let result = try BinaryRunner.shell(#""$SW" \#(arguments) >/dev/full"#)
+        #expect(result.status == 1)
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("No space left"), "\(result.stderr)")
+    }
+
+    @Test func eventsAcceptsJSON() throws {
+        let result = try BinaryRunner.run(["events", "--json", "--help"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let refused = try BinaryRunner.run(["events", "--json", "--interval", "0"])
+        #expect(refused.stderr.contains("--interval"), "--json itself is accepted: \(refused.stderr)")
+    }
+
     @Test func helpExitsZero() throws {
         let result = try BinaryRunner.run(["--help"])
         #expect(result.status == 0)

@@ -125,6 +125,9 @@ struct FilterCLITests {
         (["dport ="], "expected a port", "end of the expression"),
         (["--port", "99999"], "bad port", "99999"),
         (["--src", "not-an-address"], "bad address", "'not-an-address'"),
+        // 60,000 levels: one argument holds at most 128 KiB (MAX_ARG_STRLEN); the parser's test goes to 100,000.
+        ([String(repeating: "(", count: 60_000) + "sport = :1" + String(repeating: ")", count: 60_000)],
+         "nested too deeply", "position 257"),
     ])
     func malformedExpressionsNameTheTokenAndExitTwo(arguments: [String], message: String, where token: String) throws {
         let result = try BinaryRunner.run(arguments)

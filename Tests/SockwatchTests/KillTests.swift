@@ -71,6 +71,23 @@ struct KillTests {
         #expect(try BinaryRunner.run(["--yes", "--port", "53"]).status == 2)
     }
 
+    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+                   "needs root and setpriv to run sockwatch as nobody, who lacks CAP_NET_ADMIN"))
+    func aRefusedDestroyIsReportedAsFailedNotKilled() throws {
+        let listener = LiveSocket.tcpListener(v6: false)
+        let (client, server) = LiveSocket.tcpConnection(to: listener)
+        let result = try BinaryRunner.runAsNobody([
+            "--kill", "--yes", "-t", "sport = :\(client.localPort) and dport = :\(listener.localPort)",
+        ])
+        #expect(result.status == 1, "stderr: \(result.stderr)")
+        #expect(!result.lines.contains { $0.hasPrefix("killed") }, "\(result.stdout)")
+        let failed = result.lines.filter { $0.hasPrefix("failed ") }
+        #expect(failed.count == 1, "\(result.stdout)")
+        #expect(failed.first?.hasPrefix("failed tcp 127.0.0.1:\(client.localPort) -> 127.0.0.1:\(listener.localPort) cookie ") == true)
+        #expect(failed.first?.contains(": EPERM") == true, "\(result.stdout)")
+        #expect(roundTrip("still here", from: client, to: server) == "still here")
+    }
+
     @Test func refusesWithoutATerminalOrYes() throws {
         let listener = LiveSocket.tcpListener(v6: false)
         let (client, server) = LiveSocket.tcpConnection(to: listener)

@@ -134,6 +134,19 @@ struct NamespaceCLITests {
         #expect(alone.stderr.split(separator: "\n").count == 1 && alone.stderr.contains("EPERM"))
     }
 
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+                   "needs setpriv to run sockwatch as nobody (skipped)"))
+    func anotherUsersProcessNamespaceIsAFailureNotAMissingProcess() throws {
+        // Process 1 exists; nobody may not read its namespace link.
+        let result = try BinaryRunner.runAsNobody(["--netns", "1", "-tl"])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(!result.stderr.contains("no process"), "\(result.stderr)")
+        #expect(result.stderr.contains("cannot be read or entered"), "\(result.stderr)")
+    }
+
     @Test func namespaceByPidIsTheProcessesOwn() throws {
         let listener = LiveSocket.tcpListener(v6: false)
         let rows = try objects(["--netns", "\(getpid())", "-tl"])

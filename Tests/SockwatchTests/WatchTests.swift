@@ -85,6 +85,22 @@ struct WatchTests {
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
     }
 
+    /// Help lists only what watch accepts: not the transports it cannot follow, which it refuses as unknown.
+    @Test func helpListsOnlyAcceptedTransports() throws {
+        let help = try BinaryRunner.run(["watch", "--help"])
+        #expect(help.status == 0)
+        for option in ["-x,", "--unix", "--netlink", "-0,", "--packet", "--vsock"] {
+            #expect(!help.stdout.contains(option), "watch --help lists \(option)")
+        }
+        #expect(help.stdout.contains("--tcp") && help.stdout.contains("--udp"))
+        for option in ["-x", "--netlink", "-0", "--vsock"] {
+            let result = try BinaryRunner.run(["watch", option, "-n", "1"])
+            #expect(result.status == 2, "\(option)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(option): \(result.stderr)")
+        }
+        #expect(try BinaryRunner.run(["watch", "-A", "unix", "-n", "1"]).status == 2)
+    }
+
     @Test func aClosedPipeEndsTheRunQuietly() throws {
         // Not a terminal and no -n: it runs until the reader goes away, then exits 0 without a word.
         let result = try BinaryRunner.shell(

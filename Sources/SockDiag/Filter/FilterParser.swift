@@ -19,8 +19,12 @@ public struct ParsedFilter: Sendable, Equatable {
 public struct FilterParser {
     typealias Token = FilterLexer.Token
 
+    /// The most parentheses and `not`s one condition may sit inside: deeper input is refused, not recursed into.
+    public static let maximumDepth = 256
+
     private let tokens: [Token]
     private var index = 0
+    private var depth = 0
     private let endPosition: Int
 
     /// Parses the expression given as one argument or many.
@@ -98,8 +102,12 @@ public struct FilterParser {
         let token = try next(expecting: "a condition")
         switch token.text {
         case "not", "!":
+            try enterNesting(token)
+            defer { depth -= 1 }
             return .not(try parseUnary())
         case "(":
+            try enterNesting(token)
+            defer { depth -= 1 }
             let inner = try parseOr()
             guard let close = peek, close.text == ")" else {
                 throw FilterError("unbalanced '(' (no matching ')')", token: token.text, position: token.position)
@@ -121,6 +129,16 @@ public struct FilterParser {
                 "unknown keyword (expected sport, dport, src, dst, not, or '(')", token: token.text,
                 position: token.position)
         }
+    }
+
+    /// Counts one level of parentheses or `not`, refusing more than `maximumDepth` before recursion exhausts the stack.
+    private mutating func enterNesting(_ token: Token) throws(FilterError) {
+        guard depth < Self.maximumDepth else {
+            throw FilterError(
+                "nested too deeply (more than \(Self.maximumDepth) parentheses or 'not's)", token: token.text,
+                position: token.position)
+        }
+        depth += 1
     }
 
     // MARK: - Predicates

@@ -9,8 +9,8 @@ import SystemPackage
 /// `sockwatch --kill [filter]`: lists the matching TCP sockets, asks, then destroys each one with `SOCK_DESTROY`.
 ///
 /// The table (or NDJSON) goes to stdout as for a listing, then one result line per socket, also on stdout:
-/// `killed tcp 127.0.0.1:40000 -> 127.0.0.1:5555 cookie 1234: ok` (or the errno name). The exit status is 1
-/// when any socket could not be destroyed (a socket already gone, ENOENT, is not a failure).
+/// `killed tcp 127.0.0.1:40000 -> 127.0.0.1:5555 cookie 1234: ok`, `failed … : EPERM (…)` or `gone … : ENOENT (…)`.
+/// The exit status is 1 when any socket could not be destroyed (a socket already gone, ENOENT, is not a failure).
 struct SocketKill {
     var listing: SocketListing
     var assumeYes: Bool
@@ -43,7 +43,18 @@ struct SocketKill {
         let out = OutputBuffer(fd: 1)
         var failed = 0
         for record in victims {
-            out.append("killed ")
+            var failure: Errno?
+            do {
+                try destroyer.destroy(record)
+            } catch let error as DiagError {
+                failure = error.errno ?? .ioError
+            }
+            // The line's first word is the outcome, so `grep ^killed` finds only sockets that were destroyed.
+            switch failure {
+            case nil: out.append("killed ")
+            case .noSuchFileOrDirectory?: out.append("gone ")
+            default: out.append("failed ")
+            }
             out.append(record.netid.rawValue)
             out.append(0x20)
             out.append(endpoint: record.local)
@@ -52,11 +63,7 @@ struct SocketKill {
             out.append(" cookie ")
             out.append(decimal: record.cookie)
             out.append(": ")
-            do {
-                try destroyer.destroy(record)
-                out.append("ok\n")
-            } catch let error as DiagError {
-                let errno = error.errno ?? .ioError
+            if let errno = failure {
                 out.append(errnoName(errno))
                 switch errno {
                 case .noSuchFileOrDirectory: out.append(" (already gone)\n")
@@ -65,6 +72,8 @@ struct SocketKill {
                 default: out.append(0x0A)
                 }
                 if errno != .noSuchFileOrDirectory { failed += 1 }
+            } else {
+                out.append("ok\n")
             }
             try out.flushIfFull()
         }
