@@ -5,7 +5,7 @@ import SockDiag
 ///
 /// `{"event":"destroy","time":1718000000.123456,"netid":"tcp","family":"inet","local_addr":…,"local_port":…,
 /// "peer_addr":…,"peer_port":…,"state":"close","cookie":…,"duration_ms":…,"processes":[…],"tcp_info":{…}}`.
-/// The schema is documented in README.md ("Monitoring").
+/// The schema is documented in docs/monitoring.md.
 public final class EventRenderer {
     let out: OutputBuffer
     /// Write `tcp_info` for new and state events too (destroy events always carry it when the kernel sent it).

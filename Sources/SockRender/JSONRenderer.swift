@@ -3,7 +3,7 @@ import SockPipeline
 
 /// Renders NDJSON: one object per socket, one socket per line, written as it is decoded.
 ///
-/// The schema is documented in README.md ("JSON output").
+/// The schema is documented in docs/json.md.
 public final class JSONRenderer: SocketSink {
     let out: OutputBuffer
     let options: RenderOptions
@@ -139,7 +139,7 @@ public final class JSONRenderer: SocketSink {
         out.append(0x5D)
     }
 
-    /// The ends of a non-INET socket, by kind (schema in README.md).
+    /// The ends of a non-INET socket, by kind (schema in docs/json.md).
     private func appendKindFields(_ record: borrowing SocketRecord) {
         if let unix = record.unix {
             out.append(",\"path\":")

@@ -7,7 +7,7 @@ import SockPipeline
 
 /// `sockwatch-exporter`: the Prometheus exporter's server, started by `sockwatch exporter`.
 ///
-/// A separate binary so that swift-nio is not linked into `sockwatch` itself (see README, "Monitoring").
+/// A separate binary so that swift-nio is not linked into `sockwatch` itself (docs/exporter.md).
 @main
 struct ExporterMain: ParsableCommand {
     static let configuration = CommandConfiguration(

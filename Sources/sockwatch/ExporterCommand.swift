@@ -14,7 +14,7 @@ struct ExporterCommand: ParsableCommand {
             Metrics: sockwatch_sockets{netid,state,netns}, sockwatch_listen_queue_depth and \
             sockwatch_listen_queue_backlog{netns,port}, sockwatch_process_sockets{netns,pid,command} (top N), \
             sockwatch_tcp_retransmits_total, sockwatch_tcp_rtt_seconds (histogram), \
-            sockwatch_scrape_duration_seconds. See README, "Monitoring".
+            sockwatch_scrape_duration_seconds. See docs/exporter.md.
             """)
 
     @OptionGroup var options: ExporterOptions
