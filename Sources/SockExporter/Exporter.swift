@@ -64,10 +64,8 @@ public final class Exporter: @unchecked Sendable {
     private func noteUnreadable(_ count: Int) {
         guard count > 0, !unreadableNoted else { return }
         unreadableNoted = true
-        Stderr.note(PipelineNote(
-            .note,
-            "\(count) processes could not be read (not permitted): their sockets count for no process; "
-                + "see sockwatch_unreadable_processes"))
+        Stderr.note(.unreadableProcesses(
+            count, consequence: "their sockets count for no process (sockwatch_unreadable_processes)"))
     }
 
     /// Switches to `next`, dropping the series of namespaces no longer there.

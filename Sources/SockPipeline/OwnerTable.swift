@@ -5,7 +5,8 @@ import ProcIndex
 public final class OwnerTable {
     private enum Storage {
         case index(ProcessIndex)
-        case cache([UInt32: [SocketHolder]])
+        /// Holders by inode, and how many processes the scan behind them could not read.
+        case cache([UInt32: [SocketHolder]], denied: Int)
     }
 
     private let storage: Storage
@@ -13,18 +14,15 @@ public final class OwnerTable {
     public init(_ index: ProcessIndex) { storage = .index(index) }
 
     public init(_ holders: [UInt32: [SocketHolder]], deniedProcesses: Int = 0) {
-        storage = .cache(holders)
-        denied = deniedProcesses
+        storage = .cache(holders, denied: deniedProcesses)
     }
-
-    private var denied = 0
 
     /// Calls `body` for every holder of the socket with `inode`, ordered by pid then fd.
     @inline(__always)
     public func forEachHolder(of inode: UInt32, _ body: (SocketHolder) throws -> Void) rethrows {
         switch storage {
         case .index(let index): try index.forEachHolder(of: UInt64(inode), body)
-        case .cache(let holders): for holder in holders[inode] ?? [] { try body(holder) }
+        case .cache(let holders, _): for holder in holders[inode] ?? [] { try body(holder) }
         }
     }
 
@@ -39,7 +37,7 @@ public final class OwnerTable {
     public var deniedProcesses: Int {
         switch storage {
         case .index(let index): index.deniedProcesses
-        case .cache: denied
+        case .cache(_, let denied): denied
         }
     }
 
@@ -47,7 +45,7 @@ public final class OwnerTable {
     public func contains(_ inode: UInt32) -> Bool {
         switch storage {
         case .index(let index): index.contains(UInt64(inode))
-        case .cache(let holders): holders[inode]?.isEmpty == false
+        case .cache(let holders, _): holders[inode]?.isEmpty == false
         }
     }
 }

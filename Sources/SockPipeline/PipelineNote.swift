@@ -1,4 +1,5 @@
 import SockDiag
+import SystemPackage
 
 /// Something the pipeline tells the user, on stderr, without failing: the caller decides how to print it.
 public struct PipelineNote: Sendable, Equatable, CustomStringConvertible {
@@ -26,6 +27,21 @@ public struct PipelineNote: Sendable, Equatable, CustomStringConvertible {
         case .warning: message.hasPrefix("warning: ") ? message : "warning: \(message)"
         case .error: message
         }
+    }
+}
+
+extension PipelineNote {
+    /// `count` processes refused to show their descriptors: their sockets have no owner.
+    public static func unreadableProcesses(_ count: Int, consequence: String = "their sockets show no owner") -> Self {
+        PipelineNote(.note, "\(count) processes could not be read (not permitted); \(consequence) (run as root to see them)")
+    }
+
+    /// The kernel cannot report `netid` sockets (`errno`: its sock_diag handler is missing).
+    public static func unsupported(_ netid: NetID, _ errno: Errno) -> Self {
+        PipelineNote(
+            .note,
+            "no \(netid.rawValue) sockets listed: this kernel cannot report them "
+                + "(\(errnoName(errno)); is the \(netid.rawValue)_diag module available?)")
     }
 }
 

@@ -54,7 +54,7 @@ struct PipelineRun {
     mutating func emit(_ record: borrowing SocketRecord, owners: OwnerTable?, position: Int? = nil) throws {
         if plain && options == nil {
             // Nothing but holders to join: the join is three words on the stack.
-            try SocketJoin.with(record, owners: owners, extras: nil) { try sink.render(record, $0) }
+            try SocketJoin.with(record, owners: owners) { try sink.render(record, $0) }
             rendered += 1
             return
         }
@@ -113,9 +113,8 @@ struct PipelineRun {
                 processNumbers[holder.pid] = number
             }
             rows.append(Row(pid: holder.pid, fd: holder.fd, uid: uid, process: number, socket: reference!))
-            SocketJoin.with(record, owners: owners, extras: .make(holder: Self.listed(holder, uid, logins: logins, names: names), unixLine: line)) {
-                sink.measure(record, $0)
-            }
+            var extras = JoinExtras(holder: Self.listed(holder, uid, logins: logins, names: names), unixLine: line)
+            SocketJoin.with(record, owners: owners, extras: &extras) { sink.measure(record, $0) }
         }
     }
 
@@ -127,41 +126,39 @@ struct PipelineRun {
         ListedHolder(holder: holder, uid: uid, login: logins ? names.user(uid: uid) : nil)
     }
 
-    /// Hands the staged rows over in holder order (decoding captured sockets again), then finishes the sink.
+    /// Hands the staged rows over in holder order, then finishes the sink.
     mutating func finish() throws {
-        if query.order == .byHolder {
-            var keys = rows.indices.map { i in
-                (key: UInt64(UInt32(bitPattern: rows[i].pid)) << 32 | UInt64(UInt32(bitPattern: rows[i].fd)),
-                 row: Int32(i))
-            }
-            keys.sort { $0.key < $1.key }
-            let order = keys.map(\.row)
-            keys = []
-            // One non-optional copy: the loop reads it without copying it per row.
-            let captured = capture ?? SocketCapture(keeping: [])
-            for i in order {
-                let row = rows[Int(i)]
-                let holder = Self.listed(
-                    SocketHolder(pid: row.pid, fd: row.fd, command: commands[Int(row.process)]), row.uid,
-                    logins: logins, names: names)
-                if row.socket < 0 {
-                    let entry = held[Int(-1 - row.socket)]
-                    try SocketJoin.with(entry.record, owners: nil, extras: .make(holder: holder, unixLine: entry.line)) {
-                        try sink.render(entry.record, $0)
-                    }
-                } else {
-                    // The capture decoded this message once already; it decodes the same way again.
-                    guard let record = try captured.record(at: Int(row.socket)) else {
-                        throw DiagError.malformed("captured socket \(row.socket) no longer decodes")
-                    }
-                    try SocketJoin.with(record, owners: nil, extras: .make(holder: holder)) { try sink.render(record, $0) }
-                }
-                rendered += 1
-            }
-        }
+        if query.order == .byHolder { try deliverByHolder() }
         if let unixTable {
             for line in unixTable.unaccepted { try sink.render(unaccepted: line) }
         }
         try sink.finish()
+    }
+
+    /// The staged rows by pid, then descriptor; captured sockets are decoded again.
+    private mutating func deliverByHolder() throws {
+        var keys = rows.indices.map { i in
+            (key: UInt64(UInt32(bitPattern: rows[i].pid)) << 32 | UInt64(UInt32(bitPattern: rows[i].fd)), row: i)
+        }
+        keys.sort { $0.key < $1.key }
+        // One non-optional copy: the loop reads it without copying it per row.
+        let captured = capture ?? SocketCapture(keeping: [])
+        for (_, i) in keys {
+            let row = rows[i]
+            let holder = SocketHolder(pid: row.pid, fd: row.fd, command: commands[Int(row.process)])
+            var extras = JoinExtras(holder: Self.listed(holder, row.uid, logins: logins, names: names))
+            if row.socket < 0 {
+                let entry = held[Int(-1 - row.socket)]
+                extras.unixLine = entry.line
+                try SocketJoin.with(entry.record, owners: nil, extras: &extras) { try sink.render(entry.record, $0) }
+            } else {
+                // The capture decoded this message once already; it decodes the same way again.
+                guard let record = try captured.record(at: Int(row.socket)) else {
+                    throw DiagError.malformed("captured socket \(row.socket) no longer decodes")
+                }
+                try SocketJoin.with(record, owners: nil, extras: &extras) { try sink.render(record, $0) }
+            }
+            rendered += 1
+        }
     }
 }

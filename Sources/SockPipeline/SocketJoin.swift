@@ -21,23 +21,15 @@ public struct SocketJoin: ~Copyable {
         self.extras = extras
     }
 
-    /// Calls `body` with the join of `record` to `owners` and `extras`.
+    /// Calls `body` with the join of `record` to `owners` alone: the streaming path.
     @inline(__always)
     static func with<R>(
-        _ record: borrowing SocketRecord, owners: OwnerTable?, extras: consuming JoinExtras?,
-        _ body: (borrowing SocketJoin) throws -> R
+        _ record: borrowing SocketRecord, owners: OwnerTable?, _ body: (borrowing SocketJoin) throws -> R
     ) rethrows -> R {
-        let inode = record.inode
-        let peer = record.unix?.peerInode
-        guard var extras = consume extras else {
-            return try body(SocketJoin(inode: inode, peerInode: peer, owners: owners, extras: nil))
-        }
-        return try withUnsafePointer(to: &extras) {
-            try body(SocketJoin(inode: inode, peerInode: peer, owners: owners, extras: $0))
-        }
+        try body(SocketJoin(inode: record.inode, peerInode: record.unix?.peerInode, owners: owners, extras: nil))
     }
 
-    /// Calls `body` with `record` joined to `extras`, which stay where they are (no copy).
+    /// Calls `body` with `record` joined to `owners` and `extras`, which stay where they are (no copy).
     @inline(__always)
     static func with<R>(
         _ record: borrowing SocketRecord, owners: OwnerTable?, extras: inout JoinExtras,
@@ -56,10 +48,8 @@ public struct SocketJoin: ~Copyable {
         options: SocketOptionsEntry? = nil, unixLine: ProcNetUnixLine? = nil, program: (Int32, String)? = nil,
         userName: String? = nil, _ body: (borrowing SocketJoin) throws -> R
     ) rethrows -> R {
-        try with(
-            record, owners: owners,
-            extras: .make(holder: holder, program: program, userName: userName, options: options, unixLine: unixLine),
-            body)
+        var extras = JoinExtras(holder: holder, program: program, userName: userName, options: options, unixLine: unixLine)
+        return try with(record, owners: owners, extras: &extras, body)
     }
 
     /// In `.byHolder` order: the one holder this row is for, with the uid the selection gave it.
@@ -98,22 +88,13 @@ public struct SocketJoin: ~Copyable {
     }
 }
 
-/// What a join adds to a socket besides its holders.
+/// What a join adds to a socket besides its holders; each field nil when the query does not ask for it.
 struct JoinExtras {
-    var holder: ListedHolder?
-    var program: (pid: Int32, name: String)?
-    var userName: String?
-    var options: SocketOptionsEntry?
-    var unixLine: ProcNetUnixLine?
-
-    /// Nil when there is nothing to add.
-    static func make(
-        holder: ListedHolder? = nil, program: (Int32, String)? = nil, userName: String? = nil,
-        options: SocketOptionsEntry? = nil, unixLine: ProcNetUnixLine? = nil
-    ) -> JoinExtras? {
-        if holder == nil && program == nil && userName == nil && options == nil && unixLine == nil { return nil }
-        return JoinExtras(holder: holder, program: program, userName: userName, options: options, unixLine: unixLine)
-    }
+    var holder: ListedHolder? = nil
+    var program: (pid: Int32, name: String)? = nil
+    var userName: String? = nil
+    var options: SocketOptionsEntry? = nil
+    var unixLine: ProcNetUnixLine? = nil
 }
 
 /// One listed descriptor of a socket in holder order: who holds it, and as which user.

@@ -112,10 +112,7 @@ public final class SocketPipeline {
             for warning in client.warnings { report(PipelineNote(.warning, warning)) }
         }
         if denied > 0 {
-            report(PipelineNote(
-                .note,
-                "\(denied) processes could not be read (not permitted); their sockets show no owner "
-                    + "(run as root to see them)"))
+            report(.unreadableProcesses(denied))
         }
         if let unix = run.unixTable, !unix.readable {
             report(PipelineNote(
@@ -204,10 +201,7 @@ public final class SocketPipeline {
     ) throws {
         try DiagRequest.forEach(requests, body) { netid, errno in
             guard explicit.contains(netid) else { return }
-            report(PipelineNote(
-                .note,
-                "no \(netid.rawValue) sockets listed: this kernel cannot report them "
-                    + "(\(errnoName(errno)); is the \(netid.rawValue)_diag module available?)"))
+            report(.unsupported(netid, errno))
         }
     }
 }

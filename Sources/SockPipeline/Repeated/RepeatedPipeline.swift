@@ -66,9 +66,14 @@ public final class RepeatedPipeline {
         return OwnerTable(table, deniedProcesses: cache.deniedProcesses)
     }
 
-    /// The holders of `inodes`, read from /proc now, stopping once each has one.
-    public func freshOwners(of inodes: [UInt32]) -> OwnerTable {
-        OwnerTable(ProcessIndex(until: Set(inodes.lazy.map(UInt64.init)), workers: SocketPipeline.workers))
+    /// Each socket of `capture` (from `runCaptured`), decoded again and joined with its holders, read from
+    /// /proc now and only until each of them has one.
+    public func forEachJoined(
+        _ capture: SocketCapture, _ body: (borrowing SocketRecord, [SocketHolder]) throws -> Void
+    ) throws {
+        guard capture.count > 0 else { return }
+        let owners = ProcessIndex(until: Set(capture.inodes.lazy.map(UInt64.init)), workers: SocketPipeline.workers)
+        try capture.forEach { record in try body(record, owners.holders(of: UInt64(record.inode))) }
     }
 
     /// The holders of every socket, read from /proc on other threads while `work` (the runs) goes on here.
@@ -86,15 +91,14 @@ public final class RepeatedPipeline {
     private func noteDenied(_ count: Int) {
         guard !deniedNoted else { return }
         deniedNoted = true
-        report(PipelineNote(.note, "\(count) processes could not be read (not permitted); their sockets show no owner"))
+        report(.unreadableProcesses(count))
     }
 
     /// Runs `body` for each request the kernel can answer; a kind it cannot report is noted once and skipped
     /// from then on. New warnings of the client (an interrupted dump) are reported after the run.
     private func forEachRequest(_ body: (DiagRequest) throws -> Void) throws {
         skipped = try DiagRequest.forEach(requests, skipping: skipped, body) { netid, errno in
-            report(PipelineNote(
-                .note, "no \(netid.rawValue) sockets: this kernel cannot report them (\(errnoName(errno)))"))
+            report(.unsupported(netid, errno))
         }
         if client.warnings.count > warningsShown {
             for warning in client.warnings[warningsShown...] { report(PipelineNote(.warning, warning)) }

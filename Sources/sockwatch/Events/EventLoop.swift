@@ -64,16 +64,12 @@ struct EventLoop {
             }
             tracker.endDump()
             for event in changes { try renderer.render(event) }
-            if fresh.count > 0 {
-                // Owners only for the sockets first seen now; the scan stops once each has one.
-                let owners = pipeline.freshOwners(of: fresh.inodes)
-                try fresh.forEach { record in
-                    let holders = owners.holders(of: record.inode)
-                    tracker.setHolders(holders, of: record.cookie)
-                    if (!initialDump || initial) && !ownersOnly.contains(record.cookie) {
-                        try renderer.render(
-                            SocketEvent(kind: .new, time: EventClock.realtime(), record: copy record, holders: holders))
-                    }
+            // Owners only for the sockets first seen now; the scan stops once each has one.
+            try pipeline.forEachJoined(fresh) { record, holders in
+                tracker.setHolders(holders, of: record.cookie)
+                if (!initialDump || initial) && !ownersOnly.contains(record.cookie) {
+                    try renderer.render(
+                        SocketEvent(kind: .new, time: EventClock.realtime(), record: copy record, holders: holders))
                 }
             }
             if tracker.overflowed && !warnedFull {
