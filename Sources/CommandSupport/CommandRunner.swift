@@ -77,7 +77,7 @@ extension ParsableCommand {
             return 1
         } catch let error as PipelineError {
             Stderr.line(error.description)
-            return 1
+            return error.exitStatus
         } catch let error as NamespaceError {
             Stderr.line(error.description)
             return 1

@@ -22,9 +22,10 @@ public struct SocketCapture {
     /// The inodes captured, in order (0 for sockets without one: time-wait, request sockets).
     public private(set) var inodes: [UInt32] = []
 
-    /// A capture that keeps the attributes `extensions` brings.
-    public init(keeping extensions: DiagExtensions) {
-        var keep: Set<UInt16> = []
+    /// A capture that keeps the attributes `extensions` brings, and with `cgroupIDs` each INET socket's
+    /// `INET_DIAG_CGROUP_ID` (which the kernel sends unasked).
+    public init(keeping extensions: DiagExtensions, cgroupIDs: Bool = false) {
+        var keep: Set<UInt16> = cgroupIDs ? [UInt16(INET_DIAG_CGROUP_ID)] : []
         if extensions.contains(.info) { keep.insert(UInt16(INET_DIAG_INFO)) }
         if extensions.contains(.congestion) { keep.insert(UInt16(INET_DIAG_CONG)) }
         if extensions.contains(.memInfo) { keep.insert(UInt16(INET_DIAG_MEMINFO)) }

@@ -1,3 +1,4 @@
+import ProcIndex
 import SockDiag
 import SystemPackage
 
@@ -45,17 +46,40 @@ extension PipelineNote {
     }
 }
 
+extension PipelineNote {
+    /// No cgroup2 filesystem is mounted where sockwatch runs.
+    public static let noCgroupMount = PipelineNote(
+        .note, "no cgroup2 mount in /proc/self/mountinfo (cgroup v1 only, or a fresh /sys as `ip netns exec` "
+            + "mounts): cgroup and container cells show '-'")
+
+    /// INET sockets came without `INET_DIAG_CGROUP_ID`: their holders' cgroups stand in.
+    public static let noKernelCgroupIDs = PipelineNote(
+        .note, "this kernel sends no cgroup id with INET sockets (INET_DIAG_CGROUP_ID, Linux 5.8+): they are "
+            + "attributed through their holders' cgroups, and show '-' where no holder is known")
+}
+
 /// Why the pipeline could not list anything.
 public enum PipelineError: Error, CustomStringConvertible {
     /// Every pid asked for by `--pid` is gone (each was reported as an error note).
     case noSuchProcess([Int32])
     /// The only namespace asked for cannot be entered.
     case namespace(String)
+    /// A cgroup, container, pod or unit named on the command line cannot be selected.
+    case cgroup(CgroupError)
+
+    /// The exit status: 2 for what the command line named wrongly, 1 for the rest.
+    public var exitStatus: Int32 {
+        switch self {
+        case .cgroup: 2
+        default: 1
+        }
+    }
 
     public var description: String {
         switch self {
         case .noSuchProcess(let pids): "no process with pid \(pids.map(String.init).joined(separator: ", "))"
         case .namespace(let message): message
+        case .cgroup(let error): error.description
         }
     }
 }

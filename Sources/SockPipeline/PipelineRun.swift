@@ -12,6 +12,10 @@ struct PipelineRun {
     var options: [UInt32: SocketOptionsEntry]?
     /// Program and user names, each read once.
     private let names = ProcessNames()
+    /// Cgroups and the workloads in them, when the query joins them.
+    let cgroups: CgroupAttribution?
+    /// An INET socket with an inode came without a kernel cgroup id (a kernel before 5.8).
+    private(set) var missingKernelCgroupIDs = false
     /// The capture the positions given to `emit` point into; kept until `finish()`.
     var capture: SocketCapture?
     private(set) var rendered = 0
@@ -41,11 +45,12 @@ struct PipelineRun {
     /// Rows carry their holder's login name.
     private let logins: Bool
 
-    init(query: SocketQuery, sink: any SocketSink) {
+    init(query: SocketQuery, sink: any SocketSink, cgroups: CgroupAttribution? = nil) {
         self.query = query
         self.sink = sink
         unixTable = query.unixLines ? ProcNetUnix() : nil
-        plain = !query.unixLines && query.names.isEmpty && query.order == .kernel
+        self.cgroups = query.joinsCgroups ? cgroups : nil
+        plain = !query.unixLines && query.names.isEmpty && query.order == .kernel && !query.joinsCgroups
         logins = query.names.contains(.holderLogins)
     }
 
@@ -68,6 +73,11 @@ struct PipelineRun {
             guard let found = unixTable.line(inode: record.inode) else { return }
             line = found
         }
+        var cgroup: CgroupInfo?
+        var holderCgroup: CgroupInfo?
+        if let cgroups {
+            guard joinCgroups(record, owners: owners, cgroups, into: &cgroup, &holderCgroup) else { return }
+        }
         if query.order == .byHolder { return stage(record, line: line, owners: owners, position: position) }
         var program: (Int32, String)?
         if query.names.contains(.programs), let owners {
@@ -77,9 +87,41 @@ struct PipelineRun {
             }
         }
         let userName = query.names.contains(.users) ? names.user(uid: record.uid) : nil
-        var extras = JoinExtras(program: program, userName: userName, options: options?[record.inode], unixLine: line)
+        var extras = JoinExtras(
+            program: program, userName: userName, options: options?[record.inode], unixLine: line, cgroup: cgroup,
+            holderCgroup: holderCgroup)
         try SocketJoin.with(record, owners: owners, extras: &extras) { try sink.render(record, $0) }
         rendered += 1
+    }
+
+    /// Finds the socket's cgroup (the kernel's id, else the first holder's) and its first holder's where that
+    /// differs; false when a cgroup condition checked against the holders leaves the socket out.
+    private mutating func joinCgroups(
+        _ record: borrowing SocketRecord, owners: OwnerTable?, _ cgroups: CgroupAttribution,
+        into cgroup: inout CgroupInfo?, _ holderCgroup: inout CgroupInfo?
+    ) -> Bool {
+        var firstHolder: Int32?
+        owners?.forEachHolder(of: record.inode) { if firstHolder == nil { firstHolder = $0.pid } }
+        if let id = record.cgroupID {
+            guard !query.cgroups.isEmpty else { return true }
+            cgroup = cgroups.info(id: id)
+            if let firstHolder, let held = cgroups.info(ofProcess: firstHolder), held !== cgroup,
+                held.path != cgroup?.path
+            {
+                holderCgroup = held
+            }
+            return true
+        }
+        if record.netid.isInet && record.inode != 0 { missingKernelCgroupIDs = true }
+        if query.holderCgroupCheck && !record.netid.isInet {
+            var ids: [UInt64] = []
+            owners?.forEachHolder(of: record.inode) { holder in
+                if let id = cgroups.id(ofProcess: holder.pid) { ids.append(id) }
+            }
+            guard query.expression.matches(record, holderCgroups: ids) else { return false }
+        }
+        if !query.cgroups.isEmpty, let firstHolder { cgroup = cgroups.info(ofProcess: firstHolder) }
+        return true
     }
 
     /// Keeps a row for each holder the selection lists, and lets the sink measure it.

@@ -46,9 +46,12 @@ public struct SocketJoin: ~Copyable {
     public static func with<R>(
         _ record: borrowing SocketRecord, owners: OwnerTable? = nil, holder: ListedHolder? = nil,
         options: SocketOptionsEntry? = nil, unixLine: ProcNetUnixLine? = nil, program: (Int32, String)? = nil,
-        userName: String? = nil, _ body: (borrowing SocketJoin) throws -> R
+        userName: String? = nil, cgroup: CgroupInfo? = nil, holderCgroup: CgroupInfo? = nil,
+        _ body: (borrowing SocketJoin) throws -> R
     ) rethrows -> R {
-        var extras = JoinExtras(holder: holder, program: program, userName: userName, options: options, unixLine: unixLine)
+        var extras = JoinExtras(
+            holder: holder, program: program, userName: userName, options: options, unixLine: unixLine,
+            cgroup: cgroup, holderCgroup: holderCgroup)
         return try with(record, owners: owners, extras: &extras, body)
     }
 
@@ -67,6 +70,11 @@ public struct SocketJoin: ~Copyable {
     public var options: SocketOptionsEntry? { extras?.pointee.options }
     /// The socket's `/proc/net/unix` line (UNIX sockets, when the query asks for them).
     public var unixLine: ProcNetUnixLine? { extras?.pointee.unixLine }
+    /// The socket's cgroup (`SocketQuery.cgroups`): the kernel's for INET sockets (the creator's), the first
+    /// holder's for the others; nil when unknown.
+    public var cgroup: CgroupInfo? { extras?.pointee.cgroup }
+    /// The first holder's cgroup, where it differs from `cgroup` (a socket passed to another process).
+    public var holderCgroup: CgroupInfo? { extras?.pointee.holderCgroup }
 
     /// Calls `body` for each holder of the socket (only this row's in `.byHolder` order), by pid then fd.
     @inline(__always)
@@ -95,6 +103,8 @@ struct JoinExtras {
     var userName: String? = nil
     var options: SocketOptionsEntry? = nil
     var unixLine: ProcNetUnixLine? = nil
+    var cgroup: CgroupInfo? = nil
+    var holderCgroup: CgroupInfo? = nil
 }
 
 /// One listed descriptor of a socket in holder order: who holds it, and as which user.

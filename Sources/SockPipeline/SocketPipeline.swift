@@ -16,16 +16,24 @@ public final class SocketPipeline {
     private let report: (PipelineNote) -> Void
     private let procRoot: String
     private let clients: [DiagClient]?
+    /// Cgroup paths and workload names, found once and kept across runs.
+    public private(set) lazy var cgroups = CgroupAttribution(tree: CgroupTree(procRoot: procRoot), names: namer)
+    private let namer: ContainerNamer
 
     /// - Parameters:
     ///   - procRoot: where processes are read (a directory laid out as /proc, for tests).
     ///   - clients: the netlink clients to dump through instead of opening one per namespace of the query
     ///     (clients that replay batches, for tests).
     ///   - report: receives each note as it comes up; the pipeline itself never prints.
-    public init(procRoot: String = "/proc", clients: [DiagClient]? = nil, report: @escaping (PipelineNote) -> Void) {
+    ///   - names: fills in container names from the runtimes' state files.
+    public init(
+        procRoot: String = "/proc", clients: [DiagClient]? = nil, names: @escaping ContainerNamer = { $0 },
+        report: @escaping (PipelineNote) -> Void
+    ) {
         self.procRoot = procRoot
         self.clients = clients
         self.report = report
+        namer = names
     }
 
     /// Threads for the /proc scan: the online cores, at most 4 (more only contend in the kernel).
@@ -34,8 +42,9 @@ public final class SocketPipeline {
     /// Runs `query` into `sink`; returns how many rows the sink was given.
     @discardableResult
     public func run(_ query: SocketQuery, into sink: any SocketSink) throws -> Int {
+        let query = try query.resolvingCgroups(cgroups)
         let targets = try clients ?? NamespaceClients.clients(for: query.namespaces, report: report)
-        var run = PipelineRun(query: query, sink: sink)
+        var run = PipelineRun(query: query, sink: sink, cgroups: query.joinsCgroups ? cgroups : nil)
         /// Every request in every namespace, with its Swift-side check.
         func forEachDump(_ body: (DiagClient, DiagRequest, (borrowing SocketRecord) -> Bool) throws -> Void) throws {
             for client in targets {
@@ -73,8 +82,8 @@ public final class SocketPipeline {
                 }
             }
             denied = index.deniedProcesses
-        } else if query.owners {
-            var capture = SocketCapture(keeping: query.extensions)
+        } else if query.joinsOwners {
+            var capture = SocketCapture(keeping: query.extensions, cgroupIDs: query.joinsCgroups)
             func dumpAll() throws {
                 try forEachDump { client, request, check in
                     try client.capture(request, into: &capture) { check($0) }
@@ -113,6 +122,10 @@ public final class SocketPipeline {
         }
         if denied > 0 {
             report(.unreadableProcesses(denied))
+        }
+        if query.joinsCgroups {
+            if cgroups.tree.mount == nil { report(.noCgroupMount) }
+            if run.missingKernelCgroupIDs { report(.noKernelCgroupIDs) }
         }
         if let unix = run.unixTable, !unix.readable {
             report(PipelineNote(

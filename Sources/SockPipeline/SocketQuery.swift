@@ -26,6 +26,11 @@ public struct SocketQuery {
     public var order = Order.kernel
     /// Names the join adds to each row, each read once per process or uid.
     public var names: JoinedNames = []
+    /// Cgroup cells the join adds to each row (`--cgroup`, `--containers`).
+    public var cgroups: CgroupColumns = []
+    /// `--container`, `--pod`, `--unit`: only the sockets of these workloads' cgroups (a cgroup condition
+    /// added to the filter when the query runs).
+    public var workloads: [WorkloadSelector] = []
     /// Kinds asked for by name: where the kernel lacks one, a note says so (the others are skipped quietly).
     public var explicitNetids: Set<NetID> = []
     /// `-A unix_stream,…`: only UNIX sockets of these types; empty for all.
@@ -116,6 +121,10 @@ public struct SocketQuery {
         switch request.netid {
         case .raw:
             return { expression.matches($0) }
+        case let netid where !netid.isInet && holderCgroupCheck:
+            // Checked after the join, against the holders' cgroups (`PipelineRun`).
+            let types = netid == .unix ? unixTypes : []
+            return { types.isEmpty || types.contains($0.type) }
         case .unix where !unixTypes.isEmpty:
             let types = unixTypes
             return { types.contains($0.type) && expression.matches($0) }

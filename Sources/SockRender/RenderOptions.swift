@@ -10,6 +10,10 @@ public struct RenderOptions {
     public var info = false
     /// Show socket memory (`-m`).
     public var memory = false
+    /// Show each socket's cgroup v2 path (`--cgroup`), as the pipeline joined it.
+    public var cgroups = false
+    /// Show the unit, container or pod of each socket's cgroup (`--containers`).
+    public var containers = false
     /// Print the header line (tables only).
     public var header = true
     /// Show the set socket options of each socket (`--sockopts`), as the pipeline joined them.

@@ -9,7 +9,7 @@ import SockPipeline
 /// Addresses are never truncated. `-i`/`-m` details go on an indented second line.
 public final class TableRenderer: SocketSink {
     enum Column: CaseIterable {
-        case netns, proto, recvQ, sendQ, local, peer, state, user, inode, cookie, timer, options, process
+        case netns, proto, recvQ, sendQ, local, peer, state, user, inode, cookie, timer, options, cgroup, container, process
 
         var title: StaticString {
             switch self {
@@ -25,6 +25,8 @@ public final class TableRenderer: SocketSink {
             case .cookie: "Cookie"
             case .timer: "Timer"
             case .options: "Options"
+            case .cgroup: "Cgroup"
+            case .container: "Container"
             case .process: "PID/Program"
             }
         }
@@ -58,6 +60,8 @@ public final class TableRenderer: SocketSink {
         if options.extended { columns += [.user, .inode, .cookie] }
         if options.timers { columns.append(.timer) }
         if options.socketOptions { columns.append(.options) }
+        if options.cgroups { columns.append(.cgroup) }
+        if options.containers { columns.append(.container) }
         if options.processes { columns.append(.process) }
         self.columns = columns
         widths = columns.map { $0.title.utf8CodeUnitCount }
@@ -150,6 +154,8 @@ public final class TableRenderer: SocketSink {
             case .unavailable(let reason)?: stage.append("?(\(reason))")
             case nil: stage.append("-")
             }
+        case .cgroup: stage.append(cgroupOf: socket)
+        case .container: stage.append(containerOf: socket)
         case .process:
             if !Self.appendHolders(of: socket, peer: false, to: stage) { stage.append(0x2D) }
             // A UNIX socket also names who holds the other end: `12/server->34/client`.

@@ -15,12 +15,14 @@ struct ListCommand: ParsableCommand {
     @OptionGroup(title: "Filter") var filter: FilterOptions
     @OptionGroup(title: "Processes") var processes: ProcessOptions
     @OptionGroup(title: "Output") var output: OutputOptions
+    @OptionGroup(title: "Containers, pods and units") var containers: ContainerOptions
     @OptionGroup(title: "Network namespaces") var namespaces: NamespaceOptions
     @OptionGroup(title: "Kill") var kill: KillOptions
 
     func run() throws {
         let listing = SocketListing(
-            selection: selection, output: output, filter: filter, processes: processes, namespaces: namespaces)
+            selection: selection, output: output, filter: filter, processes: processes, namespaces: namespaces,
+            containers: containers)
         if kill.kill { return try SocketKill(listing: listing, assumeYes: kill.yes).run() }
         try listing.run()
     }

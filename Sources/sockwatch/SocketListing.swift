@@ -11,11 +11,13 @@ struct SocketListing {
     var filter: FilterOptions
     var processes: ProcessOptions
     var namespaces = NamespaceOptions()
+    var containers = ContainerOptions()
 
     func run() throws {
         let query = try query()
-        if filter.explain { return try explain(query) }
-        try SocketPipeline(report: Stderr.note).run(query, into: renderer(for: query))
+        let pipeline = SocketPipeline(report: Stderr.note)
+        if filter.explain { return try explain(query.resolvingCgroups(pipeline.cgroups)) }
+        try pipeline.run(query, into: renderer(for: query))
     }
 
     /// The options as a query for the pipeline.
@@ -39,6 +41,11 @@ struct SocketListing {
         query.owners = !output.summary && (output.processes || output.sockopts) || !query.selection.isEmpty
         query.socketOptions = output.sockopts
         query.allOwners = output.allOwners
+        query.cgroups = containers.columns
+        query.workloads = containers.workloads
+        if containers.summaryGroup != nil && !output.summary {
+            throw ValidationError("--by counts per workload with -s: add -s, or use --containers to show them")
+        }
         return query
     }
 
@@ -47,11 +54,14 @@ struct SocketListing {
         var options = output.renderOptions
         options.processes = query.owners
         options.socketOptions = query.socketOptions
+        options.cgroups = query.cgroups.contains(.paths)
+        options.containers = query.cgroups.contains(.containers)
         if let namespaces = query.namespaces { options.namespaces = NamespaceTable(namespaces) }
         // Interface indexes are per namespace: names only for sockwatch's own.
         if query.netids.contains(.packet) && query.namespaces == nil { options.interfaceNames = InterfaceNames.load() }
         let out = OutputBuffer(fd: 1)
-        if output.summary { return SummaryRenderer(out: out, json: output.json, namespaces: options.namespaces) }
+        if output.summary { return SummaryRenderer(
+                out: out, json: output.json, namespaces: options.namespaces, by: containers.summaryGroup) }
         return output.json ? JSONRenderer(out: out, options: options) : TableRenderer(out: out, options: options)
     }
 

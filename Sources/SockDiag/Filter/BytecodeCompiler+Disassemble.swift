@@ -25,6 +25,11 @@ extension BytecodeCompiler {
                 }
             case INET_DIAG_BC_S_COND, INET_DIAG_BC_D_COND:
                 operand = " " + hostcond(bytecode, at: offset + 4)
+            case INET_DIAG_BC_CGROUP_COND:
+                if offset + 12 <= bytecode.count {
+                    let id = bytecode[(offset + 4)..<(offset + 12)].withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+                    operand = " id \(id)"
+                }
             default:
                 break
             }
@@ -41,6 +46,7 @@ extension BytecodeCompiler {
         INET_DIAG_BC_NOP: "NOP", INET_DIAG_BC_JMP: "JMP", INET_DIAG_BC_S_GE: "S_GE", INET_DIAG_BC_S_LE: "S_LE",
         INET_DIAG_BC_D_GE: "D_GE", INET_DIAG_BC_D_LE: "D_LE", INET_DIAG_BC_S_COND: "S_COND",
         INET_DIAG_BC_D_COND: "D_COND", INET_DIAG_BC_S_EQ: "S_EQ", INET_DIAG_BC_D_EQ: "D_EQ",
+        INET_DIAG_BC_CGROUP_COND: "CGROUP_COND",
     ]
 
     private static func hostcond(_ bytes: [UInt8], at offset: Int) -> String {

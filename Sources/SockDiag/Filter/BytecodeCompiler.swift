@@ -46,10 +46,15 @@ public enum BytecodeCompiler {
     static func isCompilable(_ expression: FilterExpression) -> Bool {
         switch expression {
         case .all, .port, .host: true
+        // Each id is 16 bytes of bytecode, whose jumps reach at most 64 KiB; larger sets run in Swift.
+        case let .cgroup(condition): condition.isResolved && condition.ids.count <= maximumCgroupIDs
         case let .and(a, b), let .or(a, b): isCompilable(a) && isCompilable(b)
         case let .not(a): isCompilable(a)
         }
     }
+
+    /// The most cgroup ids one condition compiles to.
+    public static let maximumCgroupIDs = 2048
 
     // MARK: - Fragments
 
@@ -70,6 +75,8 @@ public enum BytecodeCompiler {
             }
         case let .host(side, pattern):
             return hostOp(side == .source ? INET_DIAG_BC_S_COND : INET_DIAG_BC_D_COND, pattern)
+        case let .cgroup(condition):
+            return cgroupOps(condition.ids)
         case let .and(a, b):
             var first = compile(a)
             let second = compile(b)
@@ -114,6 +121,23 @@ public enum BytecodeCompiler {
     /// A port comparison: the op, then a second op whose `no` field carries the port.
     static func portOp(_ code: Int, _ port: UInt16) -> [UInt8] {
         op(code, yes: 8, no: 12) + op(0, yes: 0, no: Int(port))
+    }
+
+    /// An OR of `INET_DIAG_BC_CGROUP_COND` ops, each followed by its u64 id; no ids is "false".
+    static func cgroupOps(_ ids: [UInt64]) -> [UInt8] {
+        guard let first = ids.first else { return op(INET_DIAG_BC_JMP, yes: 4, no: 8) }
+        func single(_ id: UInt64) -> [UInt8] {
+            var bytes = op(INET_DIAG_BC_CGROUP_COND, yes: 12, no: 16)
+            withUnsafeBytes(of: id) { bytes += $0 }
+            return bytes
+        }
+        // Built forwards, as `.or` compiles: each earlier match jumps over the rest to the end.
+        var fragment = single(first)
+        for id in ids.dropFirst() {
+            let next = single(id)
+            fragment += op(INET_DIAG_BC_JMP, yes: 4, no: next.count + 4) + next
+        }
+        return fragment
     }
 
     /// A host condition: the op, then `inet_diag_hostcond` and the address bytes.

@@ -2,6 +2,12 @@ extension FilterExpression {
     /// Evaluates the expression on a decoded socket, exactly as the kernel's inet_diag bytecode interpreter
     /// (`inet_diag_bc_run`) would on the same socket.
     public func matches(_ record: borrowing SocketRecord) -> Bool {
+        matches(record, holderCgroups: nil)
+    }
+
+    /// `matches(_:)`, where a socket the kernel gives no cgroup id (UNIX, netlink, packet…) is in the cgroups
+    /// of its holders, `holderCgroups`; without them it is in none.
+    public func matches(_ record: borrowing SocketRecord, holderCgroups: [UInt64]?) -> Bool {
         switch self {
         case .all:
             return true
@@ -20,12 +26,15 @@ extension FilterExpression {
         case let .host(side, pattern):
             guard record.netid.isInet else { return false }
             return pattern.matches(side == .source ? record.local : record.peer)
+        case let .cgroup(condition):
+            if let id = record.cgroupID { return condition.contains(id) }
+            return holderCgroups?.contains(where: condition.contains) ?? false
         case let .and(a, b):
-            return a.matches(record) && b.matches(record)
+            return a.matches(record, holderCgroups: holderCgroups) && b.matches(record, holderCgroups: holderCgroups)
         case let .or(a, b):
-            return a.matches(record) || b.matches(record)
+            return a.matches(record, holderCgroups: holderCgroups) || b.matches(record, holderCgroups: holderCgroups)
         case let .not(a):
-            return !a.matches(record)
+            return !a.matches(record, holderCgroups: holderCgroups)
         }
     }
 }

@@ -6,7 +6,7 @@ extension FilterExpression {
     /// the other sockets before running the bytecode (see `InetRequest.localPort`). Port 0 pins nothing.
     public func pinnedPort(_ side: Side) -> UInt16? {
         switch self {
-        case .all, .not:
+        case .all, .not, .cgroup:
             return nil
         case let .port(portSide, .equal, port):
             return portSide == side && port != 0 ? port : nil

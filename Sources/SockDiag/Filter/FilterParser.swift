@@ -120,13 +120,15 @@ public struct FilterParser {
             return try parsePort(side: token.text == "sport" ? .source : .destination)
         case "src", "dst":
             return try parseHost(side: token.text == "src" ? .source : .destination)
+        case "cgroup":
+            return try parseCgroup()
         case "state", "exclude", "excl":
             throw FilterError(
                 "'\(token.text)' must come before the rest of the expression", token: token.text,
                 position: token.position)
         default:
             throw FilterError(
-                "unknown keyword (expected sport, dport, src, dst, not, or '(')", token: token.text,
+                "unknown keyword (expected sport, dport, src, dst, cgroup, not, or '(')", token: token.text,
                 position: token.position)
         }
     }
@@ -179,6 +181,27 @@ public struct FilterParser {
         let pattern = try Self.hostPattern(value)
         let condition = FilterExpression.host(side, pattern)
         return negate ? .not(condition) : condition
+    }
+
+    /// `cgroup PATH` (one cgroup, as ss selects) or `cgroup PATH/*` (it and every cgroup below it).
+    private mutating func parseCgroup() throws(FilterError) -> FilterExpression {
+        if let token = peek, let comparison = Self.comparisons[token.text] {
+            guard comparison == .equal else {
+                throw FilterError("cgroups compare only with =", token: token.text, position: token.position)
+            }
+            index += 1
+        }
+        let value = try next(expecting: "a cgroup path")
+        var path = value.text
+        var subtree = false
+        if path == "*" || path.hasSuffix("/*") {
+            subtree = true
+            path = String(path.dropLast(path == "*" ? 1 : 2))
+        }
+        guard !path.contains("*"), !path.split(separator: "/").contains("..") else {
+            throw FilterError("bad cgroup path (PATH or PATH/* under the cgroup2 mount)", token: value.text, position: value.position)
+        }
+        return .cgroup(CgroupCondition(path: "/" + path.split(separator: "/").joined(separator: "/"), subtree: subtree))
     }
 
     // MARK: - Values

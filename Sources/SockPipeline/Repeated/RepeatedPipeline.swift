@@ -45,7 +45,7 @@ public final class RepeatedPipeline {
     /// One run whose sockets wait for their owners as the kernel's messages, compactly: those `keep` accepts
     /// (it sees every socket the filter keeps).
     public func runCaptured(where keep: (borrowing SocketRecord) -> Bool) throws -> SocketCapture {
-        var capture = SocketCapture(keeping: query.extensions)
+        var capture = SocketCapture(keeping: query.extensions, cgroupIDs: query.joinsCgroups)
         try forEachRequest { request in
             let check = query.check(for: request)
             try client.capture(request, into: &capture) { check($0) && keep($0) }
