@@ -34,6 +34,13 @@ struct ContainerOptions: ParsableArguments {
         help: ArgumentHelp("With -s: count per container, unit or pod.", valueName: "container|unit|pod"))
     var summaryGroup: SummaryRenderer.Group?
 
+    @Option(
+        name: .customLong("runtime-root"),
+        help: ArgumentHelp(
+            "Read the container runtimes' state files (container, pod and namespace names) under DIR instead of /.",
+            valueName: "dir"))
+    var runtimeRoot = "/"
+
     func validate() throws {
         for value in containerNames + pods + units where value.isEmpty {
             throw ValidationError("--container, --pod and --unit take a non-empty name")
