@@ -83,6 +83,17 @@ public final class CgroupAttribution {
         return info
     }
 
+    /// The workload label of each namespace's process (the lowest pid living in it), by namespace inode; a
+    /// namespace without a process, or whose process's cgroup names none, is left out.
+    public func labels(of namespaces: [NetworkNamespace]) -> [UInt64: String] {
+        var labels: [UInt64: String] = [:]
+        for namespace in namespaces {
+            guard let pid = namespace.pid, let info = info(ofProcess: pid), info.label != "-" else { continue }
+            labels[namespace.inode] = info.label
+        }
+        return labels
+    }
+
     /// The ids of every cgroup whose workload `selector` names, each with its subtree.
     public func ids(of selector: WorkloadSelector) throws(CgroupError) -> [UInt64] {
         guard tree.mount != nil else { throw .noMount }

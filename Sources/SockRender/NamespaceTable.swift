@@ -4,6 +4,8 @@ import SockDiag
 /// The namespaces of a listing, by inode, so each row can be tagged with a name and a pid.
 public struct NamespaceTable: Sendable {
     public var byInode: [UInt64: NetworkNamespace] = [:]
+    /// With `--containers`: the workload each namespace belongs to (its process's cgroup), by inode.
+    public var containers: [UInt64: String] = [:]
 
     public init(_ namespaces: [NetworkNamespace]) {
         for namespace in namespaces { byInode[namespace.inode] = namespace }
@@ -23,6 +25,11 @@ extension OutputBuffer {
             append(0x2F)
             append(decimal: pid)
         }
+        if let container = table.containers[inode] {
+            append(0x28)
+            appendEscaped(container)
+            append(0x29)
+        }
     }
 
     /// `"netns":{"inode":…,"name":…,"pid":…}` (name and pid null when unknown).
@@ -33,6 +40,10 @@ extension OutputBuffer {
         if let name = namespace?.name { appendJSONString(name) } else { append("null") }
         append(",\"pid\":")
         if let pid = namespace?.pid { append(decimal: pid) } else { append("null") }
+        if let container = table.containers[inode] {
+            append(",\"container\":")
+            appendJSONString(container)
+        }
         append(0x7D)
     }
 }

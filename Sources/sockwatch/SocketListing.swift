@@ -17,7 +17,7 @@ struct SocketListing {
         let query = try query()
         let pipeline = SocketPipeline(report: Stderr.note)
         if filter.explain { return try explain(query.resolvingCgroups(pipeline.cgroups)) }
-        try pipeline.run(query, into: renderer(for: query))
+        try pipeline.run(query, into: renderer(for: query, cgroups: pipeline.cgroups))
     }
 
     /// The options as a query for the pipeline.
@@ -50,13 +50,16 @@ struct SocketListing {
     }
 
     /// The table, NDJSON with `--json`, or the counts with `-s`, on stdout.
-    func renderer(for query: SocketQuery) -> any SocketSink {
+    func renderer(for query: SocketQuery, cgroups: CgroupAttribution? = nil) -> any SocketSink {
         var options = output.renderOptions
         options.processes = query.owners
         options.socketOptions = query.socketOptions
         options.cgroups = query.cgroups.contains(.paths)
         options.containers = query.cgroups.contains(.containers)
-        if let namespaces = query.namespaces { options.namespaces = NamespaceTable(namespaces) }
+        if let namespaces = query.namespaces {
+            options.namespaces = NamespaceTable(namespaces)
+            if options.containers, let cgroups { options.namespaces?.containers = cgroups.labels(of: namespaces) }
+        }
         // Interface indexes are per namespace: names only for sockwatch's own.
         if query.netids.contains(.packet) && query.namespaces == nil { options.interfaceNames = InterfaceNames.load() }
         let out = OutputBuffer(fd: 1)
