@@ -24,6 +24,23 @@ public struct ExporterOptions: ParsableArguments {
             discussion: "Needs CAP_SYS_ADMIN to enter the others; one that cannot be entered gets one note and is left out."))
     public var allNetns = false
 
+    @Flag(
+        name: .customLong("by-container"),
+        help: ArgumentHelp(
+            "Label socket counts, listen queues and retransmits with container, pod, namespace and unit.",
+            discussion: "INET sockets count under the cgroup that created them; UNIX sockets, which carry no cgroup, under empty labels."))
+    public var byContainer = false
+
+    @Option(help: ArgumentHelp(
+        "With --by-container: export at most N workloads per namespace; the smallest past N-1 add up in container=\"other\".",
+        valueName: "n"))
+    public var maxContainers = 200
+
+    @Option(help: ArgumentHelp(
+        "With --by-container: read the container runtimes' state files (names) under DIR instead of /.",
+        valueName: "dir"))
+    public var runtimeRoot = "/"
+
     @Option(help: ArgumentHelp(
         "Close a connection whose request has not arrived whole SECONDS after its first byte.", valueName: "seconds"))
     public var readTimeout = 10.0
@@ -55,6 +72,9 @@ public struct ExporterOptions: ParsableArguments {
                 throw ValidationError("\(name): \(seconds) is out of range (more than 0, at most 86400 seconds)")
             }
         }
+        guard (1...100_000).contains(maxContainers) else {
+            throw ValidationError("--max-containers: \(maxContainers) is out of range (1-100000)")
+        }
         guard (1...1_000_000).contains(maxConnections) else {
             throw ValidationError("--max-connections: \(maxConnections) is out of range (1-1000000)")
         }
@@ -66,5 +86,6 @@ public struct ExporterOptions: ParsableArguments {
             + ["--read-timeout", String(readTimeout), "--idle-timeout", String(idleTimeout)]
             + ["--max-connections", String(maxConnections)] + (allowPublic ? ["--allow-public"] : [])
             + (systemdSocket ? ["--systemd-socket"] : []) + (allNetns ? ["--all-netns"] : [])
+            + (byContainer ? ["--by-container", "--max-containers", String(maxContainers), "--runtime-root", runtimeRoot] : [])
     }
 }

@@ -81,23 +81,30 @@ public final class ExporterMetrics {
     /// Sets every metric from `snapshot`; `trackedSockets` is the retransmit tracker's size.
     public func publish(_ snapshot: borrowing SocketSnapshot, trackedSockets: Int) {
         let ns = ("netns", snapshot.namespace.label)
-        for (labels, gauge) in sockets where labels.value("netns") == ns.1 { gauge.set(to: 0) }
-        for (kind, count) in snapshot.sockets {
-            gauge(&sockets, Self.socketsName, [("netid", kind.netid.rawValue), ("state", kind.state.name), ns])
-                .set(to: Double(count))
+        if let workloads = snapshot.workloads {
+            publishWorkloads(workloads, ns: ns)
+        } else {
+            for (labels, gauge) in sockets where labels.value("netns") == ns.1 { gauge.set(to: 0) }
+            for (kind, count) in snapshot.sockets {
+                gauge(&sockets, Self.socketsName, [("netid", kind.netid.rawValue), ("state", kind.state.name), ns])
+                    .set(to: Double(count))
+            }
+            var live: Set<Labels> = []
+            for (port, queue) in snapshot.listeners {
+                let labels = [ns, ("port", String(port))]
+                gauge(&queueDepth, Self.queueDepthName, labels).set(to: Double(queue.depth))
+                gauge(&queueBacklog, Self.queueBacklogName, labels).set(to: Double(queue.backlog))
+                live.insert(Labels(labels))
+            }
+            drop(&queueDepth, keeping: live, in: ns.1)
+            drop(&queueBacklog, keeping: live, in: ns.1)
+            let counter = lookup(&retransmits, Labels([ns])) {
+                registry.makeCounter(descriptor: Self.retransmitsName, labels: [ns])
+            }
+            if snapshot.newRetransmits > 0 { counter.increment(by: Int64(clamping: snapshot.newRetransmits)) }
         }
 
         var live: Set<Labels> = []
-        for (port, queue) in snapshot.listeners {
-            let labels = [ns, ("port", String(port))]
-            gauge(&queueDepth, Self.queueDepthName, labels).set(to: Double(queue.depth))
-            gauge(&queueBacklog, Self.queueBacklogName, labels).set(to: Double(queue.backlog))
-            live.insert(Labels(labels))
-        }
-        drop(&queueDepth, keeping: live, in: ns.1)
-        drop(&queueBacklog, keeping: live, in: ns.1)
-
-        live.removeAll()
         for process in snapshot.processes {
             // The comm goes in raw: swift-prometheus escapes backslash first, then newline and double quote, as
             // the exposition format says, so Prometheus stores the name exactly (a literal `\n` stays distinct
@@ -110,13 +117,44 @@ public final class ExporterMetrics {
         gauge(&processCount, Self.processCountName, [ns]).set(to: Double(snapshot.processCount))
         unreadable.set(to: Double(snapshot.unreadableProcesses))
 
-        let counter = lookup(&retransmits, Labels([ns])) { registry.makeCounter(descriptor: Self.retransmitsName, labels: [ns]) }
-        if snapshot.newRetransmits > 0 { counter.increment(by: Int64(clamping: snapshot.newRetransmits)) }
         gauge(&tracked, Self.trackedName, [ns]).set(to: Double(trackedSockets))
         let histogram = lookup(&rtt, Labels([ns])) {
             registry.makeValueHistogram(descriptor: Self.rttName, labels: [ns], buckets: Self.rttBuckets)
         }
         for seconds in snapshot.rttSeconds { histogram.record(seconds) }
+    }
+
+    /// `--by-container`: the socket counts, listen queues and retransmits of each workload, labelled with its
+    /// container, pod, namespace and unit. A workload gone since the last scrape has its series removed.
+    private func publishWorkloads(_ workloads: [WorkloadTally.Labels: WorkloadTally.Counts], ns: (String, String)) {
+        var liveSockets: Set<Labels> = []
+        var liveQueues: Set<Labels> = []
+        var liveCounters: Set<Labels> = []
+        for (workload, counts) in workloads {
+            let base = [ns] + workload.pairs
+            for (kind, count) in counts.sockets {
+                let labels = [("netid", kind.netid.rawValue), ("state", kind.state.name)] + base
+                gauge(&sockets, Self.socketsName, labels).set(to: Double(count))
+                liveSockets.insert(Labels(labels))
+            }
+            for (port, queue) in counts.listeners {
+                let labels = base + [("port", String(port))]
+                gauge(&queueDepth, Self.queueDepthName, labels).set(to: Double(queue.depth))
+                gauge(&queueBacklog, Self.queueBacklogName, labels).set(to: Double(queue.backlog))
+                liveQueues.insert(Labels(labels))
+            }
+            let key = Labels(base)
+            let counter = lookup(&retransmits, key) { registry.makeCounter(descriptor: Self.retransmitsName, labels: base) }
+            if counts.retransmits > 0 { counter.increment(by: Int64(clamping: counts.retransmits)) }
+            liveCounters.insert(key)
+        }
+        drop(&sockets, keeping: liveSockets, in: ns.1)
+        drop(&queueDepth, keeping: liveQueues, in: ns.1)
+        drop(&queueBacklog, keeping: liveQueues, in: ns.1)
+        for (labels, counter) in retransmits where labels.value("netns") == ns.1 && !liveCounters.contains(labels) {
+            registry.unregisterCounter(counter)
+            retransmits[labels] = nil
+        }
     }
 
     /// Removes every series of the namespace labelled `netns` (it is gone).

@@ -11,6 +11,8 @@ public final class NamespaceCollectors: @unchecked Sendable {
     let top: Int
     let workers: Int
     private var refused: Set<UInt64> = []
+    /// `--by-container`: a tally for each new namespace's collector.
+    public var makeTally: (() -> WorkloadTally)?
 
     public init(own: SocketCollector, top: Int, workers: Int) {
         self.own = own
@@ -30,8 +32,9 @@ public final class NamespaceCollectors: @unchecked Sendable {
             } else if !refused.contains(namespace.inode) {
                 do {
                     let client = try NamespaceClients.client(for: namespace, own: own.namespace.inode, tag: false)
-                    next.append(
-                        try SocketCollector(namespace: namespace, client: client, top: top, workers: workers))
+                    let collector = try SocketCollector(namespace: namespace, client: client, top: top, workers: workers)
+                    collector.workloads = makeTally?()
+                    next.append(collector)
                 } catch {
                     refused.insert(namespace.inode)
                     Stderr.note(PipelineNote(.note, "\(NamespaceClients.refusal(namespace, error)); left out"))

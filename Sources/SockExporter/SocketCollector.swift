@@ -19,6 +19,8 @@ public final class SocketCollector {
     private var inodes: [UInt32] = []
     private var perProcess: [Int32: Int] = [:]
     private var commands: [Int32: String] = [:]
+    /// `--by-container`: counts per workload as well.
+    public var workloads: WorkloadTally?
 
     static let transports: [NetID] = [.tcp, .udp]
     static let totalRetrans = TCPInfo.fields.first { $0.name == "total_retrans" }!
@@ -89,7 +91,11 @@ public final class SocketCollector {
     /// Runs the dumps (UNIX, then TCP and UDP over IPv4 and IPv6) into the counters.
     private func dumpAll(into snapshot: inout SocketSnapshot) throws {
         let keepInodes = top > 0
+        workloads?.reset()
+        defer { snapshot.workloads = workloads?.labelled() }
         try pipeline.run { record in
+            var retransmitted: UInt64 = 0
+            defer { workloads?.count(record, retransmits: retransmitted) }
             snapshot.total += 1
             snapshot.sockets[SocketSnapshot.Kind(netid: record.netid, state: record.state), default: 0] += 1
             // Owners are counted for TCP and UDP only, as the metrics' help says (UNIX sockets are counted above).
@@ -101,8 +107,9 @@ public final class SocketCollector {
             }
             guard let info = record.tcpInfo else { return }
             if let total = info[Self.totalRetrans] {
-                snapshot.newRetransmits += retransmits.observe(
+                retransmitted = retransmits.observe(
                     cookie: record.cookie, totalRetransmits: UInt32(truncatingIfNeeded: total))
+                snapshot.newRetransmits += retransmitted
             }
             if record.state == .established, let rtt = info[Self.rtt], rtt > 0 {
                 snapshot.rttSeconds.append(Double(rtt) / 1_000_000)

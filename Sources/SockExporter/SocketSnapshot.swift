@@ -54,6 +54,8 @@ public struct SocketSnapshot: Sendable {
     public var rttSeconds: [Double] = []
     /// Sockets seen.
     public var total = 0
+    /// With `--by-container`: the sockets, listeners and retransmits per workload (nil without it).
+    public var workloads: [WorkloadTally.Labels: WorkloadTally.Counts]?
 
     public init(namespace: NetworkNamespace) {
         self.namespace = namespace
@@ -69,6 +71,7 @@ public struct SocketSnapshot: Sendable {
         newRetransmits = 0
         rttSeconds.removeAll(keepingCapacity: true)
         total = 0
+        workloads = nil
     }
 
     /// The count for one transport and state (0 when none).

@@ -25,12 +25,23 @@ struct ExporterMain: ParsableCommand {
         }
         let workers = SocketPipeline.workers
         let collector = try SocketCollector(namespace: namespace, top: options.top, workers: workers)
-        let exporter =
-            options.allNetns
-            ? Exporter(
-                collectors: [collector], top: options.top, workers: workers,
-                refresh: NamespaceCollectors(own: collector, top: options.top, workers: workers).refresh)
-            : Exporter(collector: collector)
+        var makeTally: (() -> WorkloadTally)?
+        if options.byContainer {
+            // One cgroup cache for every namespace: cgroups are the host's.
+            let cgroups = CgroupAttribution(names: ContainerNaming.namer(runtimeRoot: options.runtimeRoot))
+            if cgroups.tree.mount == nil { Stderr.note(.noCgroupMount) }
+            let limit = options.maxContainers
+            makeTally = { WorkloadTally(cgroups: cgroups, limit: limit) }
+            collector.workloads = makeTally?()
+        }
+        let exporter: Exporter
+        if options.allNetns {
+            let namespaces = NamespaceCollectors(own: collector, top: options.top, workers: workers)
+            namespaces.makeTally = makeTally
+            exporter = Exporter(collectors: [collector], top: options.top, workers: workers, refresh: namespaces.refresh)
+        } else {
+            exporter = Exporter(collector: collector)
+        }
         let limits = ServerLimits(
             readTimeoutSeconds: options.readTimeout, idleTimeoutSeconds: options.idleTimeout,
             maxConnections: options.maxConnections)

@@ -115,7 +115,7 @@ extension ContainerIdentity {
     /// How a row names the workload: `docker:web-1`, `k8s:shop/cart-7f9c/app`, `nginx.service`; nil when the
     /// path named neither a container nor a unit.
     public var label: String? {
-        let container = name ?? id.map(Self.shortened)
+        let container = containerName
         if podUID != nil || namespace != nil || pod != nil {
             let podPart = [namespace, pod ?? podUID].compactMap { $0 }.joined(separator: "/")
             return "k8s:" + podPart + (container.map { "/" + $0 } ?? "")
@@ -123,6 +123,9 @@ extension ContainerIdentity {
         if let runtime, let container { return "\(runtime.rawValue):\(container)" }
         return unit
     }
+
+    /// The container's name, else its id (12 digits of a 64-digit one); nil for a unit or pod alone.
+    public var containerName: String? { name ?? id.map(Self.shortened) }
 
     /// The first 12 digits of a 64-digit id, as `docker ps` shows it; other ids whole.
     static func shortened(_ id: String) -> String {
