@@ -1,12 +1,11 @@
 import Foundation
 import Glibc
-import SockTestSupport
 
 /// Cgroups laid out as systemd, docker, containerd, CRI-O, podman, nspawn and LXC lay them out, under one
 /// test cgroup of the real cgroup2 mount, with real processes holding sockets in them.
-final class CgroupLab {
+public final class CgroupLab {
     /// The cgroup2 mount, from /proc/self/mountinfo (never assumed: `/sys/fs/cgroup/unified` on a hybrid host).
-    static let mount: String? = {
+    public static let mount: String? = {
         guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ")
@@ -19,7 +18,7 @@ final class CgroupLab {
     }()
 
     /// Why the lab cannot run here; nil when it can (root, a writable cgroup2 mount, python3).
-    static let unavailable: String? = {
+    public static let unavailable: String? = {
         guard getuid() == 0 else { return "cgroups need root (skipped)" }
         guard let mount else { return "no cgroup2 mount in /proc/self/mountinfo (skipped)" }
         guard access(mount, W_OK) == 0 else { return "the cgroup2 mount \(mount) is not writable (skipped)" }
@@ -28,13 +27,13 @@ final class CgroupLab {
     }()
 
     /// The test's own cgroup, relative to the mount: `/sockwatch-test-PID-N`.
-    let root: String
+    public let root: String
     private var made: [String] = []
     private var children: [pid_t] = []
     /// A temporary directory laid out as `/`, for the runtimes' state files.
-    let stateRoot: String
+    public let stateRoot: String
 
-    init(tag: String) throws {
+    public init(tag: String) throws {
         root = "/sockwatch-test-\(tag)-\(getpid())"
         stateRoot = NSTemporaryDirectory() + "sockwatch-state-\(tag)-\(getpid())"
         try? FileManager.default.removeItem(atPath: stateRoot)
@@ -52,7 +51,7 @@ final class CgroupLab {
 
     /// Creates `root + relative` and every cgroup above it; returns its path relative to the mount.
     @discardableResult
-    func make(_ relative: String) throws -> String {
+    public func make(_ relative: String) throws -> String {
         var path = ""
         for component in (root + relative).split(separator: "/") {
             path += "/" + component
@@ -66,21 +65,21 @@ final class CgroupLab {
     }
 
     /// What a workload process opened: a TCP listener, a bound UDP socket and a listening UNIX socket.
-    struct Workload {
-        var pid: pid_t
-        var tcpPort: Int
-        var udpPort: Int
-        var tcpInode: UInt64
-        var udpInode: UInt64
-        var unixInode: UInt64
+    public struct Workload {
+        public var pid: pid_t
+        public var tcpPort: Int
+        public var udpPort: Int
+        public var tcpInode: UInt64
+        public var udpInode: UInt64
+        public var unixInode: UInt64
         /// Where it created its sockets, and where it lives now (different after `movingTo`).
-        var createdIn: String
-        var livesIn: String
+        public var createdIn: String
+        public var livesIn: String
     }
 
     /// Starts a process in cgroup `relative` (under the lab's root) that opens its sockets there, then moves to
     /// `movingTo` when given (its sockets stay the first cgroup's, as the kernel recorded at creation).
-    func start(in relative: String, movingTo: String? = nil) throws -> Workload {
+    public func start(in relative: String, movingTo: String? = nil) throws -> Workload {
         let created = try make(relative)
         let lives = try movingTo.map { try make($0) } ?? created
         var fds: [Int32] = [0, 0]
@@ -112,8 +111,17 @@ final class CgroupLab {
             udpInode: numbers[3], unixInode: numbers[4], createdIn: created, livesIn: lives)
     }
 
+    /// Ends `workload`'s process and removes the cgroup it lived in (a container gone).
+    public func stop(_ workload: Workload) {
+        kill(workload.pid, SIGKILL)
+        _ = ChildProcess.wait(workload.pid)
+        children.removeAll { $0 == workload.pid }
+        rmdir(Self.mount! + workload.livesIn)
+        if workload.createdIn != workload.livesIn { rmdir(Self.mount! + workload.createdIn) }
+    }
+
     /// Writes `text` to `relative` under the state root, creating directories.
-    func writeState(_ relative: String, _ text: String) throws {
+    public func writeState(_ relative: String, _ text: String) throws {
         let path = stateRoot + relative
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -121,7 +129,7 @@ final class CgroupLab {
     }
 
     /// One line from `fd`, waiting at most `seconds` (a bound, not a timing: the child normally answers at once).
-    static func readLine(_ fd: Int32, seconds: Int) throws -> String {
+    public static func readLine(_ fd: Int32, seconds: Int) throws -> String {
         var bytes: [UInt8] = []
         var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let deadline = Date().addingTimeInterval(TimeInterval(seconds))
