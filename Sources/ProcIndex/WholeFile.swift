@@ -1,3 +1,4 @@
+import Glibc
 import SystemPackage
 
 /// The one whole-file reader for /proc, /sys and small configuration files: reads to EOF, never by `st_size`,
@@ -29,5 +30,11 @@ public enum WholeFile {
             // swift-system's calls throw only `Errno`.
             throw error as? Errno ?? .ioError
         }
+    }
+
+    /// Whether `path` is a directory (following links); false when it cannot be looked at.
+    public static func isDirectory(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
     }
 }

@@ -27,7 +27,7 @@ public final class CgroupInfo: Sendable {
 /// `refresh()` before each run.
 public final class CgroupAttribution {
     public let tree: CgroupTree
-    private let names: ContainerNamer
+    private let identify: ContainerIdentifier
     private var byID: [UInt64: CgroupInfo] = [:]
     private var byPath: [String: CgroupInfo] = [:]
     /// Ids whose directory no walk found (removed since): looked for again after `refresh()`.
@@ -37,10 +37,11 @@ public final class CgroupAttribution {
 
     /// - Parameters:
     ///   - tree: the cgroup2 hierarchy (its mount found in `/proc/self/mountinfo` by default).
-    ///   - names: fills in container, pod and namespace names from the runtimes' state files.
-    public init(tree: CgroupTree = CgroupTree(), names: @escaping ContainerNamer = { $0 }) {
+    ///   - identify: what a path names (`ContainerNaming.identifier`: the path's layout, then the runtimes'
+    ///     state files); the layout alone by default.
+    public init(tree: CgroupTree = CgroupTree(), identify: @escaping ContainerIdentifier = CgroupPath.identity(of:)) {
         self.tree = tree
-        self.names = names
+        self.identify = identify
     }
 
     /// Starts a new run: unknown ids may be found by another walk, and processes may have moved.
@@ -78,7 +79,7 @@ public final class CgroupAttribution {
     /// The cgroup at `path`, named once.
     public func info(path: String) -> CgroupInfo {
         if let known = byPath[path] { return known }
-        let info = CgroupInfo(path: path, identity: CgroupPath.identity(of: path).map(names))
+        let info = CgroupInfo(path: path, identity: identify(path))
         byPath[path] = info
         return info
     }
@@ -111,8 +112,8 @@ public final class CgroupAttribution {
     }
 }
 
-/// Fills in names from state files: `ContainerNames.named`, or the identity unchanged.
-public typealias ContainerNamer = (ContainerIdentity) -> ContainerIdentity
+/// What a cgroup path names, with names from state files: `ContainerNaming.identifier`.
+public typealias ContainerIdentifier = (String) -> ContainerIdentity?
 
 /// A workload named on the command line: `--container`, `--pod`, `--unit`.
 public enum WorkloadSelector: Sendable, Equatable {

@@ -17,23 +17,24 @@ public final class SocketPipeline {
     private let procRoot: String
     private let clients: [DiagClient]?
     /// Cgroup paths and workload names, found once and kept across runs.
-    public private(set) lazy var cgroups = CgroupAttribution(tree: CgroupTree(procRoot: procRoot), names: namer)
-    private let namer: ContainerNamer
+    public private(set) lazy var cgroups = CgroupAttribution(tree: CgroupTree(procRoot: procRoot), identify: identify)
+    private let identify: ContainerIdentifier
 
     /// - Parameters:
     ///   - procRoot: where processes are read (a directory laid out as /proc, for tests).
     ///   - clients: the netlink clients to dump through instead of opening one per namespace of the query
     ///     (clients that replay batches, for tests).
     ///   - report: receives each note as it comes up; the pipeline itself never prints.
-    ///   - names: fills in container names from the runtimes' state files.
+    ///   - identify: what a cgroup path names (`ContainerNaming.identifier`).
     public init(
-        procRoot: String = "/proc", clients: [DiagClient]? = nil, names: @escaping ContainerNamer = { $0 },
+        procRoot: String = "/proc", clients: [DiagClient]? = nil,
+        identify: @escaping ContainerIdentifier = CgroupPath.identity(of:),
         report: @escaping (PipelineNote) -> Void
     ) {
         self.procRoot = procRoot
         self.clients = clients
         self.report = report
-        namer = names
+        self.identify = identify
     }
 
     /// Threads for the /proc scan: the online cores, at most 4 (more only contend in the kernel).

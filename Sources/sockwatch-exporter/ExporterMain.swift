@@ -28,7 +28,7 @@ struct ExporterMain: ParsableCommand {
         var makeTally: (() -> WorkloadTally)?
         if options.byContainer {
             // One cgroup cache for every namespace: cgroups are the host's.
-            let cgroups = CgroupAttribution(names: ContainerNaming.namer(runtimeRoot: options.runtimeRoot))
+            let cgroups = CgroupAttribution(identify: ContainerNaming.identifier(runtimeRoot: options.runtimeRoot))
             if cgroups.tree.mount == nil { Stderr.note(.noCgroupMount) }
             let limit = options.maxContainers
             makeTally = { WorkloadTally(cgroups: cgroups, limit: limit) }

@@ -15,7 +15,7 @@ struct SocketListing {
 
     func run() throws {
         let query = try query()
-        let pipeline = SocketPipeline(names: ContainerNaming.namer(runtimeRoot: containers.runtimeRoot), report: Stderr.note)
+        let pipeline = SocketPipeline(identify: ContainerNaming.identifier(runtimeRoot: containers.runtimeRoot), report: Stderr.note)
         if filter.explain { return try explain(query.resolvingCgroups(pipeline.cgroups)) }
         try pipeline.run(query, into: renderer(for: query, cgroups: pipeline.cgroups))
     }

@@ -33,7 +33,7 @@ struct ByContainerTests {
             "/run/containerd/io.containerd.runtime.v2.task/k8s.io/\(Self.containerdID)/config.json",
             #"{"annotations":{"io.kubernetes.cri.container-name":"app","io.kubernetes.cri.sandbox-name":"cart","io.kubernetes.cri.sandbox-namespace":"shop"}}"#)
 
-        let cgroups = CgroupAttribution(names: ContainerNaming.namer(runtimeRoot: lab.stateRoot))
+        let cgroups = CgroupAttribution(identify: ContainerNaming.identifier(runtimeRoot: lab.stateRoot))
         let collector = try SocketCollector(namespace: try NetworkNamespace.current(), top: 0)
         collector.workloads = WorkloadTally(cgroups: cgroups, limit: 1000)
         let exporter = Exporter(collector: collector)
