@@ -10,10 +10,15 @@ public final class EventRenderer {
     let out: OutputBuffer
     /// Write `tcp_info` for new and state events too (destroy events always carry it when the kernel sent it).
     let info: Bool
+    /// Write the `cgroup` path and the `container` object (`--cgroup`, `--containers`).
+    let cgroups: Bool
+    let containers: Bool
 
-    public init(out: OutputBuffer, info: Bool) {
+    public init(out: OutputBuffer, info: Bool, cgroups: Bool = false, containers: Bool = false) {
         self.out = out
         self.info = info
+        self.cgroups = cgroups
+        self.containers = containers
     }
 
     public func render(_ event: borrowing SocketEvent) throws {
@@ -43,6 +48,8 @@ public final class EventRenderer {
             for (i, holder) in holders.enumerated() { out.appendJSONHolder(holder, first: i == 0) }
             out.append(0x5D)
         }
+        if cgroups { out.appendJSON(cgroup: event.cgroup) }
+        if containers { out.appendJSON(container: event.cgroup) }
         if info || event.kind == .destroy, let tcpInfo = event.record.tcpInfo {
             out.append(0x2C)
             out.appendJSONTCPInfo(tcpInfo)

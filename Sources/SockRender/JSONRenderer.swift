@@ -46,8 +46,8 @@ public final class JSONRenderer: SocketSink {
                 appendHolders(of: socket, peer: true)
             }
         }
-        if options.cgroups { out.appendJSON(cgroupOf: socket) }
-        if options.containers { out.appendJSON(containerOf: socket) }
+        if options.cgroups { out.appendJSON(cgroup: socket.cgroup) }
+        if options.containers { out.appendJSON(container: socket.cgroup, holder: socket.holderCgroup) }
         if options.socketOptions {
             switch socket.options {
             case .options(let set)?:

@@ -19,18 +19,18 @@ extension OutputBuffer {
     }
 
     /// `,"cgroup":"/system.slice/x.service"` (null when unknown).
-    func appendJSON(cgroupOf socket: borrowing SocketJoin) {
+    func appendJSON(cgroup: CgroupInfo?) {
         append(",\"cgroup\":")
-        if let cgroup = socket.cgroup { appendJSONString(cgroup.path) } else { append("null") }
+        if let cgroup { appendJSONString(cgroup.path) } else { append("null") }
     }
 
     /// `,"container":{…}` and, where the first holder's workload differs, `,"holder_container":{…}`; each
     /// object has the label and those of runtime, id, name, pod, pod_uid, namespace and unit that are known.
-    func appendJSON(containerOf socket: borrowing SocketJoin) {
+    func appendJSON(container cgroup: CgroupInfo?, holder: CgroupInfo? = nil) {
         append(",\"container\":")
-        guard let cgroup = socket.cgroup else { return append("null") }
+        guard let cgroup else { return append("null") }
         appendJSONContainer(cgroup)
-        if let held = socket.holderCgroup, held.label != cgroup.label {
+        if let held = holder, held.label != cgroup.label {
             append(",\"holder_container\":")
             appendJSONContainer(held)
         }

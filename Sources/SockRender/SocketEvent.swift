@@ -26,6 +26,8 @@ public struct SocketEvent: Sendable {
     /// For `.destroy`: nanoseconds since the dump that first saw the socket; nil when it was already open when
     /// sockwatch started, or never seen.
     public var duration: UInt64?
+    /// With `--cgroup`/`--containers`: the socket's cgroup (the kernel's id for it); nil when not asked or unknown.
+    public var cgroup: CgroupInfo?
 
     public init(
         kind: Kind, time: UInt64, record: SocketRecord, previousState: SocketState? = nil,

@@ -16,6 +16,7 @@ struct EventsCommand: ParsableCommand {
 
     @OptionGroup(title: "Selection") var selection: SelectionOptions<LocalFamilyOptions>
     @OptionGroup(title: "Filter") var filter: FilterOptions
+    @OptionGroup(title: "Containers, pods and units") var containers: ContainerOptions
 
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Seconds between dumps (new and state events).", valueName: "seconds"))
     var interval: Double = 1
@@ -40,6 +41,7 @@ struct EventsCommand: ParsableCommand {
         }
         guard maxSockets > 0 else { throw ValidationError("--max-sockets takes a positive count") }
         if filter.explain { throw ValidationError("--explain is for listings: run sockwatch --explain with the same filter") }
+        if containers.summaryGroup != nil { throw ValidationError("--by counts per workload in a listing with -s") }
         _ = try netids()
     }
 
@@ -60,7 +62,8 @@ struct EventsCommand: ParsableCommand {
         try EventLoop(
             netids: try netids(), families: selection.families, states: states, statesNarrowed: narrowed,
             expression: parsed.expression, kernelFilter: !filter.noKernelFilter,
-            interval: UInt64(interval * 1e9), initial: initial, info: info, capacity: maxSockets
+            interval: UInt64(interval * 1e9), initial: initial, info: info, capacity: maxSockets,
+            cgroups: containers.columns, workloads: containers.workloads, runtimeRoot: containers.runtimeRoot
         ).run()
     }
 }

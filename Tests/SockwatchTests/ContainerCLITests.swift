@@ -203,6 +203,32 @@ struct ContainerCLITests {
         #expect(Set(selected.keys) == [workloads["docker"]!.unixInode])
     }
 
+    @Test func eventsNameTheContainerOfNewAndDestroyedSockets() throws {
+        let lab = try CgroupLab(tag: "events")
+        try lab.writeState("/var/lib/docker/containers/\(dockerID)/config.v2.json", #"{"Name":"/web-1"}"#)
+        let scope = "/system.slice/docker-\(dockerID).scope"
+        try lab.make(scope)  // --container resolves to cgroup ids when events starts
+        let stream = try EventStream([
+            "events", "-tu", "-a", "--interval", "0.2", "--containers", "--cgroup", "--runtime-root", lab.stateRoot,
+            "--container", "web-1",
+        ])
+        defer { stream.stop() }
+        let workload = try lab.start(in: scope)
+        func about(_ kind: String) -> ([String: Any]) -> Bool {
+            { $0["event"] as? String == kind && ($0["inode"] as? NSNumber)?.uint64Value == workload.tcpInode }
+        }
+        let new = try #require(stream.waitFor(timeout: 30, about("new")))
+        #expect((stream.events[new]["container"] as? [String: Any])?["label"] as? String == "docker:web-1")
+        #expect(stream.events[new]["cgroup"] as? String == lab.root + scope)
+        lab.stop(workload)
+        let destroyed = try #require(stream.waitFor(timeout: 30) {
+            $0["event"] as? String == "destroy" && ($0["local_port"] as? Int) == workload.tcpPort
+        })
+        #expect((stream.events[destroyed]["container"] as? [String: Any])?["label"] as? String == "docker:web-1")
+        // Only that container's sockets: nothing from elsewhere.
+        #expect(stream.events.allSatisfy { ($0["container"] as? [String: Any])?["label"] as? String == "docker:web-1" })
+    }
+
     @Test func withoutACgroup2MountOneNoteAndDashes() throws {
         let mount = try #require(CgroupLab.mount)
         // A private mount namespace without the cgroup2 mount, as `ip netns exec`'s fresh /sys leaves it.

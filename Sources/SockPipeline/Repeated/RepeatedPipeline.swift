@@ -11,15 +11,21 @@ public final class RepeatedPipeline {
     private var skipped: Set<NetID> = []
     private var warningsShown = 0
     private var cache: OwnerCache
+    /// Cgroup paths and workload names, kept between runs (a new id walks the tree again).
+    public let cgroups: CgroupAttribution
 
     /// - Parameters:
     ///   - client: the netlink client to dump through (one opened inside another namespace); a new one in
     ///     sockwatch's own namespace by default.
     ///   - rescanOwners: read every owner from /proc on each run instead of keeping them (to measure the cache).
+    ///   - identify: what a cgroup path names (`ContainerNaming.identifier`).
     public init(
         _ query: SocketQuery, client: DiagClient? = nil, rescanOwners: Bool = false,
-        report: @escaping (PipelineNote) -> Void
+        identify: @escaping ContainerIdentifier = CgroupPath.identity(of:), report: @escaping (PipelineNote) -> Void
     ) throws {
+        cgroups = CgroupAttribution(identify: identify)
+        let query = try query.resolvingCgroups(cgroups)
+        if query.joinsCgroups && cgroups.tree.mount == nil { report(.noCgroupMount) }
         self.query = query
         self.client = try client ?? DiagClient()
         requests = query.requests
@@ -97,6 +103,7 @@ public final class RepeatedPipeline {
     /// Runs `body` for each request the kernel can answer; a kind it cannot report is noted once and skipped
     /// from then on. New warnings of the client (an interrupted dump) are reported after the run.
     private func forEachRequest(_ body: (DiagRequest) throws -> Void) throws {
+        if query.joinsCgroups { cgroups.refresh() }
         skipped = try DiagRequest.forEach(requests, skipping: skipped, body) { netid, errno in
             report(.unsupported(netid, errno))
         }

@@ -25,6 +25,10 @@ struct EventLoop {
     /// `tcp_info` on new and state events.
     var info: Bool
     var capacity: Int
+    /// `--cgroup`/`--containers` on each event, and `--container`/`--pod`/`--unit` selection.
+    var cgroups: SocketQuery.CgroupColumns = []
+    var workloads: [WorkloadSelector] = []
+    var runtimeRoot = "/"
 
     func run() throws -> Never {
         // Join the groups before the first dump, so no socket dumped can be destroyed unseen.
@@ -36,13 +40,27 @@ struct EventLoop {
                 "events needs CAP_NET_ADMIN (run it as root) to receive the kernel's destroy notices "
                     + "(sock_diag multicast groups: EPERM)")
         }
-        let renderer = EventRenderer(out: OutputBuffer(fd: 1), info: info)
+        let renderer = EventRenderer(
+            out: OutputBuffer(fd: 1), info: info, cgroups: cgroups.contains(.paths),
+            containers: cgroups.contains(.containers))
         var tracker = SocketTracker(capacity: capacity)
         var query = SocketQuery(netids: netids, families: families, states: states)
         query.extensions = info ? [.info] : []
         query.expression = expression
         query.kernelFilter = kernelFilter
-        let pipeline = try RepeatedPipeline(query, report: Stderr.note)
+        query.cgroups = cgroups
+        query.workloads = workloads
+        let pipeline = try RepeatedPipeline(
+            query, identify: ContainerNaming.identifier(runtimeRoot: runtimeRoot), report: Stderr.note)
+        /// The event with its cgroup, when asked for (the kernel sends the id with every INET socket).
+        func attributed(_ event: SocketEvent) -> SocketEvent {
+            guard !cgroups.isEmpty, let id = event.record.cgroupID else { return event }
+            var event = event
+            event.cgroup = pipeline.cgroups.info(id: id)
+            return event
+        }
+        // A destroy notice passes the same filter, cgroup conditions resolved.
+        let expression = pipeline.query.expression
         var warnedFull = false
 
         func dump(initialDump: Bool) throws {
@@ -63,13 +81,13 @@ struct EventLoop {
                 return sighting.isNew || sighting.needsOwners
             }
             tracker.endDump()
-            for event in changes { try renderer.render(event) }
+            for event in changes { try renderer.render(attributed(event)) }
             // Owners only for the sockets first seen now; the scan stops once each has one.
             try pipeline.forEachJoined(fresh) { record, holders in
                 tracker.setHolders(holders, of: record.cookie)
                 if (!initialDump || initial) && !ownersOnly.contains(record.cookie) {
-                    try renderer.render(
-                        SocketEvent(kind: .new, time: EventClock.realtime(), record: copy record, holders: holders))
+                    try renderer.render(attributed(
+                        SocketEvent(kind: .new, time: EventClock.realtime(), record: copy record, holders: holders)))
                 }
             }
             if tracker.overflowed && !warnedFull {
@@ -85,13 +103,13 @@ struct EventLoop {
             let drained = try listener.drain { record in
                 let now = EventClock.monotonic()
                 if let entry = tracker.destroy(record.cookie) {
-                    try renderer.render(SocketEvent(
+                    try renderer.render(attributed(SocketEvent(
                         kind: .destroy, time: EventClock.realtime(), record: copy record, holders: entry.holders,
-                        duration: entry.firstSeen.map { now &- $0 }))
+                        duration: entry.firstSeen.map { now &- $0 })))
                 } else if !statesNarrowed, netids.contains(record.netid), families.contains(record.family),
                     expression.matches(record)
                 {
-                    try renderer.render(SocketEvent(kind: .destroy, time: EventClock.realtime(), record: copy record))
+                    try renderer.render(attributed(SocketEvent(kind: .destroy, time: EventClock.realtime(), record: copy record)))
                 }
             }
             if drained.lost {
