@@ -52,11 +52,19 @@ struct EventLoop {
         query.workloads = workloads
         let pipeline = try RepeatedPipeline(
             query, identify: ContainerNaming.identifier(runtimeRoot: runtimeRoot), report: Stderr.note)
-        /// The event with its cgroup, when asked for (the kernel sends the id with every INET socket).
+        /// Cgroups of the sockets followed, by cookie: a destroy notice carries no cgroup id.
+        var cgroupOf: [UInt64: CgroupInfo] = [:]
+        /// The event with its cgroup, when asked for (the dump sends the id with every INET socket).
         func attributed(_ event: SocketEvent) -> SocketEvent {
-            guard !cgroups.isEmpty, let id = event.record.cgroupID else { return event }
+            guard !cgroups.isEmpty else { return event }
             var event = event
-            event.cgroup = pipeline.cgroups.info(id: id)
+            if event.kind == .destroy {
+                event.cgroup = cgroupOf.removeValue(forKey: event.record.cookie)
+                    ?? event.record.cgroupID.flatMap(pipeline.cgroups.info(id:))
+            } else if let id = event.record.cgroupID {
+                event.cgroup = pipeline.cgroups.info(id: id)
+                cgroupOf[event.record.cookie] = event.cgroup
+            }
             return event
         }
         // A destroy notice passes the same filter, cgroup conditions resolved.
