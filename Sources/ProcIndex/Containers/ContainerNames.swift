@@ -163,8 +163,8 @@ public final class ContainerNames {
     ///
     /// runc `libcontainer/specconv/spec_linux.go` (`CreateLibcontainerConfig`: `labels = append(labels, k+"="+v)`
     /// for each annotation, then `"bundle="+cwd`); `libcontainer/configs/config.go` (`Labels []string
-    /// json:"labels"`); `libcontainer/container_linux.go` (`stateFilename = "state.json"`, `BaseState.ID json:"id"`,
-    /// `Config json:"config"`).
+    /// json:"labels"`); `libcontainer/factory_linux.go` (`stateFilename = "state.json"`); `libcontainer/container.go`
+    /// (`BaseState`: `ID json:"id"`, `Config json:"config"`). Checked against Debian 12's runc 1.1.5.
     func runc(id: String) -> Names {
         guard let bytes = Self.stateFile("\(roots.runc)/\(id)/state.json") else { return Names() }
         var stateID: String?

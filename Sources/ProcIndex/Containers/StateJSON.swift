@@ -272,7 +272,9 @@ extension StateJSON {
             let unit = try hex4()
             switch unit {
             case 0xD800...0xDBFF:
-                if bytes.count - offset >= 6, bytes[offset] == UInt8(ascii: "\\"), bytes[offset + 1] == UInt8(ascii: "u") {
+                if bytes.count - offset >= 6, bytes[offset] == UInt8(ascii: "\\"),
+                    bytes[offset + 1] == UInt8(ascii: "u")
+                {
                     let save = offset
                     offset += 2
                     let low = try hex4()
