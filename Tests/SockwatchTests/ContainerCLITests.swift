@@ -10,6 +10,14 @@ import Testing
     .enabled(if: CgroupLab.unavailable == nil, "\(CgroupLab.unavailable ?? "")"),
     .serialized)
 struct ContainerCLITests {
+    enum NetworkNamespaceInode {
+        static func of(_ path: String) throws -> UInt64 {
+            var status = stat()
+            guard stat(path, &status) == 0 else { throw POSIXError(.ENOENT) }
+            return UInt64(status.st_ino)
+        }
+    }
+
     static func hexID(_ seed: UInt8) -> String {
         (0..<32).map { i in String(format: "%02x", UInt8(truncatingIfNeeded: Int(seed) &* 31 &+ i &* 7)) }.joined()
     }
@@ -233,6 +241,38 @@ struct ContainerCLITests {
         // Only that container's sockets: nothing from elsewhere.
         let others = stream.events.filter { ($0["container"] as? [String: Any])?["label"] as? String != "docker:web-1" }
         #expect(others.isEmpty, "\(others)")
+    }
+
+    @Test func aRealRuncContainerIsListedWithItsIdAndName() throws {
+        let id = "sockwatch-cli-\(getpid())"
+        let cgroupsPath = "/sockwatch-runc-cli-\(getpid())/\(id)"
+        let started = Result { () throws(RuncError) -> RuncContainer in
+            try RuncContainer.start(
+                id: id, cgroupsPath: cgroupsPath, port: 8080,
+                annotations: ["io.kubernetes.cri.container-name": "box", "io.kubernetes.cri.container-type": "container"])
+        }
+        if case .failure(.unavailable(let why)) = started {
+            print("skipped: \(why)")
+            return
+        }
+        let container = try started.get()
+        defer { container.stop() }
+        let namespace = try NetworkNamespaceInode.of(container.netnsPath)
+        let result = try BinaryRunner.run(["--all-netns", "-tln", "--containers", "--cgroup", "--json", "sport = :8080"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = (result.objects ?? []).filter { ($0["netns"] as? [String: Any])?["inode"] as? UInt64 == namespace }
+        #expect(rows.count == 1, "\(result.stdout)")
+        let row = try #require(rows.first)
+        let identity = try #require(row["container"] as? [String: Any])
+        #expect(identity["runtime"] as? String == "runc")
+        #expect(identity["id"] as? String == id)
+        #expect(identity["name"] as? String == "box")
+        #expect(identity["label"] as? String == "runc:box")
+        #expect(row["cgroup"] as? String == cgroupsPath)
+        // The namespace's NETNS cell names the container too.
+        #expect((row["netns"] as? [String: Any])?["container"] as? String == "runc:box")
+        let table = try BinaryRunner.run(["--all-netns", "-tln", "--containers", "sport = :8080"])
+        #expect(table.lines.contains { $0.contains("(runc:box)") && $0.hasSuffix(" runc:box") }, "\(table.stdout)")
     }
 
     @Test func withoutACgroup2MountOneNoteAndDashes() throws {
