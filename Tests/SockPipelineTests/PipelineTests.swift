@@ -14,6 +14,8 @@ final class RecordingSink: SocketSink {
         var holder: Int32?
         var fd: Int32?
         var uid: UInt32?
+        var cgroup: String? = nil
+        var container: String? = nil
     }
 
     private(set) var rows: [Row] = []
@@ -26,7 +28,7 @@ final class RecordingSink: SocketSink {
         join.forEachHolder { holders.append($0.pid) }
         rows.append(Row(
             inode: record.inode, holders: holders, holder: join.holder?.holder.pid, fd: join.holder?.holder.fd,
-            uid: join.holder?.uid))
+            uid: join.holder?.uid, cgroup: join.cgroup?.path, container: join.cgroup?.label))
     }
 
     func measure(_ record: borrowing SocketRecord, _ join: borrowing SocketJoin) { measured += 1 }
