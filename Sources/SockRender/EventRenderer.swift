@@ -13,6 +13,7 @@ public final class EventRenderer {
     /// Write the `cgroup` path and the `container` object (`--cgroup`, `--containers`).
     let cgroups: Bool
     let containers: Bool
+    private let cgroupCells = CgroupCells()
 
     public init(out: OutputBuffer, info: Bool, cgroups: Bool = false, containers: Bool = false) {
         self.out = out
@@ -48,8 +49,8 @@ public final class EventRenderer {
             for (i, holder) in holders.enumerated() { out.appendJSONHolder(holder, first: i == 0) }
             out.append(0x5D)
         }
-        if cgroups { out.appendJSON(cgroup: event.cgroup) }
-        if containers { out.appendJSON(container: event.cgroup) }
+        if cgroups { cgroupCells.appendJSON(cgroup: event.cgroup, to: out) }
+        if containers { cgroupCells.appendJSON(container: event.cgroup, to: out) }
         if info || event.kind == .destroy, let tcpInfo = event.record.tcpInfo {
             out.append(0x2C)
             out.appendJSONTCPInfo(tcpInfo)

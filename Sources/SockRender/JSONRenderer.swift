@@ -7,6 +7,7 @@ import SockPipeline
 public final class JSONRenderer: SocketSink {
     let out: OutputBuffer
     let options: RenderOptions
+    private let cgroupCells = CgroupCells()
 
     public init(out: OutputBuffer, options: RenderOptions) {
         self.out = out
@@ -46,8 +47,8 @@ public final class JSONRenderer: SocketSink {
                 appendHolders(of: socket, peer: true)
             }
         }
-        if options.cgroups { out.appendJSON(cgroup: socket.cgroup) }
-        if options.containers { out.appendJSON(container: socket.cgroup, holder: socket.holderCgroup) }
+        if options.cgroups { cgroupCells.appendJSON(cgroup: socket.cgroup, to: out) }
+        if options.containers { cgroupCells.appendJSON(container: socket.cgroup, holder: socket.holderCgroup, to: out) }
         if options.socketOptions {
             switch socket.options {
             case .options(let set)?:

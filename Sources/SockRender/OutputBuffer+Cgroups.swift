@@ -1,42 +1,83 @@
 import SockDiag
 import SockPipeline
 
-extension OutputBuffer {
+/// The escaped `Cgroup` and `Container` cells of each cgroup, made once: a listing has a few hundred cgroups
+/// and hundreds of thousands of rows, and escaping a 200-byte Kubernetes path per row cost more than the rest
+/// of the row (docs/BENCHMARKS.md).
+final class CgroupCells {
+    private struct Cells {
+        let info: CgroupInfo
+        let path: [UInt8]
+        let label: [UInt8]
+        /// `"PATH"` and the `{"label":…}` object, as JSON.
+        let jsonPath: [UInt8]
+        let jsonContainer: [UInt8]
+    }
+
+    private var cells: [ObjectIdentifier: Cells] = [:]
+    private var last: Cells?
+
+    private func cells(_ info: CgroupInfo) -> Cells {
+        if let last, last.info === info { return last }
+        let found: Cells
+        if let known = cells[ObjectIdentifier(info)] {
+            found = known
+        } else {
+            let scratch = OutputBuffer(fd: nil)
+            func bytes(_ write: (OutputBuffer) -> Void) -> [UInt8] {
+                scratch.reset()
+                write(scratch)
+                return scratch.withUnsafeBytes { Array($0) }
+            }
+            // The cells keep `info` alive: its identifier cannot name another object meanwhile.
+            found = Cells(
+                info: info, path: bytes { $0.appendEscaped(info.path) }, label: bytes { $0.appendEscaped(info.label) },
+                jsonPath: bytes { $0.appendJSONString(info.path) }, jsonContainer: bytes { $0.appendJSONContainer(info) })
+            cells[ObjectIdentifier(info)] = found
+        }
+        last = found
+        return found
+    }
+
     /// The `Cgroup` cell: the path as `ss --cgroup` prints it, `-` when unknown.
-    func append(cgroupOf socket: borrowing SocketJoin) {
-        if let cgroup = socket.cgroup { appendEscaped(cgroup.path) } else { append(0x2D) }
+    func append(cgroupOf socket: borrowing SocketJoin, to out: OutputBuffer) {
+        guard let cgroup = socket.cgroup else { return out.append(0x2D) }
+        cells(cgroup).path.withUnsafeBytes { out.append($0) }
     }
 
     /// The `Container` cell: `docker:web-1`, `nginx.service`, `-`; with `,held=LABEL` when the first holder's
     /// cgroup names another workload than the creator's (a socket passed between containers).
-    func append(containerOf socket: borrowing SocketJoin) {
-        guard let cgroup = socket.cgroup else { return append(0x2D) }
-        appendEscaped(cgroup.label)
+    func append(containerOf socket: borrowing SocketJoin, to out: OutputBuffer) {
+        guard let cgroup = socket.cgroup else { return out.append(0x2D) }
+        cells(cgroup).label.withUnsafeBytes { out.append($0) }
         if let held = socket.holderCgroup, held.label != cgroup.label {
-            append(",held=")
-            appendEscaped(held.label)
+            out.append(",held=")
+            cells(held).label.withUnsafeBytes { out.append($0) }
         }
     }
 
     /// `,"cgroup":"/system.slice/x.service"` (null when unknown).
-    func appendJSON(cgroup: CgroupInfo?) {
-        append(",\"cgroup\":")
-        if let cgroup { appendJSONString(cgroup.path) } else { append("null") }
+    func appendJSON(cgroup: CgroupInfo?, to out: OutputBuffer) {
+        out.append(",\"cgroup\":")
+        guard let cgroup else { return out.append("null") }
+        cells(cgroup).jsonPath.withUnsafeBytes { out.append($0) }
     }
 
     /// `,"container":{…}` and, where the first holder's workload differs, `,"holder_container":{…}`; each
     /// object has the label and those of runtime, id, name, pod, pod_uid, namespace and unit that are known.
-    func appendJSON(container cgroup: CgroupInfo?, holder: CgroupInfo? = nil) {
-        append(",\"container\":")
-        guard let cgroup else { return append("null") }
-        appendJSONContainer(cgroup)
+    func appendJSON(container cgroup: CgroupInfo?, holder: CgroupInfo? = nil, to out: OutputBuffer) {
+        out.append(",\"container\":")
+        guard let cgroup else { return out.append("null") }
+        cells(cgroup).jsonContainer.withUnsafeBytes { out.append($0) }
         if let held = holder, held.label != cgroup.label {
-            append(",\"holder_container\":")
-            appendJSONContainer(held)
+            out.append(",\"holder_container\":")
+            cells(held).jsonContainer.withUnsafeBytes { out.append($0) }
         }
     }
+}
 
-    private func appendJSONContainer(_ cgroup: CgroupInfo) {
+extension OutputBuffer {
+    fileprivate func appendJSONContainer(_ cgroup: CgroupInfo) {
         append("{\"label\":")
         appendJSONString(cgroup.label)
         if let identity = cgroup.identity {

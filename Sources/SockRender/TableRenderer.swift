@@ -45,6 +45,7 @@ public final class TableRenderer: SocketSink {
     let window: Int
     private var widths: [Int]
     private var headerWritten = false
+    private let cgroupCells = CgroupCells()
     /// Staged cells: every row has `columns.count` cells and one detail cell.
     private let stage = OutputBuffer(fd: nil)
     private var cellEnds: [Int] = []
@@ -154,8 +155,8 @@ public final class TableRenderer: SocketSink {
             case .unavailable(let reason)?: stage.append("?(\(reason))")
             case nil: stage.append("-")
             }
-        case .cgroup: stage.append(cgroupOf: socket)
-        case .container: stage.append(containerOf: socket)
+        case .cgroup: cgroupCells.append(cgroupOf: socket, to: stage)
+        case .container: cgroupCells.append(containerOf: socket, to: stage)
         case .process:
             if !Self.appendHolders(of: socket, peer: false, to: stage) { stage.append(0x2D) }
             // A UNIX socket also names who holds the other end: `12/server->34/client`.
