@@ -1,3 +1,5 @@
+import Foundation
+import Glibc
 import ProcIndex
 import Testing
 
@@ -60,5 +62,23 @@ struct CgroupPathTests {
     @Test func theRootAndPlainCgroupsNameNothing() {
         #expect(CgroupPath.identity(of: "/") == nil)
         #expect(CgroupPath.identity(of: "/process_api/8b30f81f") == nil)
+    }
+}
+
+/// The cgroup2 mount as /proc/PID/mountinfo names it, escapes and all.
+struct CgroupMountTests {
+    @Test func theFirstCgroup2MountIsFoundAndUnescaped() throws {
+        let root = "/tmp/sockwatch-mountinfo-\(getpid())"
+        try FileManager.default.createDirectory(atPath: root + "/self", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let lines = [
+            "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755",
+            "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd",
+            "41 31 0:38 / /sys/fs/cgroup/my\\040cgroups rw,relatime shared:7 - cgroup2 cgroup2 rw",
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: root + "/self/mountinfo", atomically: true, encoding: .utf8)
+        #expect(CgroupTree(procRoot: root).mount == "/sys/fs/cgroup/my cgroups")
+        try "31 23 0:28 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n".write(toFile: root + "/self/mountinfo", atomically: true, encoding: .utf8)
+        #expect(CgroupTree(procRoot: root).mount == nil)
     }
 }

@@ -93,15 +93,25 @@ public enum CgroupPath {
 
     /// Undoes systemd's unit name escaping (`\x2d` for `-` and other bytes).
     static func unescapedUnitName(_ text: Substring) -> String {
+        ByteEscapes.decode(Array(text.utf8)[...], marker: [0x5C, 0x78], digits: 2, radix: 16)
+    }
+}
+
+/// Decodes backslash escapes of one byte each in names the kernel and systemd write.
+enum ByteEscapes {
+    /// `bytes` with each `marker` followed by `digits` digits in `radix` replaced by that byte; anything else,
+    /// malformed escapes included, is kept as it is.
+    static func decode(_ bytes: ArraySlice<UInt8>, marker: [UInt8], digits: Int, radix: Int) -> String {
         var out: [UInt8] = []
-        let bytes = Array(text.utf8)
-        var i = 0
-        while i < bytes.count {
-            if bytes[i] == 0x5C, i + 3 < bytes.count, bytes[i + 1] == 0x78,
-                let value = UInt8(String(decoding: bytes[(i + 2)...(i + 3)], as: UTF8.self), radix: 16)
+        out.reserveCapacity(bytes.count)
+        var i = bytes.startIndex
+        let width = marker.count + digits
+        while i < bytes.endIndex {
+            if bytes.endIndex - i >= width, bytes[i..<(i + marker.count)].elementsEqual(marker),
+                let value = UInt8(String(decoding: bytes[(i + marker.count)..<(i + width)], as: UTF8.self), radix: radix)
             {
                 out.append(value)
-                i += 4
+                i += width
             } else {
                 out.append(bytes[i])
                 i += 1

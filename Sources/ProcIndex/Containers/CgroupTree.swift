@@ -139,20 +139,7 @@ public final class CgroupTree {
 
     /// Decodes mountinfo's `\NNN` octal escapes (space, tab, newline, backslash).
     static func unescaped(_ field: ArraySlice<UInt8>) -> String {
-        var out: [UInt8] = []
-        var i = field.startIndex
-        while i < field.endIndex {
-            if field[i] == 0x5C, field.endIndex - i >= 4,
-                let value = UInt8(String(decoding: field[(i + 1)...(i + 3)], as: UTF8.self), radix: 8)
-            {
-                out.append(value)
-                i += 4
-            } else {
-                out.append(field[i])
-                i += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        ByteEscapes.decode(field, marker: [0x5C], digits: 3, radix: 8)
     }
 }
 
