@@ -1,0 +1,81 @@
+/// The host's total rate over the last minute as a line of block characters (`▁▂▃▄▅▆▇█`).
+public struct Sparkline: Sendable {
+    /// Nanoseconds of history kept and drawn.
+    public static let span: UInt64 = 60_000_000_000
+
+    private var points: [(time: UInt64, value: Double)] = []
+
+    public init() {}
+
+    /// Adds the rate measured at `time` (monotonic nanoseconds), forgetting what is older than `span`.
+    public mutating func add(_ value: Double, at time: UInt64) {
+        points.append((time, value))
+        let oldest = time > Self.span ? time - Self.span : 0
+        points.removeAll { $0.time < oldest }
+    }
+
+    /// The largest rate in the window.
+    public var maximum: Double { points.map(\.value).max() ?? 0 }
+
+    /// `cells` characters, the oldest on the left: the minute up to `now` split into equal slices, each the
+    /// largest rate measured in it against the window's largest; a slice without a sample is a space.
+    public func render(cells: Int, now: UInt64) -> String {
+        guard cells > 0 else { return "" }
+        let bars = Array("▁▂▃▄▅▆▇█")
+        let start = now > Self.span ? now - Self.span : 0
+        var slices = [Double?](repeating: nil, count: cells)
+        for point in points where point.time >= start && point.time <= now {
+            let i = min(cells - 1, Int(Double(point.time - start) / Double(Self.span) * Double(cells)))
+            slices[i] = max(slices[i] ?? 0, point.value)
+        }
+        let top = maximum
+        return String(
+            slices.map { slice -> Character in
+                guard let slice else { return " " }
+                guard top > 0 else { return bars[0] }
+                return bars[min(bars.count - 1, Int(slice / top * Double(bars.count - 1) + 0.5))]
+            })
+    }
+}
+
+/// Where the selection is and which row is on top: follows a socket (by cookie) or a group (by key) across
+/// refreshes and sorts, and keeps itself on screen.
+public struct WatchCursor: Sendable {
+    /// The selected row's key; nil before the first listing.
+    public var key: WatchKey?
+    /// The selected row's position in the last listing.
+    public var index = 0
+    /// The first row shown.
+    public var top = 0
+
+    public init() {}
+
+    /// Places the selection in a new listing: on the same key where it still is, else at the same position
+    /// (clamped), and scrolls so it is shown in a page of `page` rows.
+    public mutating func place(in listing: WatchListing, page: Int) {
+        if let key, let found = listing.index(of: key) { index = found }
+        settle(listing, page: page)
+    }
+
+    /// Moves the selection `delta` rows (negative: up).
+    public mutating func move(_ delta: Int, in listing: WatchListing, page: Int) {
+        index += delta
+        settle(listing, page: page)
+    }
+
+    /// Moves to the first row (`Home`) or the last (`End`).
+    public mutating func jump(toEnd: Bool, in listing: WatchListing, page: Int) {
+        index = toEnd ? listing.count - 1 : 0
+        settle(listing, page: page)
+    }
+
+    private mutating func settle(_ listing: WatchListing, page: Int) {
+        let count = listing.count
+        index = max(0, min(index, count - 1))
+        key = count > 0 ? listing.key(at: index) : key
+        let page = max(1, page)
+        if index < top { top = index }
+        if index >= top + page { top = index - page + 1 }
+        top = max(0, min(top, count - page))
+    }
+}
