@@ -70,7 +70,7 @@ public enum WatchColumns {
         }
         let (send, receive) =
             totals
-            ? (amount(row.sentSinceStart.map(Double.init), bits: bits), amount(row.receivedSinceStart.map(Double.init), bits: bits))
+            ? (amount(row.sentSinceStart.map { Double($0) }, bits: bits), amount(row.receivedSinceStart.map { Double($0) }, bits: bits))
             : (amount(row.sendRate, bits: bits), amount(row.receiveRate, bits: bits))
         return [
             proto, stateName(s), endpoint(s.local, scratch), endpoint(s.peer, scratch), send, receive,

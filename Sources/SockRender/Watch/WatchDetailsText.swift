@@ -14,8 +14,8 @@ public enum WatchDetailsText {
             "\(cells[0]) \(cells[1])  \(cells[2]) -> \(cells[3])  cookie \(s.cookie)  inode \(s.inode)",
             "rate  send \(cells[4])\(unit)  recv \(cells[5])\(unit)  retr \(cells[6])  rtt \(cells[7]) ms  "
                 + "cwnd \(cells[8])  age \(cells[9])",
-            "since start  sent \(WatchColumns.amount(row.sentSinceStart.map(Double.init), bits: view.bits))  "
-                + "received \(WatchColumns.amount(row.receivedSinceStart.map(Double.init), bits: view.bits))",
+            "since start  sent \(WatchColumns.amount(row.sentSinceStart.map { Double($0) }, bits: view.bits))  "
+                + "received \(WatchColumns.amount(row.receivedSinceStart.map { Double($0) }, bits: view.bits))",
             "container  \(row.containerLabel.map { WatchColumns.escaped($0, scratch) } ?? "-")",
             "owners",
         ]

@@ -60,7 +60,11 @@ public struct WatchFrame: Sendable {
 
     /// The visible lines, without escapes (what a capture of the pane shows).
     public func lines(_ rows: [WatchRow]) -> [String] {
-        layout(view.listing(rows), rows).map { $0.map(\.text).joined() }
+        layout(view.listing(rows), rows).map { line in
+            var text = Substring(line.map(\.text).joined())
+            while text.last == " " { text.removeLast() }  // as a capture of the pane shows it
+            return String(text)
+        }
     }
 
     /// Appends the escapes that draw the frame over the previous one.

@@ -116,7 +116,7 @@ public struct WatchListing: Sendable {
         if view.grouping == .sockets {
             let row = sockets[index]
             return view.totals
-                ? (row.sentSinceStart.map(Double.init), row.receivedSinceStart.map(Double.init))
+                ? (row.sentSinceStart.map { Double($0) }, row.receivedSinceStart.map { Double($0) })
                 : (row.sendRate, row.receiveRate)
         }
         let group = groups[index]
