@@ -157,7 +157,10 @@ import Testing
 
     @Test func coloursOnlyWhenAskedAndNeverInsideEscapedNames() {
         let holder = SocketHolder(pid: 1, fd: 3, command: "\u{1B}[31mred")
-        let rows = [WatchRow(sample: Self.sample(cookie: 1, holders: [holder]), sendRate: 5e6, receiveRate: 0, retransmits: 0, age: 1)]
+        let rows = [
+            WatchRow(sample: Self.sample(cookie: 1, holders: [holder]), sendRate: 9e6, receiveRate: 0, retransmits: 0, age: 1),
+            WatchRow(sample: Self.sample(cookie: 2, holders: [holder]), sendRate: 5e6, receiveRate: 0, retransmits: 0, age: 1),
+        ]
         var frame = WatchFrame(width: 200, height: 8, view: WatchView(), delay: "1")
         let plain = OutputBuffer(fd: nil)
         frame.render(rows, to: plain)
@@ -165,8 +168,9 @@ import Testing
         frame.colour = true
         let coloured = OutputBuffer(fd: nil)
         frame.render(rows, to: coloured)
-        #expect(coloured.text.contains("\u{1B}[7;32mESTABLISHED"))  // selected, established
-        #expect(coloured.text.contains("\u{1B}[7;33m"))  // 5 MB/s: yellow
+        #expect(coloured.text.contains("\u{1B}[7mESTABLISHED"))  // the selection: reverse video only
+        #expect(coloured.text.contains("\u{1B}[32mESTABLISHED"))  // the other row: established is green
+        #expect(coloured.text.contains("\u{1B}[33m 5.00M"))  // 5 MB/s: yellow
         // The hostile name is escaped text either way: its ESC never reaches the terminal.
         #expect(!coloured.text.contains("\u{1B}[31mred"))
     }

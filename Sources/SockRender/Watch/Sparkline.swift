@@ -47,25 +47,30 @@ public struct WatchCursor: Sendable {
     public var index = 0
     /// The first row shown.
     public var top = 0
+    /// Whether the selection follows its row; false until the user first moves it, so a view left alone
+    /// keeps its top row selected as the order changes.
+    public var follows = false
 
     public init() {}
 
     /// Places the selection in a new listing: on the same key where it still is, else at the same position
     /// (clamped), and scrolls so it is shown in a page of `page` rows.
     public mutating func place(in listing: WatchListing, page: Int) {
-        if let key, let found = listing.index(of: key) { index = found }
+        if follows, let key, let found = listing.index(of: key) { index = found }
         settle(listing, page: page)
     }
 
     /// Moves the selection `delta` rows (negative: up).
     public mutating func move(_ delta: Int, in listing: WatchListing, page: Int) {
         index += delta
+        follows = true
         settle(listing, page: page)
     }
 
     /// Moves to the first row (`Home`) or the last (`End`).
     public mutating func jump(toEnd: Bool, in listing: WatchListing, page: Int) {
         index = toEnd ? listing.count - 1 : 0
+        follows = true
         settle(listing, page: page)
     }
 

@@ -167,7 +167,7 @@ public struct WatchFrame: Sendable {
             var line: [Segment] = []
             for (column, text) in table.segments(cells, shown: shown, widths: widths) {
                 var style: String?
-                if colour {
+                if colour && !selected {
                     if column == 1, let socket = listing.socket(at: index) {
                         style = WatchPalette.state(socket.sample.state, datagram: socket.sample.netid.isDatagram)
                     } else if column == rateColumns.0 {
@@ -176,7 +176,7 @@ public struct WatchFrame: Sendable {
                         style = WatchPalette.magnitude(magnitudes.receive)
                     }
                 }
-                if selected { style = style.map { "7;" + $0 } ?? "7" }
+                if selected { style = "7" }  // the selection is plain reverse video, coloured or not
                 line.append(Segment(text, style))
             }
             if selected {
