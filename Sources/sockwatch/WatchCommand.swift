@@ -36,7 +36,7 @@ struct WatchCommand: ParsableCommand {
     var delay: String?
 
     @Option(
-        name: [.customShort("c"), .customLong("count")],
+        name: [.customShort("c"), .customLong("count")], parsing: .unconditional,
         help: ArgumentHelp("Write COUNT intervals as plain tables (or NDJSON), then exit.", valueName: "count"))
     var count: String?
 
@@ -89,7 +89,8 @@ struct WatchCommand: ParsableCommand {
             note = "-n COUNT is deprecated: -n is now the interval in seconds, as in procps watch; use -c \(interval)"
         }
         guard let seconds = Double(intervalText), seconds.isFinite, seconds > 0, seconds <= 86400 else {
-            throw ValidationError("-n/--interval takes seconds greater than 0 (at most 86400), not '\(intervalText)'")
+            let name = delay != nil ? "-d/--delay" : "-n/--interval"
+            throw ValidationError("\(name) takes seconds greater than 0 (at most 86400), not '\(intervalText)'")
         }
         guard let countText else { return (seconds, nil, note) }
         guard let value = Int(countText), value > 0 else {
