@@ -35,6 +35,8 @@ struct LiveWatch {
     private var helpShown = false
     /// The prompt's text while it is open.
     private var prompt: String?
+    /// The prompt's bytes as typed (`prompt` is their decoding).
+    private var promptBytes: [UInt8] = []
     private var promptError: String?
 
     init(
@@ -189,6 +191,7 @@ struct LiveWatch {
             helpShown = true
         case .character(UInt8(ascii: "/")):
             prompt = filterText
+            promptBytes = Array(filterText.utf8)
             promptError = nil
         case .character(UInt8(ascii: "s")), .character(UInt8(ascii: "S")):
             view.sort = view.sort.next
@@ -233,18 +236,17 @@ struct LiveWatch {
                 return .resample
             }
         case .backspace:
-            // Drop the last character (a whole UTF-8 sequence).
-            if !text.isEmpty { text.removeLast() }
+            // Drop the last character: a whole UTF-8 sequence (continuation bytes, then their lead byte).
+            while let last = promptBytes.last, last & 0xC0 == 0x80 { promptBytes.removeLast() }
+            if !promptBytes.isEmpty { promptBytes.removeLast() }
+            text = String(decoding: promptBytes, as: UTF8.self)
         case .clearLine:
+            promptBytes = []
             text = ""
         case .character(let byte) where byte >= 0x20 && byte != 0x7F:
-            var bytes = Array(text.utf8)
-            bytes.append(byte)
-            text = String(decoding: bytes, as: UTF8.self)
-            if byte >= 0x80, text.hasSuffix("\u{FFFD}") {
-                // The middle of a UTF-8 sequence: keep the bytes until it is complete.
-                text = String(decoding: bytes, as: UTF8.self)
-            }
+            // Bytes are kept as typed: a character of several bytes arrives one byte at a time.
+            promptBytes.append(byte)
+            text = String(decoding: promptBytes, as: UTF8.self)
         default: break
         }
         prompt = text
