@@ -360,4 +360,35 @@ struct WatchTerminalTests {
             #expect(escaped.contains("\u{1B}[7m"))  // reverse video (header, selection) either way
         }
     }
+
+    /// `/NAME` keeps the rows of processes whose command contains NAME; a name nobody has leaves none.
+    @Test func aProcessNameFiltersRowsByOwner() throws {
+        let comm = try String(contentsOfFile: "/proc/self/comm", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(comm.allSatisfy { $0.isLetter || $0.isNumber || "_.-".contains($0) }, "comm \(comm)")
+        try Self.withLiveView(idleConnections: 1) { flow, tmux in
+            try tmux.send("/")
+            _ = try tmux.waitFor(seconds: 20) { $0.last?.hasPrefix("/( sport") == true }
+            try tmux.send("C-u")
+            try tmux.type(comm)
+            try tmux.send("Enter")
+            var lines = try tmux.waitFor(seconds: 20) { lines in
+                lines.first?.contains("filter: \(comm)") == true
+                    && lines.contains { Self.shows($0, local: flow.client.localPort, peer: flow.listener.localPort) }
+            }
+            #expect(lines[0].contains("filter: \(comm)"), "\(lines[0])")
+            #expect(lines.contains { Self.shows($0, local: flow.client.localPort, peer: flow.listener.localPort) })
+            let rows = Self.rows(lines)
+            #expect(!rows.isEmpty)
+            #expect(rows.allSatisfy { $0.owner.hasSuffix("/\(comm)") || $0.owner.contains("/\(comm)+") }, "\(rows.map(\.owner))")
+
+            try tmux.send("/")
+            _ = try tmux.waitFor(seconds: 20) { $0.last?.hasPrefix("/\(comm)") == true }
+            try tmux.send("C-u")
+            try tmux.type("no-such-program-\(getpid())")
+            try tmux.send("Enter")
+            lines = try tmux.waitFor(seconds: 20) { $0.first?.contains("rows 0–0 of 0") == true }
+            #expect(lines[0].contains("rows 0–0 of 0"), "\(lines[0])")
+        }
+    }
 }
