@@ -40,6 +40,15 @@ struct FilterOptions: ParsableArguments {
 
     /// The expression and the sugar options, parsed together: sugar repeats OR, different sugar options AND.
     func parsed() throws -> ParsedFilter {
+        do {
+            return try FilterParser.parse(words())
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// The expression's words with the sugar options written out as conditions.
+    func words() -> [String] {
         var words = expression
         func sugar(_ values: [String], _ clause: (String) -> String) {
             guard !values.isEmpty else { return }
@@ -54,11 +63,7 @@ struct FilterOptions: ParsableArguments {
         sugar(dports) { "dport = \(Self.colon($0))" }
         sugar(sources) { "src \($0)" }
         sugar(destinations) { "dst \($0)" }
-        do {
-            return try FilterParser.parse(words)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        return words
     }
 
     private static func colon(_ port: String) -> String { port.hasPrefix(":") ? port : ":\(port)" }

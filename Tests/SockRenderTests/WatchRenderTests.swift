@@ -84,7 +84,7 @@ import Testing
         func row(_ cookie: UInt64, _ holders: [SocketHolder], _ rate: Double) -> WatchRow {
             WatchRow(sample: Self.sample(cookie: cookie, holders: holders), sendRate: rate, receiveRate: 1, retransmits: 1, age: 2)
         }
-        var processes = ProcessRow.aggregate([row(1, [a], 100), row(2, [a, b], 50), row(3, [b], 5), row(4, [], 7)])
+        var processes = GroupRow.byProcess([row(1, [a], 100), row(2, [a, b], 50), row(3, [b], 5), row(4, [], 7)])
         WatchSort.rate.sort(&processes)
         #expect(processes.map(\.pid) == [10, 0, 20])
         #expect(processes[0].sockets == 2 && processes[0].sendRate == 150 && processes[0].receiveRate == 2)
@@ -111,32 +111,97 @@ import Testing
         #expect(WatchColumns.milliseconds(45_123) == "45.1")
     }
 
-    @Test func framesFitTheWindowAndSayWhatIsLeftOut() {
+    @Test func framesFitTheWindowAndScrollWithTheSelection() {
         let holder = SocketHolder(pid: 4242, fd: 3, command: "bad\nname")
         let rows = (1...30).map { (i: Int) -> WatchRow in
             let sample = Self.sample(cookie: UInt64(i), holders: [holder], port: UInt16(40000 + i))
             return WatchRow(sample: sample, sendRate: Double(i * 1000), receiveRate: 0, retransmits: 0, age: 1)
         }
-        let frame = WatchFrame(width: 60, height: 10, view: WatchView(), delay: "1")
-        let lines = frame.lines(rows)
+        var frame = WatchFrame(width: 60, height: 10, view: WatchView(), delay: "1")
+        var lines = frame.lines(rows)
         #expect(lines.count == 10)
         #expect(lines.allSatisfy { $0.unicodeScalars.count <= 60 })
-        #expect(lines[0].hasPrefix("sockwatch watch  every 1s  sort: rate  30 sockets"))
-        #expect(lines[1].hasPrefix("Proto State"))
-        #expect(lines[2].contains("127.0.0.1:40030"))  // fastest first
-        #expect(lines[9] == "… 23 more")
-        // Wide enough, the owner shows, escaped.
-        let wide = WatchFrame(width: 200, height: 4, view: WatchView(), delay: "1").lines(rows)
-        #expect(wide[2].hasSuffix("4242/bad\\nname"))
-        #expect(wide[2].contains("30.0k"))
+        #expect(lines[0].hasPrefix("sockwatch watch  every 1s  sort: rate  rows 1–6 of 30"), "\(lines[0])")
+        #expect(lines[1].hasPrefix("30 sockets ↑"))
+        #expect(lines[2].hasPrefix("State"), "\(lines[2])")  // Proto and Cwnd left out to fit 60 columns
+        #expect(lines[3].contains("127.0.0.1:40030"))  // fastest first
+        #expect(lines[9].hasPrefix("? help"))
+        // The selection moves the rows: to the end, then a page up.
+        let listing = frame.view.listing(rows)
+        frame.cursor.jump(toEnd: true, in: listing, page: WatchFrame.page(height: 10))
+        lines = frame.lines(rows)
+        #expect(lines[0].contains("rows 25–30 of 30"), "\(lines[0])")
+        #expect(lines[8].contains("127.0.0.1:40001"))
+        frame.cursor.move(-6, in: listing, page: WatchFrame.page(height: 10))
+        #expect(frame.lines(rows)[0].contains("rows 24–29 of 30"))
+        // The selection follows its socket when the order changes.
+        let key = frame.cursor.key
+        var reversed = rows
+        for i in reversed.indices { reversed[i].sendRate = Double((31 - i) * 1000) }
+        frame.cursor.place(in: frame.view.listing(reversed), page: WatchFrame.page(height: 10))
+        #expect(frame.cursor.key == key)
+        #expect(frame.cursor.index == 30 - 24)
+        // Wide enough, every column and the owner show, escaped.
+        let wide = WatchFrame(width: 200, height: 5, view: WatchView(), delay: "1").lines(rows)
+        #expect(wide[2].hasPrefix("Proto State"))
+        #expect(wide[3].hasSuffix("4242/bad\\nname"))
+        #expect(wide[3].contains("30.0k"))
         // The escapes address each line and clear what the last frame left.
         let out = OutputBuffer(fd: nil)
         frame.render(rows, to: out)
         #expect(out.text.hasPrefix("\u{1B}[1;1Hsockwatch watch"))
-        #expect(out.text.contains("\u{1B}[10;1H… 23 more\u{1B}[K"))
         #expect(out.text.hasSuffix("\u{1B}[J"))
         // A tiny window still draws something sensible.
         #expect(WatchFrame(width: 5, height: 1, view: WatchView(), delay: "1").lines(rows) == ["sockw"])
+    }
+
+    @Test func coloursOnlyWhenAskedAndNeverInsideEscapedNames() {
+        let holder = SocketHolder(pid: 1, fd: 3, command: "\u{1B}[31mred")
+        let rows = [
+            WatchRow(sample: Self.sample(cookie: 1, holders: [holder]), sendRate: 9e6, receiveRate: 0, retransmits: 0, age: 1),
+            WatchRow(sample: Self.sample(cookie: 2, holders: [holder]), sendRate: 5e6, receiveRate: 0, retransmits: 0, age: 1),
+        ]
+        var frame = WatchFrame(width: 200, height: 8, view: WatchView(), delay: "1")
+        let plain = OutputBuffer(fd: nil)
+        frame.render(rows, to: plain)
+        #expect(!plain.text.contains("\u{1B}[32m") && !plain.text.contains("\u{1B}[33m"))
+        frame.colour = true
+        let coloured = OutputBuffer(fd: nil)
+        frame.render(rows, to: coloured)
+        #expect(coloured.text.contains("\u{1B}[7mESTABLISHED"))  // the selection: reverse video only
+        #expect(coloured.text.contains("\u{1B}[32mESTABLISHED"))  // the other row: established is green
+        #expect(coloured.text.contains("\u{1B}[33m 5.00M"))  // 5 MB/s: yellow
+        // The hostile name is escaped text either way: its ESC never reaches the terminal.
+        #expect(!coloured.text.contains("\u{1B}[31mred"))
+    }
+
+    @Test func bitsTotalsAndContainerGrouping() {
+        var tracker = RateTracker()
+        _ = tracker.update([Self.sample(cookie: 1, acked: 1000, received: 0)], at: 0)
+        let rows = tracker.update([Self.sample(cookie: 1, acked: 126_000, received: 500)], at: 1_000_000_000)
+        #expect(rows[0].sentSinceStart == 125_000 && rows[0].receivedSinceStart == 500)
+        #expect(tracker.hostSent == 125_000 && tracker.hostReceived == 500)
+        #expect(WatchColumns.cells(rows[0], bits: true, totals: false)[4] == "1.00M")
+        #expect(WatchColumns.cells(rows[0], bits: false, totals: true)[4] == "125k")
+        #expect(WatchColumns.columns(grouping: .sockets, bits: true, totals: false)[4].title == "Send b/s")
+        #expect(WatchColumns.columns(grouping: .sockets, bits: false, totals: true)[4].title == "Sent")
+        var view = WatchView()
+        view.toggle(.container)
+        let groups = view.listing(rows).groups
+        #expect(groups.count == 1 && groups[0].key == .container(nil) && groups[0].sockets == 1)
+        #expect(view.listing(rows).table(0..<1).rows[0][0] == "-")
+        view.toggle(.container)
+        #expect(view.grouping == .sockets)
+    }
+
+    @Test func sparklineScalesTheLastMinute() {
+        var line = Sparkline()
+        for i in 0..<10 { line.add(Double(i), at: UInt64(i) * 6_000_000_000) }
+        #expect(line.render(cells: 10, now: 60_000_000_000) == "▁▂▃▃▄▅▆▆▇█")
+        #expect(line.render(cells: 20, now: 60_000_000_000).filter { $0 == " " }.count == 10)  // slices without a sample
+        #expect(line.maximum == 9)
+        line.add(0, at: 200_000_000_000)  // everything older than a minute goes
+        #expect(line.maximum == 0)
     }
 
     @Test func plainAndJSONIntervals() throws {

@@ -179,7 +179,8 @@ struct CLITests {
 
     @Test(arguments: [
         (["--port", "-1"], "bad port"), (["--pid", "-5"], "--pid takes process ids"),
-        (["watch", "-d", "-1"], "-d/--delay takes seconds"), (["events", "--interval", "-1"], "--interval takes seconds"),
+        (["watch", "-d", "-1"], "-d/--delay takes seconds"), (["watch", "-n", "-1"], "-n/--interval takes seconds"),
+        (["watch", "-c", "-1"], "-c/--count takes a number"), (["events", "--interval", "-1"], "--interval takes seconds"),
         (["exporter", "--top", "-1"], "--top: -1 is out of range"),
     ])
     func negativeNumbersAreNamedAsWrongNotMissing(arguments: [String], message: String) throws {

@@ -97,6 +97,12 @@ struct WatchTableRow {
     var sendRate: Double? { Self.rate(cells[4]) }
     var receiveRate: Double? { Self.rate(cells[5]) }
     var owner: Substring { cells[10] }
+    /// The Age cell (`3s`, `1m05s`) in seconds.
+    var ageSeconds: Int? {
+        let age = cells[9]
+        if age.hasSuffix("s"), !age.contains("m") { return Int(age.dropLast()) }
+        return age.contains("m") || age.contains("h") || age.contains("d") ? 60 : nil
+    }
 
     /// `812`, `12.3k`, `1.64M` as bytes per second; nil for `-`.
     static func rate(_ text: Substring) -> Double? {

@@ -23,7 +23,7 @@ struct WatchTests {
         let flow = SteadyFlow()
         defer { flow.stop() }
         usleep(200_000)  // the writer is under way before the first dump
-        let result = try BinaryRunner.run(["watch", "-n", "3", "-d", "0.5", "-t"])
+        let result = try BinaryRunner.run(["watch", "-c", "3", "-n", "0.5", "-t"])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let intervals = Self.intervals(result.stdout)
         #expect(intervals.count == 3)
@@ -47,7 +47,7 @@ struct WatchTests {
         defer { flow.stop() }
         usleep(200_000)
         let port = flow.listener.localPort
-        let result = try BinaryRunner.run(["watch", "-n", "2", "-d", "0.4", "--json", "-t", "( sport = :\(port) or dport = :\(port) )"])
+        let result = try BinaryRunner.run(["watch", "--count", "2", "--interval", "0.4", "--json", "-t", "( sport = :\(port) or dport = :\(port) )"])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let objects = try #require(result.objects, "not NDJSON: \(result.stdout)")
         // Two intervals of four sockets: the moving connection's ends and the idle one's.
@@ -74,9 +74,21 @@ struct WatchTests {
         #expect(processRows.first?["pid"] as? Int == Int(getpid()))
         #expect(processRows.first?["sockets"] as? Int == 4)
         #expect(processRows.first?["interval"] as? Int == 1)
+        // The old spelling (-n COUNT beside -d SECONDS) still counts, with a deprecation note.
+        #expect(byProcess.stderr.hasPrefix("sockwatch: note: -n COUNT is deprecated"), "\(byProcess.stderr)")
+        #expect(byProcess.stderr.contains("use -c 1"))
     }
 
-    @Test(arguments: [["-d", "0"], ["-d", "-1"], ["-d", "soon"], ["-d", "nan"], ["-n", "0"], ["-n", "x"], ["--sort", "speed"]])
+    /// `-n` alone is the interval (procps watch): without -c plain output runs on, so it says how to count.
+    @Test func nAloneIsTheIntervalAndSaysHowToCount() throws {
+        let result = try BinaryRunner.shell(
+            "\"$SW\" watch -n 1 -t 2>&1 | head -3")
+        #expect(result.stdout.contains("note: -n is the interval in seconds"), "\(result.stdout)")
+        #expect(result.stdout.contains("interval 1  every 1s"), "\(result.stdout)")
+    }
+
+    @Test(arguments: [["-d", "0"], ["-d", "-1"], ["-d", "soon"], ["-d", "nan"], ["-n", "0"], ["-n", "x"], ["-c", "0"], ["-c", "x"],
+        ["-n", "1", "-d", "1", "-c", "2"], ["--color", "sometimes"], ["--sort", "speed"]])
     func badArgumentsExitTwoWithOneLine(_ arguments: [String]) throws {
         let result = try BinaryRunner.run(["watch"] + arguments)
         #expect(result.status == 2)

@@ -9,15 +9,30 @@ public struct WatchRow: Sendable {
     public var retransmits: UInt64?
     /// Seconds since this run first saw the socket.
     public var age: Double
+    /// Bytes the peer acknowledged since this run first saw the socket; nil for UDP.
+    public var sentSinceStart: UInt64?
+    /// Bytes received since this run first saw the socket; nil for UDP.
+    public var receivedSinceStart: UInt64?
 
-    public init(sample: WatchSample, sendRate: Double?, receiveRate: Double?, retransmits: UInt64?, age: Double) {
+    public init(
+        sample: WatchSample, sendRate: Double?, receiveRate: Double?, retransmits: UInt64?, age: Double,
+        sentSinceStart: UInt64? = nil, receivedSinceStart: UInt64? = nil
+    ) {
         self.sample = sample
         self.sendRate = sendRate
         self.receiveRate = receiveRate
         self.retransmits = retransmits
         self.age = age
+        self.sentSinceStart = sentSinceStart
+        self.receivedSinceStart = receivedSinceStart
     }
 
     /// Send plus receive, the rate sort's key (0 when unknown).
     public var totalRate: Double { (sendRate ?? 0) + (receiveRate ?? 0) }
+
+    /// The container the socket's owner runs in, the key of the `c` grouping; nil when unknown (shown as `-`).
+    ///
+    /// The one place container attribution (issue 15) plugs into the watch view: nil until the pipeline
+    /// carries a container per socket.
+    public var containerLabel: String? { nil }
 }

@@ -10,29 +10,57 @@ public enum WatchColumns {
     }
 
     /// One row per socket.
-    public static let sockets: [Column] = [
-        Column(title: "Proto", rightAligned: false), Column(title: "State", rightAligned: false),
-        Column(title: "Local Address", rightAligned: false), Column(title: "Peer Address", rightAligned: false),
-        Column(title: "Send/s", rightAligned: true), Column(title: "Recv/s", rightAligned: true),
-        Column(title: "Retr", rightAligned: true), Column(title: "RTT ms", rightAligned: true),
-        Column(title: "Cwnd", rightAligned: true), Column(title: "Age", rightAligned: true),
-        Column(title: "PID/Program", rightAligned: false),
-    ]
+    public static let sockets: [Column] = columns(grouping: .sockets, bits: false, totals: false)
 
     /// One row per process (the `p` view).
-    public static let processes: [Column] = [
-        Column(title: "PID", rightAligned: true), Column(title: "Program", rightAligned: false),
-        Column(title: "Sockets", rightAligned: true), Column(title: "Send/s", rightAligned: true),
-        Column(title: "Recv/s", rightAligned: true), Column(title: "Retr", rightAligned: true),
-        Column(title: "RTT ms", rightAligned: true), Column(title: "Age", rightAligned: true),
-    ]
+    public static let processes: [Column] = columns(grouping: .process, bits: false, totals: false)
 
-    /// The cells of a socket row, in `sockets` order.
+    /// The columns of `grouping`, with rate titles in bits or bytes per second, or the totals since start.
+    public static func columns(grouping: WatchGrouping, bits: Bool, totals: Bool) -> [Column] {
+        let send = totals ? "Sent" : bits ? "Send b/s" : "Send/s"
+        let receive = totals ? "Received" : bits ? "Recv b/s" : "Recv/s"
+        switch grouping {
+        case .sockets:
+            return [
+                Column(title: "Proto", rightAligned: false), Column(title: "State", rightAligned: false),
+                Column(title: "Local Address", rightAligned: false), Column(title: "Peer Address", rightAligned: false),
+                Column(title: send, rightAligned: true), Column(title: receive, rightAligned: true),
+                Column(title: "Retr", rightAligned: true), Column(title: "RTT ms", rightAligned: true),
+                Column(title: "Cwnd", rightAligned: true), Column(title: "Age", rightAligned: true),
+                Column(title: "PID/Program", rightAligned: false),
+            ]
+        case .process, .container:
+            let first =
+                grouping == .process
+                ? [Column(title: "PID", rightAligned: true), Column(title: "Program", rightAligned: false)]
+                : [Column(title: "Container", rightAligned: false)]
+            return first + [
+                Column(title: "Sockets", rightAligned: true), Column(title: send, rightAligned: true),
+                Column(title: receive, rightAligned: true), Column(title: "Retr", rightAligned: true),
+                Column(title: "RTT ms", rightAligned: true), Column(title: "Age", rightAligned: true),
+            ]
+        }
+    }
+
+    /// The columns left out first when a window is too narrow, most expendable first (indexes into `columns`).
+    static func expendable(_ grouping: WatchGrouping) -> [Int] {
+        switch grouping {
+        case .sockets: [8, 0, 9, 6, 7]
+        case .process: [7, 6, 5]
+        case .container: [6, 5, 4]
+        }
+    }
+
+    /// The cells of a socket row, in `sockets` order: rates in bytes per second.
     public static func cells(_ row: WatchRow) -> [String] {
+        cells(row, bits: false, totals: false)
+    }
+
+    /// The cells of a socket row: rates (bits or bytes per second) or the totals since start.
+    public static func cells(_ row: WatchRow, bits: Bool, totals: Bool) -> [String] {
         let s = row.sample
         let scratch = OutputBuffer(fd: nil, flushThreshold: 256)
         let proto = s.netid.rawValue + (s.family == .inet6 ? "6" : "")
-        let state = s.netid.isDatagram && s.state == .close ? "UNCONN" : s.state.netstatName
         let tcp = s.netid == .tcp
         var owner = "-"
         if let first = s.holders.first {
@@ -40,22 +68,50 @@ public enum WatchColumns {
             let others = Set(s.holders.map(\.pid)).count - 1
             if others > 0 { owner += "+\(others)" }
         }
+        let (send, receive) =
+            totals
+            ? (amount(row.sentSinceStart.map { Double($0) }, bits: bits), amount(row.receivedSinceStart.map { Double($0) }, bits: bits))
+            : (amount(row.sendRate, bits: bits), amount(row.receiveRate, bits: bits))
         return [
-            proto, state, endpoint(s.local, scratch), endpoint(s.peer, scratch), rate(row.sendRate), rate(row.receiveRate),
+            proto, stateName(s), endpoint(s.local, scratch), endpoint(s.peer, scratch), send, receive,
             row.retransmits.map(String.init) ?? "-", tcp ? milliseconds(s.rtt) : "-",
             tcp ? (s.congestionWindow.map(String.init) ?? "-") : "-", age(row.age), owner,
         ]
     }
 
+    /// The state as the table shows it: netstat's names, `UNCONN` for an unconnected datagram socket.
+    public static func stateName(_ s: WatchSample) -> String {
+        s.netid.isDatagram && s.state == .close ? "UNCONN" : s.state.netstatName
+    }
+
     /// The cells of a process row, in `processes` order.
-    public static func cells(_ row: ProcessRow) -> [String] {
+    public static func cells(_ row: GroupRow) -> [String] {
+        cells(row, bits: false, totals: false)
+    }
+
+    /// The cells of a group row (process or container): rates or the totals since start.
+    public static func cells(_ row: GroupRow, bits: Bool, totals: Bool) -> [String] {
         let scratch = OutputBuffer(fd: nil, flushThreshold: 256)
-        return [
-            row.pid == 0 ? "-" : String(row.pid),
-            row.pid == 0 ? "(no owner)" : escaped(row.command, scratch),
-            String(row.sockets), rate(row.sendRate), rate(row.receiveRate), String(row.retransmits),
+        let first: [String]
+        switch row.key {
+        case .process(let pid):
+            first = [pid == 0 ? "-" : String(pid), pid == 0 ? "(no owner)" : escaped(row.label, scratch)]
+        case .container(let label):
+            first = [label.map { escaped($0, scratch) } ?? "-"]
+        }
+        let (send, receive) =
+            totals
+            ? (amount(Double(row.sentSinceStart), bits: bits), amount(Double(row.receivedSinceStart), bits: bits))
+            : (amount(row.sendRate, bits: bits), amount(row.receiveRate, bits: bits))
+        return first + [
+            String(row.sockets), send, receive, String(row.retransmits),
             row.maxRTT == 0 ? "-" : milliseconds(row.maxRTT), age(row.newestAge),
         ]
+    }
+
+    /// A byte count (or rate) as `rate` writes it, times 8 in bits.
+    public static func amount(_ bytes: Double?, bits: Bool) -> String {
+        rate(bytes.map { bits ? $0 * 8 : $0 })
     }
 
     // MARK: - Cells

@@ -16,7 +16,7 @@ public final class WatchJSONRenderer {
 
     public func render(interval number: Int, _ rows: [WatchRow]) throws {
         if view.byProcess {
-            var processes = ProcessRow.aggregate(rows)
+            var processes = GroupRow.byProcess(rows)
             view.sort.sort(&processes)
             for process in processes { append(process, interval: number) }
         } else {
@@ -60,7 +60,7 @@ public final class WatchJSONRenderer {
         out.append("]}\n")
     }
 
-    private func append(_ row: ProcessRow, interval: Int) {
+    private func append(_ row: GroupRow, interval: Int) {
         out.append("{\"interval\":", decimal: interval)
         out.append(",\"pid\":", decimal: row.pid)
         out.append(",\"comm\":")

@@ -26,9 +26,9 @@ public enum WatchSort: String, Sendable, CaseIterable {
         }
     }
 
-    /// Sorts process rows; ties by pid.
-    public func sort(_ rows: inout [ProcessRow]) {
-        func key(_ row: ProcessRow) -> Double {
+    /// Sorts group rows (processes, containers); ties by pid, then label.
+    public func sort(_ rows: inout [GroupRow]) {
+        func key(_ row: GroupRow) -> Double {
             switch self {
             case .rate: row.totalRate
             case .rtt: Double(row.maxRTT)
@@ -36,7 +36,7 @@ public enum WatchSort: String, Sendable, CaseIterable {
             case .age: -row.newestAge
             }
         }
-        rows.sort { key($0) != key($1) ? key($0) > key($1) : $0.pid < $1.pid }
+        rows.sort { key($0) != key($1) ? key($0) > key($1) : $0.pid != $1.pid ? $0.pid < $1.pid : $0.label < $1.label }
     }
 
     private func order(_ a: Double, _ b: Double, _ x: WatchRow, _ y: WatchRow) -> Bool {

@@ -1,31 +1,61 @@
 import SockPipeline
-/// What the live view shows: the sort and whether rows are sockets or processes (the `s` and `p` keys).
+
+/// What the rows of the view are: sockets, or sockets summed per process (`p`) or per container (`c`).
+public enum WatchGrouping: String, Sendable {
+    case sockets
+    case process
+    case container
+}
+
+/// What the live view shows: the sort, the grouping, bits or bytes (`b`), rates or totals since start (`t`).
 public struct WatchView: Sendable {
     public var sort: WatchSort
-    public var byProcess: Bool
+    public var grouping: WatchGrouping
+    /// Rates and totals in bits rather than bytes.
+    public var bits: Bool
+    /// The totals since start instead of the rates of the interval.
+    public var totals: Bool
 
-    public init(sort: WatchSort = .rate, byProcess: Bool = false) {
+    public init(sort: WatchSort = .rate, byProcess: Bool = false, bits: Bool = false, totals: Bool = false) {
         self.sort = sort
-        self.byProcess = byProcess
+        grouping = byProcess ? .process : .sockets
+        self.bits = bits
+        self.totals = totals
+    }
+
+    /// One row per process (`p`, `--by-process`).
+    public var byProcess: Bool {
+        get { grouping == .process }
+        set { grouping = newValue ? .process : .sockets }
+    }
+
+    /// Switches to `grouping`, or back to sockets when it is already shown (the `p` and `c` keys).
+    public mutating func toggle(_ grouping: WatchGrouping) {
+        self.grouping = self.grouping == grouping ? .sockets : grouping
+    }
+
+    /// The rows in order, with the key that follows each across refreshes.
+    public func listing(_ rows: [WatchRow]) -> WatchListing {
+        switch grouping {
+        case .sockets:
+            var sorted = rows
+            sort.sort(&sorted)
+            return WatchListing(view: self, sockets: sorted, groups: [])
+        case .process, .container:
+            var groups = grouping == .process ? GroupRow.byProcess(rows) : GroupRow.byContainer(rows)
+            sort.sort(&groups)
+            return WatchListing(view: self, sockets: [], groups: groups)
+        }
     }
 
     /// The sorted table of `rows`, with the cells of at most `limit` rows (only what fits is formatted).
     public func table(_ rows: [WatchRow], limit: Int = .max) -> WatchTable {
-        if byProcess {
-            var processes = ProcessRow.aggregate(rows)
-            sort.sort(&processes)
-            return WatchTable(
-                columns: WatchColumns.processes, rows: processes.prefix(limit).map(WatchColumns.cells),
-                total: processes.count)
-        }
-        var sorted = rows
-        sort.sort(&sorted)
-        return WatchTable(
-            columns: WatchColumns.sockets, rows: sorted.prefix(limit).map(WatchColumns.cells), total: sorted.count)
+        let listing = listing(rows)
+        return listing.table(0..<min(limit, listing.count))
     }
 
     /// One line on the whole interval: `12 sockets  send 1.23M/s  recv 4.56k/s  retr 0`.
-    public static func summary(_ rows: [WatchRow]) -> String {
+    public static func summary(_ rows: [WatchRow], bits: Bool = false) -> String {
         var send = 0.0
         var receive = 0.0
         var retransmits: UInt64 = 0
@@ -34,7 +64,68 @@ public struct WatchView: Sendable {
             receive += row.receiveRate ?? 0
             retransmits += row.retransmits ?? 0
         }
-        return "\(rows.count) sockets  send \(WatchColumns.rate(send))/s  recv \(WatchColumns.rate(receive))/s  "
-            + "retr \(retransmits)"
+        let unit = bits ? "b/s" : "/s"
+        return "\(rows.count) sockets  send \(WatchColumns.amount(send, bits: bits))\(unit)  "
+            + "recv \(WatchColumns.amount(receive, bits: bits))\(unit)  retr \(retransmits)"
+    }
+}
+
+/// Which row the live view's selection is on: a socket by its cookie, or a group by its key.
+public enum WatchKey: Hashable, Sendable {
+    case socket(UInt64)
+    case group(GroupRow.Key)
+}
+
+/// The rows of one refresh in the view's order, formatted only where shown.
+public struct WatchListing: Sendable {
+    public let view: WatchView
+    public let sockets: [WatchRow]
+    public let groups: [GroupRow]
+
+    public var count: Int { view.grouping == .sockets ? sockets.count : groups.count }
+
+    public var keys: [WatchKey] {
+        view.grouping == .sockets ? sockets.map { .socket($0.sample.cookie) } : groups.map { .group($0.key) }
+    }
+
+    public func key(at index: Int) -> WatchKey {
+        view.grouping == .sockets ? .socket(sockets[index].sample.cookie) : .group(groups[index].key)
+    }
+
+    public func index(of key: WatchKey) -> Int? {
+        switch key {
+        case .socket(let cookie): sockets.firstIndex { $0.sample.cookie == cookie }
+        case .group(let k): groups.firstIndex { $0.key == k }
+        }
+    }
+
+    /// The table of the rows in `range`.
+    public func table(_ range: Range<Int>) -> WatchTable {
+        let columns = WatchColumns.columns(grouping: view.grouping, bits: view.bits, totals: view.totals)
+        let cells: [[String]] =
+            view.grouping == .sockets
+            ? sockets[range].map { WatchColumns.cells($0, bits: view.bits, totals: view.totals) }
+            : groups[range].map { WatchColumns.cells($0, bits: view.bits, totals: view.totals) }
+        var table = WatchTable(columns: columns, rows: cells, total: count)
+        table.expendable = WatchColumns.expendable(view.grouping)
+        return table
+    }
+
+    /// The send and receive figures of row `index` in bytes (per second, or since start): what shading reads.
+    public func magnitudes(at index: Int) -> (send: Double?, receive: Double?) {
+        if view.grouping == .sockets {
+            let row = sockets[index]
+            return view.totals
+                ? (row.sentSinceStart.map { Double($0) }, row.receivedSinceStart.map { Double($0) })
+                : (row.sendRate, row.receiveRate)
+        }
+        let group = groups[index]
+        return view.totals
+            ? (Double(group.sentSinceStart), Double(group.receivedSinceStart)) : (group.sendRate, group.receiveRate)
+    }
+
+    /// The socket of row `index`, in the socket view.
+    public func socket(at index: Int) -> WatchRow? {
+        view.grouping == .sockets && index < sockets.count ? sockets[index] : nil
     }
 }

@@ -6,7 +6,12 @@ import SockPipeline
 /// the filter, and owners from the pipeline's cache (or, with `--pid`/`--command`/`--user`, from only those
 /// processes' fds, read again each time).
 struct WatchSampler {
-    private let pipeline: RepeatedPipeline
+    private var pipeline: RepeatedPipeline
+    private let rescanOwners: Bool
+    /// The socket whose whole `tcp_info` the next samples keep (the one the details screen shows).
+    var detailCookie: UInt64?
+    /// The `tcp_info` of `detailCookie`'s socket in the last sample.
+    private(set) var detailInfo: TCPInfo?
     /// Notes for stderr (a transport the kernel cannot report, an interrupted dump), kept until the caller
     /// shows them, when the screen is not in use.
     private let collected: NoteBox
@@ -22,6 +27,18 @@ struct WatchSampler {
         query.extensions = [.info]
         let box = NoteBox()
         collected = box
+        self.rescanOwners = rescanOwners
+        pipeline = try RepeatedPipeline(query, rescanOwners: rescanOwners) { box.notes.append($0.description) }
+    }
+
+    /// The query the samples run.
+    var query: SocketQuery { pipeline.query }
+
+    /// Runs `query` from the next sample on: its filter compiled again to kernel bytecode, a new dump plan.
+    mutating func refilter(_ query: SocketQuery) throws {
+        var query = query
+        query.extensions = [.info]
+        let box = collected
         pipeline = try RepeatedPipeline(query, rescanOwners: rescanOwners) { box.notes.append($0.description) }
     }
 
@@ -32,7 +49,13 @@ struct WatchSampler {
     mutating func sample() throws -> (samples: [WatchSample], time: UInt64) {
         let time = Self.now()
         var samples: [WatchSample] = []
-        try pipeline.run { samples.append(WatchSample($0)) }
+        let cookie = detailCookie
+        var info: TCPInfo?
+        try pipeline.run { record in
+            samples.append(WatchSample(record))
+            if record.cookie == cookie { info = record.tcpInfo }
+        }
+        detailInfo = info
         let owners: OwnerTable
         if pipeline.query.selection.isEmpty {
             owners = pipeline.cachedOwners(of: samples.map(\.inode))
