@@ -11,10 +11,13 @@ public final class CgroupInfo: Sendable {
     /// `docker:web-1`, `k8s:shop/cart-7f9c/app`, `nginx.service`; `-` for the root cgroup and for paths that
     /// name no unit or container.
     public let label: String
+    /// Its number in the attribution that made it (0, 1, 2…): renderers keep per-cgroup bytes in an array by it.
+    public let index: Int
 
-    public init(path: String, identity: ContainerIdentity?) {
+    public init(path: String, identity: ContainerIdentity?, index: Int = 0) {
         self.path = path
         self.identity = identity
+        self.index = index
         label = identity?.label ?? "-"
     }
 }
@@ -79,7 +82,7 @@ public final class CgroupAttribution {
     /// The cgroup at `path`, named once.
     public func info(path: String) -> CgroupInfo {
         if let known = byPath[path] { return known }
-        let info = CgroupInfo(path: path, identity: identify(path))
+        let info = CgroupInfo(path: path, identity: identify(path), index: byPath.count)
         byPath[path] = info
         return info
     }

@@ -44,6 +44,12 @@ struct PipelineRun {
     private let plain: Bool
     /// Rows carry their holder's login name.
     private let logins: Bool
+    /// Rows carry their cgroup (`--cgroup`, `--containers`).
+    private let cgroupCells: Bool
+    /// Sockets without a kernel cgroup id meet cgroup conditions through their holders (`SocketQuery`).
+    private let holderCgroupCheck: Bool
+    /// Only cgroups join besides holders, and rows go out as they come: the cgroup fast path.
+    private let plainWithCgroups: Bool
 
     init(query: SocketQuery, sink: any SocketSink, cgroups: CgroupAttribution? = nil) {
         self.query = query
@@ -51,6 +57,9 @@ struct PipelineRun {
         unixTable = query.unixLines ? ProcNetUnix() : nil
         self.cgroups = query.joinsCgroups ? cgroups : nil
         plain = !query.unixLines && query.names.isEmpty && query.order == .kernel && !query.joinsCgroups
+        plainWithCgroups = !query.unixLines && query.names.isEmpty && query.order == .kernel && query.joinsCgroups
+        cgroupCells = !query.cgroups.isEmpty
+        holderCgroupCheck = query.holderCgroupCheck
         logins = query.names.contains(.holderLogins)
     }
 
@@ -60,6 +69,14 @@ struct PipelineRun {
         if plain && options == nil {
             // Nothing but holders to join: the join is three words on the stack.
             try SocketJoin.with(record, owners: owners) { try sink.render(record, $0) }
+            rendered += 1
+            return
+        }
+        if plainWithCgroups && options == nil, let cgroups {
+            // Holders and the cgroup: no names, no lines, no staging.
+            var extras = JoinExtras()
+            guard joinCgroups(record, owners: owners, cgroups, into: &extras.cgroup, &extras.holderCgroup) else { return }
+            try SocketJoin.with(record, owners: owners, extras: &extras) { try sink.render(record, $0) }
             rendered += 1
             return
         }
@@ -103,7 +120,7 @@ struct PipelineRun {
         var firstHolder: Int32?
         owners?.forEachHolder(of: record.inode) { if firstHolder == nil { firstHolder = $0.pid } }
         if let id = record.cgroupID {
-            guard !query.cgroups.isEmpty else { return true }
+            guard cgroupCells else { return true }
             cgroup = cgroups.info(id: id)
             if let firstHolder, let held = cgroups.info(ofProcess: firstHolder), held !== cgroup,
                 held.path != cgroup?.path
@@ -113,14 +130,14 @@ struct PipelineRun {
             return true
         }
         if record.netid.isInet && record.inode != 0 { missingKernelCgroupIDs = true }
-        if query.holderCgroupCheck && !record.netid.isInet {
+        if holderCgroupCheck && !record.netid.isInet {
             var ids: [UInt64] = []
             owners?.forEachHolder(of: record.inode) { holder in
                 if let id = cgroups.id(ofProcess: holder.pid) { ids.append(id) }
             }
             guard query.expression.matches(record, holderCgroups: ids) else { return false }
         }
-        if !query.cgroups.isEmpty, let firstHolder { cgroup = cgroups.info(ofProcess: firstHolder) }
+        if cgroupCells, let firstHolder { cgroup = cgroups.info(ofProcess: firstHolder) }
         return true
     }
 

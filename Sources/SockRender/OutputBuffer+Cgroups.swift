@@ -5,37 +5,42 @@ import SockPipeline
 /// and hundreds of thousands of rows, and escaping a 200-byte Kubernetes path per row cost more than the rest
 /// of the row (docs/BENCHMARKS.md).
 final class CgroupCells {
-    private struct Cells {
+    private final class Cells {
         let info: CgroupInfo
         let path: [UInt8]
         let label: [UInt8]
         /// `"PATH"` and the `{"label":…}` object, as JSON.
         let jsonPath: [UInt8]
         let jsonContainer: [UInt8]
+
+        init(info: CgroupInfo, path: [UInt8], label: [UInt8], jsonPath: [UInt8], jsonContainer: [UInt8]) {
+            self.info = info
+            self.path = path
+            self.label = label
+            self.jsonPath = jsonPath
+            self.jsonContainer = jsonContainer
+        }
     }
 
-    private var cells: [ObjectIdentifier: Cells] = [:]
-    private var last: Cells?
+    /// By `CgroupInfo.index`; an entry whose `info` is another object (from another attribution) is remade.
+    private var cells: [Cells?] = []
 
     private func cells(_ info: CgroupInfo) -> Cells {
-        if let last, last.info === info { return last }
+        if info.index < cells.count, let known = cells[info.index], known.info === info { return known }
         let found: Cells
-        if let known = cells[ObjectIdentifier(info)] {
-            found = known
-        } else {
+        do {
             let scratch = OutputBuffer(fd: nil)
             func bytes(_ write: (OutputBuffer) -> Void) -> [UInt8] {
                 scratch.reset()
                 write(scratch)
                 return scratch.withUnsafeBytes { Array($0) }
             }
-            // The cells keep `info` alive: its identifier cannot name another object meanwhile.
             found = Cells(
                 info: info, path: bytes { $0.appendEscaped(info.path) }, label: bytes { $0.appendEscaped(info.label) },
                 jsonPath: bytes { $0.appendJSONString(info.path) }, jsonContainer: bytes { $0.appendJSONContainer(info) })
-            cells[ObjectIdentifier(info)] = found
+            if info.index >= cells.count { cells += repeatElement(nil, count: info.index + 1 - cells.count) }
+            cells[info.index] = found
         }
-        last = found
         return found
     }
 
