@@ -18,3 +18,5 @@ public typealias OpenFile = ProcIndex.OpenFile
 public typealias SocketEndpoint = SocketProbe.Endpoint
 /// A socket name as a duplicate of its descriptor reports it: INET, UNIX or another family.
 public typealias SocketName = SocketProbe.Name
+public typealias ContainerIdentity = ProcIndex.ContainerIdentity
+public typealias CgroupPath = ProcIndex.CgroupPath

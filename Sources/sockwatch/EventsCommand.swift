@@ -63,7 +63,7 @@ struct EventsCommand: ParsableCommand {
             netids: try netids(), families: selection.families, states: states, statesNarrowed: narrowed,
             expression: parsed.expression, kernelFilter: !filter.noKernelFilter,
             interval: UInt64(interval * 1e9), initial: initial, info: info, capacity: maxSockets,
-            cgroups: containers.columns, workloads: containers.workloads, runtimeRoot: containers.runtimeRoot
+            cgroups: containers.columns, workloads: containers.workloads.selectors, identify: containers.workloads.identifier
         ).run()
     }
 }

@@ -15,7 +15,7 @@ struct SocketListing {
 
     func run() throws {
         let query = try query()
-        let pipeline = SocketPipeline(identify: ContainerNaming.identifier(runtimeRoot: containers.runtimeRoot), report: Stderr.note)
+        let pipeline = SocketPipeline(identify: containers.workloads.identifier, report: Stderr.note)
         if filter.explain { return try explain(query.resolvingCgroups(pipeline.cgroups)) }
         try pipeline.run(query, into: renderer(for: query, cgroups: pipeline.cgroups))
     }
@@ -42,7 +42,7 @@ struct SocketListing {
         query.socketOptions = output.sockopts
         query.allOwners = output.allOwners
         query.cgroups = containers.columns
-        query.workloads = containers.workloads
+        query.workloads = containers.workloads.selectors
         if containers.summaryGroup != nil && !output.summary {
             throw ValidationError("--by counts per workload with -s: add -s, or use --containers to show them")
         }

@@ -24,6 +24,7 @@ struct WatchCommand: ParsableCommand {
     @OptionGroup(title: "Selection") var selection: SelectionOptions<NoLocalFamilies>
     @OptionGroup(title: "Filter") var filter: FilterOptions
     @OptionGroup(title: "Processes") var processes: ProcessOptions
+    @OptionGroup(title: "Containers, pods and units") var workloads: WorkloadOptions
 
     @Option(
         name: [.customShort("n"), .customLong("interval")], parsing: .unconditional,
@@ -127,6 +128,7 @@ struct WatchCommand: ParsableCommand {
         query.expression = parsed.expression
         query.kernelFilter = !filter.noKernelFilter
         query.selection = try processes.selection()
+        query.workloads = workloads.selectors
         if !query.selection.isEmpty {
             let (pids, missing) = query.selection.resolve()
             if pids.isEmpty && !missing.isEmpty { throw PipelineError.noSuchProcess(missing) }
@@ -138,7 +140,7 @@ struct WatchCommand: ParsableCommand {
         let period = UInt64(seconds * 1e9)
         let delayText = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
         let view = WatchView(sort: sort, byProcess: byProcess)
-        let sampler = try WatchSampler(query: query, rescanOwners: rescanOwners)
+        let sampler = try WatchSampler(query: query, rescanOwners: rescanOwners, identify: workloads.identifier)
 
         if count == nil && !json && isatty(1) == 1 {
             var base = query

@@ -275,6 +275,17 @@ struct ContainerCLITests {
         #expect(table.lines.contains { $0.contains("(runc:box)") && $0.hasSuffix(" runc:box") }, "\(table.stdout)")
     }
 
+    @Test func watchSelectsAndLabelsAContainersSockets() throws {
+        let (lab, workloads) = try lab()
+        let result = try BinaryRunner.run([
+            "watch", "--json", "-c", "1", "-d", "0.2", "-ta", "--container", "web-1", "--runtime-root", lab.stateRoot,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = result.objects ?? []
+        #expect(Set(rows.compactMap { ($0["inode"] as? NSNumber)?.uint64Value }) == [workloads["docker"]!.tcpInode])
+        #expect(rows.allSatisfy { $0["container"] as? String == "docker:web-1" })
+    }
+
     @Test func withoutACgroup2MountOneNoteAndDashes() throws {
         let mount = try #require(CgroupLab.mount)
         // A private mount namespace without the cgroup2 mount, as `ip netns exec`'s fresh /sys leaves it.

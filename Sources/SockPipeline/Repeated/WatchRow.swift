@@ -30,9 +30,10 @@ public struct WatchRow: Sendable {
     /// Send plus receive, the rate sort's key (0 when unknown).
     public var totalRate: Double { (sendRate ?? 0) + (receiveRate ?? 0) }
 
-    /// The container the socket's owner runs in, the key of the `c` grouping; nil when unknown (shown as `-`).
-    ///
-    /// The one place container attribution (issue 15) plugs into the watch view: nil until the pipeline
-    /// carries a container per socket.
-    public var containerLabel: String? { nil }
+    /// The workload of the socket's cgroup (`docker:web-1`, `nginx.service`), the key of the `c` grouping; nil
+    /// when unknown or when the cgroup names none (shown as `-`).
+    public var containerLabel: String? {
+        guard let label = sample.cgroup?.label, label != "-" else { return nil }
+        return label
+    }
 }

@@ -23,6 +23,8 @@ public struct WatchSample: Sendable {
     public var congestionWindow: UInt64?
     /// The processes holding the socket, lowest pid first; empty when unknown.
     public var holders: [SocketHolder]
+    /// The cgroup the kernel gave the socket (its creator's), when known.
+    public var cgroup: CgroupInfo?
 
     /// Copies what `watch` needs out of a decoded record.
     public init(_ record: borrowing SocketRecord, holders: [SocketHolder] = []) {

@@ -57,7 +57,9 @@ public final class WatchJSONRenderer {
         number("cwnd", s.congestionWindow)
         out.append(",\"processes\":[")
         for (i, holder) in s.holders.enumerated() { out.appendJSONHolder(holder, first: i == 0) }
-        out.append("]}\n")
+        out.append("],\"container\":")
+        if let label = row.containerLabel { out.appendJSONString(label) } else { out.append("null") }
+        out.append("}\n")
     }
 
     private func append(_ row: GroupRow, interval: Int) {

@@ -28,7 +28,7 @@ struct EventLoop {
     /// `--cgroup`/`--containers` on each event, and `--container`/`--pod`/`--unit` selection.
     var cgroups: SocketQuery.CgroupColumns = []
     var workloads: [WorkloadSelector] = []
-    var runtimeRoot = "/"
+    var identify: ContainerIdentifier = CgroupPath.identity(of:)
 
     func run() throws -> Never {
         // Join the groups before the first dump, so no socket dumped can be destroyed unseen.
@@ -51,7 +51,7 @@ struct EventLoop {
         query.cgroups = cgroups
         query.workloads = workloads
         let pipeline = try RepeatedPipeline(
-            query, identify: ContainerNaming.identifier(runtimeRoot: runtimeRoot), report: Stderr.note)
+            query, identify: identify, report: Stderr.note)
         /// Cgroups of the sockets followed, by cookie: a destroy notice carries no cgroup id.
         var cgroupOf: [UInt64: CgroupInfo] = [:]
         /// The event with its cgroup, when asked for (the dump sends the id with every INET socket).

@@ -21,14 +21,21 @@ struct WatchSampler {
         var notes: [String] = []
     }
 
-    init(query: SocketQuery, rescanOwners: Bool) throws {
+    private let identify: ContainerIdentifier
+
+    init(query: SocketQuery, rescanOwners: Bool, identify: @escaping ContainerIdentifier = CgroupPath.identity(of:)) throws {
         // Rates come from tcp_info (UDP has none: the kernel adds nothing for it).
         var query = query
         query.extensions = [.info]
+        // Each row's workload, for the `c` grouping and the details (the kernel sends the cgroup id anyway).
+        query.cgroups = [.containers]
         let box = NoteBox()
         collected = box
         self.rescanOwners = rescanOwners
-        pipeline = try RepeatedPipeline(query, rescanOwners: rescanOwners) { box.notes.append($0.description) }
+        self.identify = identify
+        pipeline = try RepeatedPipeline(query, rescanOwners: rescanOwners, identify: identify) {
+            box.notes.append($0.description)
+        }
     }
 
     /// The query the samples run.
@@ -38,8 +45,11 @@ struct WatchSampler {
     mutating func refilter(_ query: SocketQuery) throws {
         var query = query
         query.extensions = [.info]
+        query.cgroups = [.containers]
         let box = collected
-        pipeline = try RepeatedPipeline(query, rescanOwners: rescanOwners) { box.notes.append($0.description) }
+        pipeline = try RepeatedPipeline(query, rescanOwners: rescanOwners, identify: identify) {
+            box.notes.append($0.description)
+        }
     }
 
     /// `/proc` scans run so far for owners.
@@ -51,8 +61,11 @@ struct WatchSampler {
         var samples: [WatchSample] = []
         let cookie = detailCookie
         var info: TCPInfo?
+        let cgroups = pipeline.cgroups
         try pipeline.run { record in
-            samples.append(WatchSample(record))
+            var sample = WatchSample(record)
+            if let id = record.cgroupID { sample.cgroup = cgroups.info(id: id) }
+            samples.append(sample)
             if record.cookie == cookie { info = record.tcpInfo }
         }
         detailInfo = info
