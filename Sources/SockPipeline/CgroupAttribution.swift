@@ -31,7 +31,7 @@ public final class CgroupInfo: Sendable {
 public final class CgroupAttribution {
     public let tree: CgroupTree
     private let identify: ContainerIdentifier
-    private var byID: [UInt64: CgroupInfo] = [:]
+    private var byID = CgroupIDTable()
     private var byPath: [String: CgroupInfo] = [:]
     /// Ids whose directory no walk found (removed since): looked for again after `refresh()`.
     private var unknown: Set<UInt64> = []
@@ -56,14 +56,20 @@ public final class CgroupAttribution {
 
     /// The cgroup with kernel id `id`; nil when no directory has it (removed, or no cgroup2 mount).
     public func info(id: UInt64) -> CgroupInfo? {
+        unmanagedInfo(id: id)?.takeUnretainedValue()
+    }
+
+    /// `info(id:)` without a reference count: the attribution keeps every info it made alive while it lives.
+    @inline(__always)
+    func unmanagedInfo(id: UInt64) -> Unmanaged<CgroupInfo>? {
         if let known = byID[id] { return known }
-        guard !unknown.contains(id), let path = tree.path(of: id) else {
+        guard id != 0, !unknown.contains(id), let path = tree.path(of: id) else {
             unknown.insert(id)
             return nil
         }
         let info = info(path: path)
-        byID[id] = info
-        return info
+        byID.insert(info, for: id)
+        return Unmanaged.passUnretained(info)
     }
 
     /// The cgroup of process `pid` (its `/proc/PID/cgroup` `0::` line); nil when it cannot be read.

@@ -12,8 +12,9 @@ struct PipelineRun {
     var options: [UInt32: SocketOptionsEntry]?
     /// Program and user names, each read once.
     private let names = ProcessNames()
-    /// Cgroups and the workloads in them, when the query joins them.
-    let cgroups: CgroupAttribution?
+    /// Cgroups and the workloads in them, when the query joins them; the pipeline that makes the run keeps it
+    /// alive (no reference counting per row).
+    unowned(unsafe) let cgroups: CgroupAttribution?
     /// An INET socket with an inode came without a kernel cgroup id (a kernel before 5.8).
     private(set) var missingKernelCgroupIDs = false
     /// The capture the positions given to `emit` point into; kept until `finish()`.
@@ -90,8 +91,8 @@ struct PipelineRun {
             guard let found = unixTable.line(inode: record.inode) else { return }
             line = found
         }
-        var cgroup: CgroupInfo?
-        var holderCgroup: CgroupInfo?
+        var cgroup: Unmanaged<CgroupInfo>?
+        var holderCgroup: Unmanaged<CgroupInfo>?
         if let cgroups {
             guard joinCgroups(record, owners: owners, cgroups, into: &cgroup, &holderCgroup) else { return }
         }
@@ -115,17 +116,17 @@ struct PipelineRun {
     /// differs; false when a cgroup condition checked against the holders leaves the socket out.
     private mutating func joinCgroups(
         _ record: borrowing SocketRecord, owners: OwnerTable?, _ cgroups: CgroupAttribution,
-        into cgroup: inout CgroupInfo?, _ holderCgroup: inout CgroupInfo?
+        into cgroup: inout Unmanaged<CgroupInfo>?, _ holderCgroup: inout Unmanaged<CgroupInfo>?
     ) -> Bool {
         var firstHolder: Int32?
         owners?.forEachHolder(of: record.inode) { if firstHolder == nil { firstHolder = $0.pid } }
         if let id = record.cgroupID {
             guard cgroupCells else { return true }
-            cgroup = cgroups.info(id: id)
-            if let firstHolder, let held = cgroups.info(ofProcess: firstHolder), held !== cgroup,
-                held.path != cgroup?.path
+            cgroup = cgroups.unmanagedInfo(id: id)
+            if let firstHolder, let held = cgroups.info(ofProcess: firstHolder),
+                held.path != cgroup?.takeUnretainedValue().path
             {
-                holderCgroup = held
+                holderCgroup = Unmanaged.passUnretained(held)
             }
             return true
         }
@@ -137,7 +138,7 @@ struct PipelineRun {
             }
             guard query.expression.matches(record, holderCgroups: ids) else { return false }
         }
-        if cgroupCells, let firstHolder { cgroup = cgroups.info(ofProcess: firstHolder) }
+        if cgroupCells, let firstHolder { cgroup = cgroups.info(ofProcess: firstHolder).map(Unmanaged.passUnretained) }
         return true
     }
 

@@ -49,10 +49,11 @@ public struct SocketJoin: ~Copyable {
         userName: String? = nil, cgroup: CgroupInfo? = nil, holderCgroup: CgroupInfo? = nil,
         _ body: (borrowing SocketJoin) throws -> R
     ) rethrows -> R {
+        // The arguments live through the call: the extras may hold them unretained.
         var extras = JoinExtras(
             holder: holder, program: program, userName: userName, options: options, unixLine: unixLine,
-            cgroup: cgroup, holderCgroup: holderCgroup)
-        return try with(record, owners: owners, extras: &extras, body)
+            cgroup: cgroup.map(Unmanaged.passUnretained), holderCgroup: holderCgroup.map(Unmanaged.passUnretained))
+        return try withExtendedLifetime((cgroup, holderCgroup)) { try with(record, owners: owners, extras: &extras, body) }
     }
 
     /// In `.byHolder` order: the one holder this row is for, with the uid the selection gave it.
@@ -72,9 +73,19 @@ public struct SocketJoin: ~Copyable {
     public var unixLine: ProcNetUnixLine? { extras?.pointee.unixLine }
     /// The socket's cgroup (`SocketQuery.cgroups`): the kernel's for INET sockets (the creator's), the first
     /// holder's for the others; nil when unknown.
-    public var cgroup: CgroupInfo? { extras?.pointee.cgroup }
+    public var cgroup: CgroupInfo? { extras?.pointee.cgroup?.takeUnretainedValue() }
+    /// `cgroup`'s `CgroupInfo.index`, read without taking a reference (a renderer's per-cgroup cache key).
+    @inline(__always)
+    public var cgroupIndex: Int? { extras?.pointee.cgroup?._withUnsafeGuaranteedRef { $0.index } }
+    /// `cgroup`'s address, its identity, read without taking a reference (with `cgroupIndex`, a renderer's
+    /// cache key).
+    @inline(__always)
+    public var cgroupAddress: UnsafeMutableRawPointer? { extras?.pointee.cgroup?.toOpaque() }
+    /// Whether the first holder's cgroup differs from `cgroup` (`holderCgroup` is set).
+    @inline(__always)
+    public var hasHolderCgroup: Bool { extras?.pointee.holderCgroup != nil }
     /// The first holder's cgroup, where it differs from `cgroup` (a socket passed to another process).
-    public var holderCgroup: CgroupInfo? { extras?.pointee.holderCgroup }
+    public var holderCgroup: CgroupInfo? { extras?.pointee.holderCgroup?.takeUnretainedValue() }
 
     /// Calls `body` for each holder of the socket (only this row's in `.byHolder` order), by pid then fd.
     @inline(__always)
@@ -103,8 +114,9 @@ struct JoinExtras {
     var userName: String? = nil
     var options: SocketOptionsEntry? = nil
     var unixLine: ProcNetUnixLine? = nil
-    var cgroup: CgroupInfo? = nil
-    var holderCgroup: CgroupInfo? = nil
+    /// Unretained: the run's `CgroupAttribution` keeps every cgroup it names alive for the run.
+    var cgroup: Unmanaged<CgroupInfo>? = nil
+    var holderCgroup: Unmanaged<CgroupInfo>? = nil
 }
 
 /// One listed descriptor of a socket in holder order: who holds it, and as which user.

@@ -5,59 +5,99 @@ import SockPipeline
 /// and hundreds of thousands of rows, and escaping a 200-byte Kubernetes path per row cost more than the rest
 /// of the row (docs/BENCHMARKS.md).
 final class CgroupCells {
-    private final class Cells {
-        let info: CgroupInfo
-        let path: [UInt8]
-        let label: [UInt8]
-        /// `"PATH"` and the `{"label":…}` object, as JSON.
-        let jsonPath: [UInt8]
-        let jsonContainer: [UInt8]
+    /// By `CgroupInfo.index`: the object each entry was made from (an index names one cgroup of one
+    /// attribution), and the ends in `arena` of its four cells (table path, label, JSON path, JSON object),
+    /// the first starting at the previous entry's last end.
+    private var owners: [UnsafeMutableRawPointer?] = []
+    private var ends: [(start: Int, path: Int, label: Int, jsonPath: Int, jsonContainer: Int)] = []
+    /// Every entry's bytes; allocated here (not an array), so that a row reads them without a reference count.
+    private var arena = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
+    private var used = 0
+    /// The infos made into cells, kept so that their addresses cannot name other objects meanwhile.
+    private var infos: [CgroupInfo] = []
 
-        init(info: CgroupInfo, path: [UInt8], label: [UInt8], jsonPath: [UInt8], jsonContainer: [UInt8]) {
-            self.info = info
-            self.path = path
-            self.label = label
-            self.jsonPath = jsonPath
-            self.jsonContainer = jsonContainer
-        }
+    deinit { arena.deallocate() }
+
+    private enum Cell {
+        case path, label, jsonPath, jsonContainer
     }
 
-    /// By `CgroupInfo.index`; an entry whose `info` is another object (from another attribution) is remade.
-    private var cells: [Cells?] = []
-
-    private func cells(_ info: CgroupInfo) -> Cells {
-        if info.index < cells.count, let known = cells[info.index], known.info === info { return known }
-        let found: Cells
-        do {
-            let scratch = OutputBuffer(fd: nil)
-            func bytes(_ write: (OutputBuffer) -> Void) -> [UInt8] {
-                scratch.reset()
-                write(scratch)
-                return scratch.withUnsafeBytes { Array($0) }
-            }
-            found = Cells(
-                info: info, path: bytes { $0.appendEscaped(info.path) }, label: bytes { $0.appendEscaped(info.label) },
-                jsonPath: bytes { $0.appendJSONString(info.path) }, jsonContainer: bytes { $0.appendJSONContainer(info) })
-            if info.index >= cells.count { cells += repeatElement(nil, count: info.index + 1 - cells.count) }
-            cells[info.index] = found
+    /// Appends `cell` of the socket's cgroup; false when the socket has none.
+    @inline(__always)
+    private func append(_ cell: Cell, of socket: borrowing SocketJoin, to out: OutputBuffer) -> Bool {
+        guard let index = socket.cgroupIndex else { return false }
+        if !(index < owners.count && owners[index] == socket.cgroupAddress) {
+            guard let info = socket.cgroup else { return false }
+            make(info)
         }
-        return found
+        append(cell, index, to: out)
+        return true
+    }
+
+    @inline(__always)
+    private func append(_ cell: Cell, _ index: Int, to out: OutputBuffer) {
+        let e = ends[index]
+        let range =
+            switch cell {
+            case .path: e.start..<e.path
+            case .label: e.path..<e.label
+            case .jsonPath: e.label..<e.jsonPath
+            case .jsonContainer: e.jsonPath..<e.jsonContainer
+            }
+        out.append(UnsafeRawBufferPointer(rebasing: arena[range]))
+    }
+
+    /// The index of `info`'s cells, made if needed.
+    private func entry(_ info: CgroupInfo) -> Int {
+        let address = Unmanaged.passUnretained(info).toOpaque()
+        if !(info.index < owners.count && owners[info.index] == address) { make(info) }
+        return info.index
+    }
+
+    private func make(_ info: CgroupInfo) {
+        let scratch = OutputBuffer(fd: nil)
+        let start = used
+        func add(_ write: (OutputBuffer) -> Void) -> Int {
+            scratch.reset()
+            write(scratch)
+            scratch.withUnsafeBytes { bytes in
+                if used + bytes.count > arena.count {
+                    let larger = UnsafeMutableRawBufferPointer.allocate(
+                        byteCount: max(arena.count * 2, used + bytes.count), alignment: 1)
+                    larger.copyMemory(from: UnsafeRawBufferPointer(rebasing: arena[..<used]))
+                    arena.deallocate()
+                    arena = larger
+                }
+                UnsafeMutableRawBufferPointer(rebasing: arena[used...]).copyMemory(from: bytes)
+                used += bytes.count
+            }
+            return used
+        }
+        let made = (
+            start: start, path: add { $0.appendEscaped(info.path) }, label: add { $0.appendEscaped(info.label) },
+            jsonPath: add { $0.appendJSONString(info.path) }, jsonContainer: add { $0.appendJSONContainer(info) }
+        )
+        if info.index >= owners.count {
+            owners += repeatElement(nil, count: info.index + 1 - owners.count)
+            ends += repeatElement((start: 0, path: 0, label: 0, jsonPath: 0, jsonContainer: 0), count: info.index + 1 - ends.count)
+        }
+        owners[info.index] = Unmanaged.passUnretained(info).toOpaque()
+        ends[info.index] = made
+        infos.append(info)
     }
 
     /// The `Cgroup` cell: the path as `ss --cgroup` prints it, `-` when unknown.
     func append(cgroupOf socket: borrowing SocketJoin, to out: OutputBuffer) {
-        guard let cgroup = socket.cgroup else { return out.append(0x2D) }
-        cells(cgroup).path.withUnsafeBytes { out.append($0) }
+        if !append(.path, of: socket, to: out) { out.append(0x2D) }
     }
 
     /// The `Container` cell: `docker:web-1`, `nginx.service`, `-`; with `,held=LABEL` when the first holder's
     /// cgroup names another workload than the creator's (a socket passed between containers).
     func append(containerOf socket: borrowing SocketJoin, to out: OutputBuffer) {
-        guard let cgroup = socket.cgroup else { return out.append(0x2D) }
-        cells(cgroup).label.withUnsafeBytes { out.append($0) }
-        if let held = socket.holderCgroup, held.label != cgroup.label {
+        guard append(.label, of: socket, to: out) else { return out.append(0x2D) }
+        if socket.hasHolderCgroup, let held = socket.holderCgroup, let cgroup = socket.cgroup, held.label != cgroup.label {
             out.append(",held=")
-            cells(held).label.withUnsafeBytes { out.append($0) }
+            append(.label, entry(held), to: out)
         }
     }
 
@@ -65,7 +105,7 @@ final class CgroupCells {
     func appendJSON(cgroup: CgroupInfo?, to out: OutputBuffer) {
         out.append(",\"cgroup\":")
         guard let cgroup else { return out.append("null") }
-        cells(cgroup).jsonPath.withUnsafeBytes { out.append($0) }
+        append(.jsonPath, entry(cgroup), to: out)
     }
 
     /// `,"container":{…}` and, where the first holder's workload differs, `,"holder_container":{…}`; each
@@ -73,10 +113,10 @@ final class CgroupCells {
     func appendJSON(container cgroup: CgroupInfo?, holder: CgroupInfo? = nil, to out: OutputBuffer) {
         out.append(",\"container\":")
         guard let cgroup else { return out.append("null") }
-        cells(cgroup).jsonContainer.withUnsafeBytes { out.append($0) }
+        append(.jsonContainer, entry(cgroup), to: out)
         if let held = holder, held.label != cgroup.label {
             out.append(",\"holder_container\":")
-            cells(held).jsonContainer.withUnsafeBytes { out.append($0) }
+            append(.jsonContainer, entry(held), to: out)
         }
     }
 }
