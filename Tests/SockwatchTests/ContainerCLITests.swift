@@ -286,6 +286,26 @@ struct ContainerCLITests {
         #expect(rows.allSatisfy { $0["container"] as? String == "docker:web-1" })
     }
 
+    @Test(.enabled(if: TmuxSession.path != nil, "tmux is not installed (skipped)"))
+    func watchsCKeyGroupsRowsPerContainer() throws {
+        let (lab, workloads) = try lab()
+        let docker = workloads["docker"]!.tcpPort
+        let pod = workloads["containerd"]!.tcpPort
+        let tmux = try TmuxSession(
+            "'\(BinaryRunner.binary)' watch -n 0.5 -tl --runtime-root '\(lab.stateRoot)' "
+                + "'( sport = :\(docker) or sport = :\(pod) )'; sleep 600")
+        defer { tmux.kill() }
+        var lines = try tmux.waitFor(seconds: 30) { $0.contains { $0.contains("rows 1–2 of 2") } }
+        #expect(lines.contains { $0.contains("rows 1–2 of 2") }, "\(lines)")
+        #expect(!lines.contains { $0.contains("docker:web-1") })
+        try tmux.send("c")
+        lines = try tmux.waitFor(seconds: 30) { lines in
+            lines.contains { $0.contains("docker:web-1") } && lines.contains { $0.contains("k8s:shop/cart-7f9c/app") }
+        }
+        #expect(lines.contains { $0.contains("docker:web-1") }, "\(lines)")
+        #expect(lines.contains { $0.contains("k8s:shop/cart-7f9c/app") }, "\(lines)")
+    }
+
     @Test func withoutACgroup2MountOneNoteAndDashes() throws {
         let mount = try #require(CgroupLab.mount)
         // A private mount namespace without the cgroup2 mount, as `ip netns exec`'s fresh /sys leaves it.
