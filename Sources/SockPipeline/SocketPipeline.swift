@@ -46,6 +46,7 @@ public final class SocketPipeline {
         }
 
         var denied = 0
+        var shortage: (processes: Int, procUnlisted: Bool) = (0, false)
         if !query.selection.isEmpty {
             let (pids, missing) = query.selection.resolve(procRoot: procRoot)
             if pids.isEmpty && !missing.isEmpty { throw PipelineError.noSuchProcess(missing) }
@@ -73,6 +74,7 @@ public final class SocketPipeline {
                 }
             }
             denied = index.deniedProcesses
+            shortage = (index.exhaustedProcesses, index.procUnlisted)
         } else if query.owners {
             var capture = SocketCapture(keeping: query.extensions)
             func dumpAll() throws {
@@ -99,6 +101,7 @@ public final class SocketPipeline {
                 try run.emit(record, owners: owners, position: position)
             }
             denied = index.deniedProcesses
+            shortage = (index.exhaustedProcesses, index.procUnlisted)
         } else {
             try forEachDump { client, request, check in
                 try client.dump(request) { record in
@@ -113,6 +116,12 @@ public final class SocketPipeline {
         }
         if denied > 0 {
             report(.unreadableProcesses(denied))
+        }
+        if shortage.processes > 0 || shortage.procUnlisted {
+            report(.outOfDescriptors(processes: shortage.processes, procUnlisted: shortage.procUnlisted))
+        }
+        if query.owners && ProcMount.hidesOtherUsers(procRoot: procRoot) {
+            report(.hiddenProcesses)
         }
         if let unix = run.unixTable, !unix.readable {
             report(PipelineNote(
