@@ -1,4 +1,5 @@
 import Glibc
+import SockDiag
 
 /// Reads one process's `/proc/PID/fd` links and `/proc/PID/comm`, with no per-descriptor allocation.
 struct Scanner {
@@ -180,7 +181,7 @@ struct Scanner {
             guard n > 0 else { return nil }
             var end = n
             if raw[end - 1] == 0x0A { end -= 1 }
-            return String(decoding: UnsafeRawBufferPointer(rebasing: raw[0..<end]), as: UTF8.self)
+            return String(rawBytes: UnsafeRawBufferPointer(rebasing: raw[0..<end]))
         }
     }
 }
