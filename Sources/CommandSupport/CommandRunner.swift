@@ -73,8 +73,11 @@ extension ParsableCommand {
             return 0
         } catch let code as ExitCode {
             return code.rawValue
-        } catch let error as DiagError {
+        } catch let error as OutOfMemory {
             Stderr.line(error.description)
+            return 1
+        } catch let error as DiagError {
+            Stderr.line(error.errno == .noMemory ? "out of memory (\(error.description))" : error.description)
             return 1
         } catch let error as PipelineError {
             Stderr.line(error.description)

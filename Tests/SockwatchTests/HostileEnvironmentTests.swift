@@ -71,6 +71,34 @@ struct HostileEnvironmentTests {
         #expect(result.stderr.contains("EMFILE"), "stderr: \(result.stderr)")
     }
 
+    // MARK: - Address-space limit (D8)
+
+    @Test func aTightAddressSpaceLimitFailsWithOneLine() throws {
+        // The first allocation to fail moves with the limit: sweep it (each run a child with its own limit) and
+        // find runs where the capture's chunk is the one that fails. Before: "Fatal error: failed to allocate"
+        // and a backtrace at every such limit. Runs where a Swift allocation fails first are still fatal
+        // (docs/exit-status.md), so they are not counted here.
+        let script = """
+            for kb in $(seq 20000 250 60000); do
+                ( ulimit -v $kb; exec "$SW" -tanp ) >/dev/null 2>/tmp/sockwatch-oom-$$.err
+                echo "$? $(head -n 2 /tmp/sockwatch-oom-$$.err | tr '\\n' '|')"
+            done
+            rm -f /tmp/sockwatch-oom-$$.err
+            """
+        let result = try BinaryRunner.shell(script)
+        let runs = result.lines.map { line in (status: line.prefix { $0 != " " }, stderr: line.drop { $0 != " " }.dropFirst()) }
+        let clean = runs.filter { $0.stderr.hasPrefix("sockwatch: out of memory (") }
+        #expect(!clean.isEmpty, "no limit gave the one-line failure: \(result.stdout)")
+        for run in clean {
+            #expect(run.status == "1")
+            // One line: the message, and nothing after it.
+            #expect(run.stderr.split(separator: "|").count == 1, "\(run.stderr)")
+            #expect(run.stderr.contains("bytes for the socket capture)") || run.stderr.contains("bytes for the output buffer)"))
+        }
+        // The sweep reaches limits where everything works.
+        #expect(runs.contains { $0.status == "0" })
+    }
+
     // MARK: - /proc with hidepid (D5)
 
     @Test(.enabled(if: geteuid() == 0, "mounting a proc with hidepid=2 needs root"))
