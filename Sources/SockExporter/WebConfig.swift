@@ -35,8 +35,8 @@ public struct WebConfig: Sendable {
         let text: String
         do {
             text = try readText(path)
-        } catch {
-            throw failure("cannot be read (\(error))")
+        } catch let error as ReadFailure {
+            throw failure("cannot be read (\(String(cString: strerror(error.errno))))")
         }
         let root: Node?
         do {
@@ -141,20 +141,25 @@ public struct WebConfig: Sendable {
 }
 
 extension WebConfig {
-    /// The whole file at `path` as text.
-    static func readText(_ path: String) throws -> String {
+    /// Why the file could not be read: the errno.
+    struct ReadFailure: Error {
+        var errno: Int32
+    }
+
+    /// The whole file at `path` as text (at most 1 MiB).
+    static func readText(_ path: String) throws(ReadFailure) -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw IOError(errnoCode: errno, reason: "open") }
+        guard fd >= 0 else { throw ReadFailure(errno: errno) }
         defer { close(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw IOError(errnoCode: errno, reason: "read") }
+            guard n >= 0 else { throw ReadFailure(errno: errno) }
             if n == 0 { break }
             bytes += chunk[0..<n]
-            guard bytes.count <= 1 << 20 else { throw IOError(errnoCode: EFBIG, reason: "read") }
+            guard bytes.count <= 1 << 20 else { throw ReadFailure(errno: EFBIG) }
         }
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -64,6 +64,13 @@ struct HostileEnvironmentTests {
         #expect(result.stderr.contains("too many open files (EMFILE)"), "stderr: \(result.stderr)")
     }
 
+    @Test func watchUnderALowHardLimitSaysSoOnce() throws {
+        // watch reads owners through the cache kept between intervals: the same warning, once.
+        let result = try BinaryRunner.shell("exec >/dev/null; ulimit -n 5 && exec \"$SW\" watch -n 2 -d 0.2")
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stderr.components(separatedBy: "too many open files (EMFILE)").count == 2, "stderr: \(result.stderr)")
+    }
+
     @Test func lsofUnderFourDescriptorsSaysWhy() throws {
         // Before: exit 1 and no message at all.
         let result = try BinaryRunner.shell("exec >/dev/null; ulimit -n 4 && exec \"$SW\" lsof -nPi")
