@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // request: libmnl and the C side of sock_diag.
@@ -81,9 +83,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Yams", package: "Yams"),
+                "CWebAuth",
             ],
             swiftSettings: hotPath
         ),
+        // The web config's basic-auth check: libxcrypt's crypt_r (bcrypt), in C, for the exporter only.
+        .target(name: "CWebAuth", linkerSettings: [.linkedLibrary("crypt")]),
         // Its own executable, so NIO stays out of the `sockwatch` binary (`sockwatch exporter` execs it).
         .executableTarget(
             name: "sockwatch-exporter",

@@ -56,6 +56,7 @@ extension ParsableCommand {
     /// Parses the command line, runs the command and exits: 0 after help and when the reader of stdout has
     /// gone, 2 for bad usage, 1 for any other failure, each failure as one line on stderr.
     public static func runAndExit(_ arguments: [String]? = nil) -> Never {
+        ProcessStart.prepare()
         signal(SIGPIPE, SIG_IGN)
         Glibc.exit(status(running: arguments))
     }
@@ -72,8 +73,11 @@ extension ParsableCommand {
             return 0
         } catch let code as ExitCode {
             return code.rawValue
-        } catch let error as DiagError {
+        } catch let error as OutOfMemory {
             Stderr.line(error.description)
+            return 1
+        } catch let error as DiagError {
+            Stderr.line(error.errno == .noMemory ? "out of memory (\(error.description))" : error.description)
             return 1
         } catch let error as PipelineError {
             Stderr.line(error.description)

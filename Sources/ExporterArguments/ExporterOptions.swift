@@ -53,6 +53,13 @@ public struct ExporterOptions: ParsableArguments {
         valueName: "n"))
     public var maxConnections = 512
 
+    @Option(
+        name: .customLong("web.config.file"),
+        help: ArgumentHelp(
+            "TLS and basic auth from an exporter-toolkit web configuration file, as node_exporter takes it.",
+            valueName: "path"))
+    public var webConfigFile: String?
+
     public init() {}
 
     /// The parsed `--listen` (valid after `validate()`).
@@ -87,5 +94,11 @@ public struct ExporterOptions: ParsableArguments {
             + ["--max-connections", String(maxConnections)] + (allowPublic ? ["--allow-public"] : [])
             + (systemdSocket ? ["--systemd-socket"] : []) + (allNetns ? ["--all-netns"] : [])
             + (byContainer ? ["--by-container", "--max-containers", String(maxContainers), "--runtime-root", runtimeRoot] : [])
+            + webConfigArguments
+    }
+
+    private var webConfigArguments: [String] {
+        guard let webConfigFile else { return [] }
+        return ["--web.config.file", webConfigFile]
     }
 }

@@ -102,6 +102,23 @@ public struct NetworkNamespace: Sendable, Hashable {
         return order.compactMap { byInode[$0] }
     }
 
+    /// The namespaces `pids` live in when any of them lives outside the caller's own: the caller's first,
+    /// then each other one with the lowest of `pids` in it; nil when all share the caller's (or none can be
+    /// read). The sockets of a process in another namespace are only in that namespace's dump.
+    public static func of(pids: [Int32], procRoot: String = "/proc") -> [NetworkNamespace]? {
+        guard let own = try? current() else { return nil }
+        var namespaces = [NetworkNamespace(inode: own.inode, path: own.path)]
+        for pid in Set(pids).sorted() {
+            let path = "\(procRoot)/\(pid)/ns/net"
+            guard let inode = try? inode(of: path), !namespaces.contains(where: { $0.inode == inode }) else { continue }
+            namespaces.append(NetworkNamespace(inode: inode, pid: pid, path: path))
+        }
+        guard namespaces.count > 1 else { return nil }
+        let names = named()
+        for i in namespaces.indices { namespaces[i].name = names[namespaces[i].inode] }
+        return namespaces
+    }
+
     /// The names in `/run/netns`, by namespace inode.
     static func named() -> [UInt64: String] {
         var result: [UInt64: String] = [:]
@@ -119,7 +136,7 @@ public struct NetworkNamespace: Sendable, Hashable {
     }
 
     /// The nsfs inode behind `path` (`stat` follows the `/proc/PID/ns/net` link); EINVAL when it is no namespace.
-    static func inode(of path: String) throws -> UInt64 {
+    public static func inode(of path: String) throws -> UInt64 {
         var inode: UInt64 = 0
         let rc = csd_nsfs_inode(path, &inode)
         guard rc == 0 else { throw Errno(rawValue: -rc) }

@@ -17,6 +17,9 @@ public struct OwnerCache {
     public private(set) var scans = 0
     /// Processes the last scan could not read for lack of permission.
     public private(set) var deniedProcesses = 0
+    /// Processes the last scan could not read for want of descriptors (EMFILE), or -1 when /proc itself
+    /// could not be listed.
+    public private(set) var exhaustedProcesses = 0
 
     public init(workers: Int) {
         self.workers = workers
@@ -38,6 +41,7 @@ public struct OwnerCache {
         let index = ProcessIndex(until: Set(unknown.lazy.map(UInt64.init)), workers: workers)
         scans += 1
         deniedProcesses = index.deniedProcesses
+        exhaustedProcesses = index.procUnlisted ? -1 : index.exhaustedProcesses
         for inode in unknown {
             let found = index.holders(of: UInt64(inode))
             if found.isEmpty { ownerless.insert(inode) } else { holders[inode] = found }

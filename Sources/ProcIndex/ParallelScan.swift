@@ -25,6 +25,7 @@ final class ParallelScan: @unchecked Sendable {
         var commands: [String] = []
         var skipped = 0
         var denied = 0
+        var exhausted = 0
         var scanned = 0
     }
 
@@ -115,6 +116,7 @@ final class ParallelScan: @unchecked Sendable {
                 if first {
                     partial.skipped += 1
                     if access == .denied { partial.denied += 1 }
+                    if access == .exhausted { partial.exhausted += 1 }
                 }
                 continue
             }

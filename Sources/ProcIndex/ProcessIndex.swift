@@ -20,6 +20,10 @@ public struct ProcessIndex: Sendable {
     public private(set) var skippedProcesses = 0
     /// Of those, the ones that refused access (EACCES, EPERM): other users' processes, without privilege.
     public private(set) var deniedProcesses = 0
+    /// Of those, the ones not read because this process was out of descriptors (EMFILE, ENFILE).
+    public private(set) var exhaustedProcesses = 0
+    /// True when /proc itself could not be listed for want of descriptors: no process was read.
+    public private(set) var procUnlisted = false
     /// Processes whose fd table was read.
     public private(set) var scannedProcesses = 0
 
@@ -49,7 +53,15 @@ public struct ProcessIndex: Sendable {
     private init(
         procRoot: String, pids: [Int32]?, wanted: Set<UInt64>?, workers: Int, alongside work: () throws -> Void
     ) rethrows {
-        let list = pids.map { Array(Set($0)).sorted() } ?? ProcessSelection.allPIDs(procRoot: procRoot)
+        let list: [Int32]
+        if let pids {
+            list = Array(Set(pids)).sorted()
+        } else if let all = Scanner.numericEntries(of: procRoot) {
+            list = all
+        } else {
+            procUnlisted = errno == EMFILE || errno == ENFILE
+            list = []
+        }
         // A large table (a server's workers) is cut into ranges that the threads share.
         let scan = ParallelScan(
             root: procRoot, pids: list, wanted: wanted?.subtracting([0]), split: workers > 1)
@@ -68,6 +80,7 @@ public struct ProcessIndex: Sendable {
             }
             skippedProcesses += partial.skipped
             deniedProcesses += partial.denied
+            exhaustedProcesses += partial.exhausted
             scannedProcesses += partial.scanned
         }
         entries.sort { ($0.inode, $0.pid, $0.fd) < ($1.inode, $1.pid, $1.fd) }

@@ -1,4 +1,5 @@
 import Glibc
+import SockDiag
 
 /// Names of processes and users, read from /proc and the password database, cached per run.
 public final class ProcessNames {
@@ -17,7 +18,7 @@ public final class ProcessNames {
         if let commandLine = try? WholeFile.read("/proc/\(pid)/cmdline") {
             let first = commandLine.prefix { $0 != 0 }
             let base = first.lastIndex(of: 0x2F).map { first[($0 + 1)...] } ?? first
-            name = String(decoding: base, as: UTF8.self)
+            name = String(rawBytes: base)
         }
         programs[pid] = name
         return name

@@ -1,4 +1,5 @@
 import Glibc
+import SockDiag
 
 /// Reads one process's `/proc/PID/fd` links and `/proc/PID/comm`, with no per-descriptor allocation.
 struct Scanner {
@@ -24,6 +25,8 @@ struct Scanner {
         case denied
         /// The process went away (ENOENT, ESRCH) or the table could not be listed.
         case gone
+        /// This process had no descriptor left to open the table with (EMFILE, ENFILE).
+        case exhausted
         /// Nothing read: the table holds `count` descriptors, more than the caller wants read as one piece.
         case large(count: Int)
     }
@@ -61,7 +64,7 @@ struct Scanner {
         pid: Int32, fds: Range<Int32> = 0..<Int32.max, splitAbove: Int? = nil, _ body: (Int32, UInt64) -> Void
     ) -> Access {
         let dirfd = open("\(root)/\(pid)/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard dirfd >= 0 else { return errno == EACCES || errno == EPERM ? .denied : .gone }
+        guard dirfd >= 0 else { return Self.access(failedWith: errno) }
         if let splitAbove, fds == 0..<Int32.max, root == "/proc" {
             var st = stat()
             if fstat(dirfd, &st) == 0, Int(st.st_size) > splitAbove {
@@ -126,6 +129,15 @@ struct Scanner {
         }
     }
 
+    /// What a failed open of a process's table means.
+    static func access(failedWith error: Int32) -> Access {
+        switch error {
+        case EACCES, EPERM: .denied
+        case EMFILE, ENFILE: .exhausted
+        default: .gone
+        }
+    }
+
     /// Writes `value` (not negative) in decimal and a NUL at the start of `buffer` (12 bytes are enough).
     static func writeDecimal(_ value: Int32, into buffer: UnsafeMutableRawBufferPointer) {
         var digits = 1
@@ -169,7 +181,7 @@ struct Scanner {
             guard n > 0 else { return nil }
             var end = n
             if raw[end - 1] == 0x0A { end -= 1 }
-            return String(decoding: UnsafeRawBufferPointer(rebasing: raw[0..<end]), as: UTF8.self)
+            return String(rawBytes: UnsafeRawBufferPointer(rebasing: raw[0..<end]))
         }
     }
 }

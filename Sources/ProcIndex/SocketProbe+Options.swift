@@ -1,4 +1,5 @@
 import Glibc
+import SockDiag
 import SystemPackage
 
 extension SocketProbe {
@@ -159,9 +160,9 @@ extension SocketProbe {
                 let pathLength = max(0, Int(length) - 2)
                 let path = raw[2..<(2 + pathLength)]
                 if let first = path.first, first == 0 {
-                    return .unix("@" + String(decoding: path.dropFirst(), as: UTF8.self))
+                    return .unix("@" + String(rawBytes: path.dropFirst()))
                 }
-                return .unix(String(decoding: path.prefix { $0 != 0 }, as: UTF8.self))
+                return .unix(String(rawBytes: path.prefix { $0 != 0 }))
             default:
                 return .other(family: Int32(storage.ss_family))
             }

@@ -117,7 +117,7 @@ public final class DiagClient {
         var kept = 0
         _ = try dumpMessages(request) { record, payload in
             guard include(record) else { return }
-            capture.append(payload, record: record)
+            try capture.append(payload, record: record)
             kept += 1
         }
         return kept

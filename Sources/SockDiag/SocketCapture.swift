@@ -1,4 +1,5 @@
 import CSockDiag
+import Glibc
 
 /// Sockets kept as the kernel encoded them, to be decoded again once something else is ready.
 ///
@@ -7,7 +8,7 @@ import CSockDiag
 /// only the attributes the output asked for (every attribute for the other families), back to back in one arena.
 public struct SocketCapture {
     /// Fixed-size chunks: a growing single array would copy itself and briefly need twice its size.
-    private var chunks: [[UInt8]] = []
+    private var chunks: [Chunk] = []
     private static let chunkSize = 1 << 20
     /// Per socket: its chunk and where it ends there.
     private var ends: [(chunk: UInt32, end: UInt32)] = []
@@ -39,27 +40,26 @@ public struct SocketCapture {
     public var count: Int { ends.count }
 
     /// Keeps one message payload (already decoded once as `record`).
-    mutating func append(_ payload: UnsafeRawBufferPointer, record: borrowing SocketRecord) {
+    mutating func append(_ payload: UnsafeRawBufferPointer, record: borrowing SocketRecord) throws(OutOfMemory) {
         let head = min(payload.count, FamilyRequest.messageSize(of: record.netid))
         // Other families' attribute numbers mean other things: keep all of theirs.
         let keepAll = !record.netid.isInet
         // At most the whole payload is kept; start a new chunk when it might not fit.
         if chunks.isEmpty || chunks[chunks.count - 1].count + payload.count > Self.chunkSize {
-            chunks.append([])
-            chunks[chunks.count - 1].reserveCapacity(max(Self.chunkSize, payload.count))
+            chunks.append(try Chunk(capacity: max(Self.chunkSize, payload.count)))
         }
         let last = chunks.count - 1
-        chunks[last].append(contentsOf: UnsafeRawBufferPointer(rebasing: payload[0..<head]))
+        chunks[last].append(UnsafeRawBufferPointer(rebasing: payload[0..<head]))
         if (keepAll || !keep.isEmpty) && payload.count > head {
             // Attributes were validated by the first decode; copy the kept ones with their headers.
             try? NetlinkAttributes.forEach(in: UnsafeRawBufferPointer(rebasing: payload[head...])) { type, value in
                 guard keepAll || keep.contains(type) else { return }
                 let length = value.count + NetlinkAttributes.headerSize
-                withUnsafeBytes(of: UInt16(length)) { chunks[last].append(contentsOf: $0) }
-                withUnsafeBytes(of: type) { chunks[last].append(contentsOf: $0) }
-                chunks[last].append(contentsOf: value)
+                withUnsafeBytes(of: UInt16(length)) { chunks[last].append($0) }
+                withUnsafeBytes(of: type) { chunks[last].append($0) }
+                chunks[last].append(value)
                 let padded = Int(CSockDiag_NLA_ALIGN(UInt32(length)))
-                chunks[last].append(contentsOf: repeatElement(0, count: padded - length))
+                chunks[last].append(zeros: padded - length)
             }
         }
         ends.append((UInt32(last), UInt32(chunks[last].count)))
@@ -130,6 +130,42 @@ public struct SocketCapture {
                 ) { record in try body(i, record) }
             }
             start = Int(end.end)
+        }
+    }
+}
+
+extension SocketCapture {
+    /// One malloc'd block of the arena, filled once and then only read (a copy of a capture shares its chunks).
+    /// Its `malloc` is checked: a capture that cannot grow fails with `OutOfMemory`, not a runtime trap.
+    final class Chunk {
+        private let base: UnsafeMutableRawPointer
+        private let capacity: Int
+        private(set) var count = 0
+
+        init(capacity: Int) throws(OutOfMemory) {
+            base = try OutOfMemory.allocate(capacity, for: "the socket capture")
+            self.capacity = capacity
+        }
+
+        deinit { free(base) }
+
+        /// Appends `bytes`; the caller sized the chunk (a payload's kept part is never larger than the payload).
+        func append(_ bytes: UnsafeRawBufferPointer) {
+            precondition(count + bytes.count <= capacity, "capture chunk overrun")
+            guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+            (base + count).copyMemory(from: source, byteCount: bytes.count)
+            count += bytes.count
+        }
+
+        /// Appends `n` zero bytes (attribute padding).
+        func append(zeros n: Int) {
+            precondition(count + n <= capacity, "capture chunk overrun")
+            (base + count).initializeMemory(as: UInt8.self, repeating: 0, count: n)
+            count += n
+        }
+
+        func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+            try body(UnsafeRawBufferPointer(start: base, count: count))
         }
     }
 }

@@ -14,12 +14,17 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
 
     private let exporter: Exporter
     private let pool: NIOThreadPool
+    private let auth: BasicAuth
     private var head: HTTPRequestHead?
 
-    init(exporter: Exporter, pool: NIOThreadPool) {
+    init(exporter: Exporter, pool: NIOThreadPool, auth: BasicAuth = BasicAuth(users: [:])) {
         self.exporter = exporter
         self.pool = pool
+        self.auth = auth
     }
+
+    /// A scrape without valid credentials, when `basic_auth_users` is set.
+    struct Unauthorized: Error {}
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -44,12 +49,22 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
             return respond(context, request, status: .methodNotAllowed, body: Array("use GET\n".utf8))
         }
         let exporter = exporter
-        pool.runIfActive(eventLoop: context.eventLoop) { try exporter.scrape() }
+        let auth = auth
+        let authorization = request.headers.first(name: "Authorization")
+        // bcrypt is slow by design: checked on the pool thread, not the event loop.
+        pool.runIfActive(eventLoop: context.eventLoop) { () throws -> [UInt8] in
+            if auth.isRequired && !auth.allows(authorization) { throw Unauthorized() }
+            return try exporter.scrape()
+        }
             .assumeIsolated()
             .whenComplete { result in
                 switch result {
                 case .success(let text):
                     self.respond(context, request, status: .ok, body: text, type: Self.contentType)
+                case .failure(is Unauthorized):
+                    self.respond(
+                        context, request, status: .unauthorized, body: Array("Unauthorized\n".utf8),
+                        extra: [("WWW-Authenticate", "Basic")])
                 case .failure(let error):
                     self.respond(
                         context, request, status: .internalServerError, body: Array("scrape failed: \(error)\n".utf8))
@@ -59,9 +74,10 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
 
     private func respond(
         _ context: ChannelHandlerContext, _ request: HTTPRequestHead, status: HTTPResponseStatus, body: [UInt8],
-        type: String = "text/plain; charset=utf-8"
+        type: String = "text/plain; charset=utf-8", extra: [(String, String)] = []
     ) {
         var headers = HTTPHeaders()
+        for (name, value) in extra { headers.add(name: name, value: value) }
         headers.add(name: "Content-Type", value: type)
         headers.add(name: "Content-Length", value: String(body.count))
         let keepAlive = request.isKeepAlive

@@ -4,6 +4,7 @@ import Glibc
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// The exporter's HTTP/1.1 server (swift-nio): one event loop for the connections, one pool thread for scrapes.
 ///
@@ -28,20 +29,23 @@ public final class MetricsServer: Sendable {
 
     /// Binds `address` and starts serving `exporter`.
     /// - Throws: `CommandFailure` naming the address and the errno when it cannot be bound.
-    public static func start(_ exporter: Exporter, listen address: ListenAddress, limits: ServerLimits = .standard)
-        throws -> MetricsServer
-    {
+    public static func start(
+        _ exporter: Exporter, listen address: ListenAddress, limits: ServerLimits = .standard, web: WebConfig = WebConfig()
+    ) throws -> MetricsServer {
         let descriptor = try ListeningSocket.open(address, backlog: backlog)
-        let server = try start(exporter, boundSocket: descriptor, limits: limits)
+        let server = try start(exporter, boundSocket: descriptor, limits: limits, web: web)
         // NIO listens again with its own backlog (128) on a socket it is handed: ours again.
         listen(descriptor, backlog)
         return server
     }
 
     /// Serves `exporter` on an already bound and listening socket (systemd socket activation passes fd 3).
-    public static func start(_ exporter: Exporter, boundSocket descriptor: Int32, limits: ServerLimits = .standard)
-        throws -> MetricsServer
-    {
+    /// With `web.tls`, every connection speaks TLS first; with `web.users`, a scrape needs basic auth (401).
+    public static func start(
+        _ exporter: Exporter, boundSocket descriptor: Int32, limits: ServerLimits = .standard, web: WebConfig = WebConfig()
+    ) throws -> MetricsServer {
+        let auth = BasicAuth(users: web.users)
+        let tls = web.tls
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
@@ -58,10 +62,11 @@ public final class MetricsServer: Sendable {
                     let guardian = ConnectionGuard(channel: channel, limits: limits, table: table)
                     guard table.admit(guardian) else { throw ChannelError.inputClosed }
                     let handlers = channel.pipeline.syncOperations
+                    if let tls { try handlers.addHandler(NIOSSLServerHandler(context: tls)) }
                     try handlers.addHandler(guardian)
                     try handlers.configureHTTPServerPipeline(withErrorHandling: false)
                     try handlers.addHandler(BadRequestHandler())
-                    try handlers.addHandler(MetricsHTTPHandler(exporter: exporter, pool: pool))
+                    try handlers.addHandler(MetricsHTTPHandler(exporter: exporter, pool: pool, auth: auth))
                 }
             }
         do {

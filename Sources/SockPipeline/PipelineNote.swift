@@ -37,6 +37,20 @@ extension PipelineNote {
         PipelineNote(.note, "\(count) processes could not be read (not permitted); \(consequence) (run as root to see them)")
     }
 
+    /// The descriptor limit stopped the /proc scan (`EMFILE`): the owners it would have found are missing.
+    public static func outOfDescriptors(processes: Int, procUnlisted: Bool) -> Self {
+        let what = procUnlisted ? "/proc could not be listed" : "\(processes) processes could not be read"
+        return PipelineNote(
+            .warning,
+            "\(what): too many open files (EMFILE); their sockets show no owner (raise the limit: ulimit -n)")
+    }
+
+    /// /proc is mounted with `hidepid=2` (or `4`): other users' processes are absent from it, not refused.
+    public static let hiddenProcesses = PipelineNote(
+        .note,
+        "/proc is mounted with hidepid: other users' processes are hidden, their sockets show no owner "
+            + "(run as root, or in the proc mount's gid= group, to see them)")
+
     /// The kernel cannot report `netid` sockets (`errno`: its sock_diag handler is missing).
     public static func unsupported(_ netid: NetID, _ errno: Errno) -> Self {
         PipelineNote(

@@ -23,10 +23,36 @@ public struct PfilesSocket {
 /// descriptor) and the kernel's record of it (looked up by its addresses, or found by inode in a dump).
 public final class ProcessSocketJoin {
     private let probe = SocketProbe()
-    private let client: DiagClient
+    private let ownClient: DiagClient
+    private let ownNamespace: UInt64?
+    /// Clients inside other processes' network namespaces, by nsfs inode (rows tagged with it).
+    private var namespaceClients: [UInt64: DiagClient] = [:]
+    /// Notes for the user (a namespace that cannot be entered); the caller prints them.
+    public private(set) var notes: [PipelineNote] = []
 
     public init() throws {
-        client = try DiagClient()
+        ownClient = try DiagClient()
+        ownNamespace = try? NetworkNamespace.current().inode
+    }
+
+    /// The client answering for `pid`'s network namespace (`/proc/PID/ns/net`): sockwatch's own, or one
+    /// inside the process's namespace whose rows are tagged as `--all-netns` tags them. Sockets of a process
+    /// in another namespace are in that namespace's tables only.
+    private func client(for pid: Int32) -> DiagClient {
+        let path = "/proc/\(pid)/ns/net"
+        guard let inode = try? NetworkNamespace.inode(of: path), inode != ownNamespace else { return ownClient }
+        if let client = namespaceClients[inode] { return client }
+        let namespace = NetworkNamespace(inode: inode, pid: pid, path: path)
+        do {
+            let client = try NamespaceClients.client(for: namespace, own: ownNamespace)
+            namespaceClients[inode] = client
+            return client
+        } catch {
+            notes.append(PipelineNote(
+                .note, "\(NamespaceClients.refusal(namespace, error)); pid \(pid)'s sockets have no sock_diag line"))
+            namespaceClients[inode] = ownClient
+            return ownClient
+        }
     }
 
     /// The files of `pid` (`/proc/PID/fd`, `fdinfo`).
@@ -38,12 +64,13 @@ public final class ProcessSocketJoin {
     public func sockets(of process: ProcessFiles) throws -> [Int32: PfilesSocket] {
         var sockets: [Int32: PfilesSocket] = [:]
         var unjoined: [UInt32: Int32] = [:]  // inode -> fd, for a dump when lookups are impossible
+        let client = client(for: process.pid)
         for file in process.files where file.isSocket {
             var socket = PfilesSocket()
             do {
                 let report = try probe.report(pid: process.pid, fd: file.fd)
                 socket.report = report
-                socket.diag = lookUp(report, inode: file.inode)
+                socket.diag = lookUp(report, inode: file.inode, in: client)
             } catch {
                 socket.unavailable = Self.reason(error, pid: process.pid)
             }
@@ -68,7 +95,7 @@ public final class ProcessSocketJoin {
     static func isInet(_ report: SocketProbe.Report) -> Bool { report.family == AF_INET || report.family == AF_INET6 }
 
     /// The kernel's record for the socket `report` describes, looked up by its addresses.
-    private func lookUp(_ report: SocketProbe.Report, inode: UInt64) -> SocketRecord? {
+    private func lookUp(_ report: SocketProbe.Report, inode: UInt64, in client: DiagClient) -> SocketRecord? {
         guard Self.isInet(report), case let .inet(_, local)? = report.sockname,
             let netid = NetID.inet(protocol: report.ipProtocol)
         else { return nil }

@@ -56,6 +56,7 @@ public final class SocketPipeline {
         }
 
         var denied = 0
+        var shortage: (processes: Int, procUnlisted: Bool) = (0, false)
         if !query.selection.isEmpty {
             let (pids, missing) = query.selection.resolve(procRoot: procRoot)
             if pids.isEmpty && !missing.isEmpty { throw PipelineError.noSuchProcess(missing) }
@@ -83,6 +84,7 @@ public final class SocketPipeline {
                 }
             }
             denied = index.deniedProcesses
+            shortage = (index.exhaustedProcesses, index.procUnlisted)
         } else if query.joinsOwners {
             var capture = SocketCapture(keeping: query.extensions, cgroupIDs: query.joinsCgroups)
             func dumpAll() throws {
@@ -109,6 +111,7 @@ public final class SocketPipeline {
                 try run.emit(record, owners: owners, position: position)
             }
             denied = index.deniedProcesses
+            shortage = (index.exhaustedProcesses, index.procUnlisted)
         } else {
             try forEachDump { client, request, check in
                 try client.dump(request) { record in
@@ -127,6 +130,12 @@ public final class SocketPipeline {
         if query.joinsCgroups {
             if cgroups.tree.mount == nil { report(.noCgroupMount) }
             if run.missingKernelCgroupIDs { report(.noKernelCgroupIDs) }
+        }
+        if shortage.processes > 0 || shortage.procUnlisted {
+            report(.outOfDescriptors(processes: shortage.processes, procUnlisted: shortage.procUnlisted))
+        }
+        if query.joinsOwners && ProcMount.hidesOtherUsers(procRoot: procRoot) {
+            report(.hiddenProcesses)
         }
         if let unix = run.unixTable, !unix.readable {
             report(PipelineNote(

@@ -37,6 +37,13 @@ public struct SocketQuery {
     public var unixTypes: Set<SocketType> = []
     /// The network namespaces to list, each tagged in the output; nil for sockwatch's own (untagged).
     public var namespaces: [NetworkNamespace]?
+    /// Lists the namespaces of `--pid`'s processes, tagged, when any lives outside sockwatch's own and no
+    /// namespace was asked for: their sockets are only in their own namespace's dump (`/proc/PID/ns/net`).
+    public mutating func followSelectedNamespaces(procRoot: String = "/proc") {
+        guard namespaces == nil, !selection.pids.isEmpty else { return }
+        namespaces = NetworkNamespace.of(pids: selection.pids, procRoot: procRoot)
+    }
+
     /// With `.byHolder`: whether a holder's descriptor is listed, and under which uid; nil leaves it out (the
     /// lsof dialect's selection rules).
     public var selectHolder: ((borrowing SocketRecord, ProcNetUnixLine?, SocketHolder) -> UInt32?)?

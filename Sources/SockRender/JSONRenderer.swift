@@ -146,7 +146,12 @@ public final class JSONRenderer: SocketSink {
     private func appendKindFields(_ record: borrowing SocketRecord) {
         if let unix = record.unix {
             out.append(",\"path\":")
-            if let path = unix.path { out.appendJSONString(path) } else { out.append("null") }
+            if let path = unix.path {
+                out.appendJSONString(path)
+                out.appendJSONRawBytes(key: "path", of: path)
+            } else {
+                out.append("null")
+            }
             out.append(",\"peer_inode\":")
             if let peer = unix.peerInode { out.append(decimal: peer) } else { out.append("null") }
             if let pending = unix.pending {

@@ -1,3 +1,5 @@
+import SockDiag
+
 /// lsof's "safe" printing of names (its `safepup`, `safestrlen`, `safestrprt`, `safestrprtn`), byte for byte.
 ///
 /// Bytes lsof does not print as they are: control characters become `\b \f \n \r \t` or `^X`, a backslash
@@ -39,7 +41,7 @@ enum LsofText {
     /// The width lsof reserves for `text` (`safestrlen`, with its signed-char count of high bytes).
     static func width(_ text: String, spaceIsUnprintable: Bool) -> Int {
         var width = 0
-        for byte in text.utf8 {
+        for byte in text.rawBytes {
             if isPrintable(byte, spaceIsUnprintable: spaceIsUnprintable) {
                 width += 1
             } else if byte < 0x20 || byte >= 0x80 || byte == 0x5C {
@@ -55,7 +57,7 @@ enum LsofText {
     /// would not fit ends the text.
     static func appendPadded(_ text: String, width: Int, spaceIsUnprintable: Bool, to out: OutputBuffer) {
         var used = 0
-        for byte in text.utf8 {
+        for byte in text.rawBytes {
             guard used < width else { break }
             if isPrintable(byte, spaceIsUnprintable: spaceIsUnprintable) {
                 out.append(byte)
@@ -73,7 +75,7 @@ enum LsofText {
     /// Appends `text` whole (`safestrprt`). In a multibyte (UTF-8) locale lsof prints a valid, printable
     /// multibyte character as it is; otherwise each byte >= 0x80 is escaped.
     static func append(_ text: String, multibyte: Bool, to out: OutputBuffer) {
-        let bytes = Array(text.utf8)
+        let bytes = text.rawBytes  // a byte that was not UTF-8 is printed as lsof prints it: `bad\xff`
         var i = 0
         while i < bytes.count {
             let byte = bytes[i]

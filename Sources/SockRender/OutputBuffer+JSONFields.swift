@@ -22,6 +22,7 @@ extension OutputBuffer {
         append(",\"fd\":", decimal: holder.fd)
         append(",\"comm\":")
         appendJSONString(holder.command)
+        appendJSONRawBytes(key: "comm", of: holder.command)
         append(0x7D)
     }
 

@@ -1,4 +1,5 @@
 import Glibc
+import SockDiag
 
 /// Bytes on their way to a file descriptor, written in large chunks.
 ///
@@ -28,7 +29,8 @@ public final class OutputBuffer {
         self.fd = fd
         self.flushThreshold = flushThreshold
         capacity = flushThreshold + 4096
-        storage = malloc(capacity)!
+        guard let storage = malloc(capacity) else { OutOfMemory.exit(bytes: capacity, purpose: "the output buffer") }
+        self.storage = storage
     }
 
     deinit { free(storage) }
@@ -46,7 +48,10 @@ public final class OutputBuffer {
         guard count + extra > capacity else { return }
         var grown = capacity * 2
         while grown < count + extra { grown *= 2 }
-        storage = realloc(storage, grown)!
+        guard let grownStorage = realloc(storage, grown) else {
+            OutOfMemory.exit(bytes: grown, purpose: "the output buffer")
+        }
+        storage = grownStorage
         capacity = grown
     }
 

@@ -137,6 +137,8 @@ public final class PfilesRenderer {
         out.append(diag.netid.isDatagram && diag.state == .close ? "UNCONN" : diag.state.netstatName)
         out.append(" recv-q:", decimal: UInt64(diag.recvQ))
         out.append(" send-q:", decimal: UInt64(diag.sendQ))
+        // Another network namespace's socket (the process's own, not sockwatch's), as --all-netns names it.
+        if diag.netns != 0 { out.append(" netns:ns:", decimal: diag.netns) }
         if let info = diag.tcpInfo, diag.state != .listen {
             if let rtt = info.rtt {
                 out.append(" rtt:")

@@ -45,19 +45,22 @@ struct ExporterMain: ParsableCommand {
         let limits = ServerLimits(
             readTimeoutSeconds: options.readTimeout, idleTimeoutSeconds: options.idleTimeout,
             maxConnections: options.maxConnections)
+        let web = try options.webConfigFile.map { try WebConfig.load(path: $0) } ?? WebConfig()
         let server: MetricsServer
         do {
             if options.systemdSocket {
-                server = try MetricsServer.start(exporter, boundSocket: try Self.systemdSocket(), limits: limits)
+                server = try MetricsServer.start(exporter, boundSocket: try Self.systemdSocket(), limits: limits, web: web)
             } else {
-                server = try MetricsServer.start(exporter, listen: options.address, limits: limits)
+                server = try MetricsServer.start(exporter, listen: options.address, limits: limits, web: web)
             }
         } catch let error as CommandFailure {
             throw error
         } catch {
             throw CommandFailure("cannot serve on \(options.systemdSocket ? "the systemd socket" : options.listen): \(error)")
         }
-        Stderr.line("serving metrics on http://\(Self.describe(server))/metrics")
+        let scheme = web.tls == nil ? "http" : "https"
+        let auth = web.users.isEmpty ? "" : " (basic auth: \(web.users.count) users)"
+        Stderr.line("serving metrics on \(scheme)://\(Self.describe(server))/metrics\(auth)")
         try server.wait()
     }
 

@@ -14,7 +14,7 @@ struct EventsCommand: ParsableCommand {
             seen in those states are reported destroyed.
             """)
 
-    @OptionGroup(title: "Selection") var selection: SelectionOptions<LocalFamilyOptions>
+    @OptionGroup(title: "Selection") var selection: SelectionOptions<TCPAndUDPOnly>
     @OptionGroup(title: "Filter") var filter: FilterOptions
     @OptionGroup(title: "Containers, pods and units") var containers: ContainerOptions
 

@@ -54,6 +54,7 @@ struct PfilesCommand: ParsableCommand {
             shown += 1
         }
         try renderer.finish()
+        for note in join.notes { Stderr.note(note) }
         if shown == 0 { throw ExitCode(1) }
     }
 }

@@ -20,16 +20,38 @@ struct StateList {
     }
 }
 
-/// The transports outside INET, as flags; a group of their own so that watch can leave them out of its help.
+/// The transports beyond TCP and UDP, as flags; a group of their own so that watch and events can leave out
+/// of their help the ones they refuse.
 protocol LocalFamilyFlags: ParsableArguments {
+    var udplite: Bool { get }
+    var sctp: Bool { get }
+    var raw: Bool { get }
+    var mptcp: Bool { get }
     var unix: Bool { get }
     var netlink: Bool { get }
     var packet: Bool { get }
     var vsock: Bool { get }
 }
 
-/// -x, --netlink, -0 and --vsock.
+/// --udplite, --sctp, -w and -M: the INET transports beyond TCP and UDP.
+struct OtherInetOptions: ParsableArguments {
+    @Flag(name: .long, help: "UDP-Lite sockets (which ss does not list).")
+    var udplite = false
+
+    @Flag(name: .long, help: "SCTP sockets, where the kernel has sctp_diag (otherwise a note, and status 0).")
+    var sctp = false
+
+    @Flag(name: [.customShort("w"), .long], help: "Raw IP sockets (raw_diag, or /proc/net/raw where the kernel lacks it).")
+    var raw = false
+
+    @Flag(name: [.customShort("M"), .long], help: "Multipath TCP connections (mptcp_diag).")
+    var mptcp = false
+}
+
+/// Every transport beyond TCP and UDP: the other INET ones, -x, --netlink, -0 and --vsock.
 struct LocalFamilyOptions: LocalFamilyFlags {
+    @OptionGroup var inet: OtherInetOptions
+
     @Flag(name: [.customShort("x"), .long], help: "UNIX domain sockets.")
     var unix = false
 
@@ -41,10 +63,33 @@ struct LocalFamilyOptions: LocalFamilyFlags {
 
     @Flag(name: .long, help: "vsock sockets, where the kernel has vsock_diag (otherwise a note, and status 0).")
     var vsock = false
+
+    var udplite: Bool { inet.udplite }
+    var sctp: Bool { inet.sctp }
+    var raw: Bool { inet.raw }
+    var mptcp: Bool { inet.mptcp }
 }
 
-/// No flags for the transports outside INET: for a command that cannot follow them (watch).
+/// The INET transports only, no -x, --netlink, -0 or --vsock: for a command that cannot follow those (watch).
 struct NoLocalFamilies: LocalFamilyFlags {
+    @OptionGroup var inet: OtherInetOptions
+
+    var udplite: Bool { inet.udplite }
+    var sctp: Bool { inet.sctp }
+    var raw: Bool { inet.raw }
+    var mptcp: Bool { inet.mptcp }
+    var unix: Bool { false }
+    var netlink: Bool { false }
+    var packet: Bool { false }
+    var vsock: Bool { false }
+}
+
+/// No flags beyond -t and -u: for a command that follows TCP and UDP only (events).
+struct TCPAndUDPOnly: LocalFamilyFlags {
+    var udplite: Bool { false }
+    var sctp: Bool { false }
+    var raw: Bool { false }
+    var mptcp: Bool { false }
     var unix: Bool { false }
     var netlink: Bool { false }
     var packet: Bool { false }
@@ -59,21 +104,13 @@ struct SelectionOptions<Local: LocalFamilyFlags>: ParsableArguments {
     @Flag(name: [.customShort("u"), .long], help: "UDP sockets.")
     var udp = false
 
-    @Flag(name: .long, help: "UDP-Lite sockets (which ss does not list).")
-    var udplite = false
-
-    @Flag(name: .long, help: "SCTP sockets, where the kernel has sctp_diag (otherwise a note, and status 0).")
-    var sctp = false
-
-    @Flag(name: [.customShort("w"), .long], help: "Raw IP sockets (raw_diag, or /proc/net/raw where the kernel lacks it).")
-    var raw = false
-
-    @Flag(name: [.customShort("M"), .long], help: "Multipath TCP connections (mptcp_diag).")
-    var mptcp = false
-
-    /// -x, --netlink, -0 and --vsock, or nothing for a command that follows INET sockets only.
+    /// The transports beyond TCP and UDP, those the command follows.
     @OptionGroup var local: Local
 
+    var udplite: Bool { local.udplite }
+    var sctp: Bool { local.sctp }
+    var raw: Bool { local.raw }
+    var mptcp: Bool { local.mptcp }
     var unix: Bool { local.unix }
     var netlink: Bool { local.netlink }
     var packet: Bool { local.packet }

@@ -37,6 +37,7 @@ struct SocketListing {
         query.expression = parsed.expression
         query.kernelFilter = !filter.noKernelFilter
         query.selection = try processes.selection()
+        query.followSelectedNamespaces()
         // A summary counts; it never needs owners (a process selection still narrows it).
         query.owners = !output.summary && (output.processes || output.sockopts) || !query.selection.isEmpty
         query.socketOptions = output.sockopts

@@ -21,6 +21,7 @@ struct Sockwatch: ParsableCommand {
 
     /// Parses, runs, and maps every failure to one line on stderr and an exit status (`runAndExit`).
     static func main() {
+        ProcessStart.prepare()
         signal(SIGPIPE, SIG_IGN)
         // `sockwatch --help` describes the listing everyone runs, then names the dialects.
         if let first = CommandLine.arguments.dropFirst().first, first == "--help" || first == "-h",

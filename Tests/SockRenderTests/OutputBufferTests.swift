@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SockDiag
 @testable import SockRender
 
 /// The number formatting and escaping every renderer builds on.
@@ -166,5 +167,34 @@ import Testing
         let error = #expect(throws: (any Error).self) { try out.flush() }
         #expect(!(error is OutputBuffer.Closed), "ENOSPC reported as a closed pipe")
         #expect((error as? OutputBuffer.WriteFailed)?.errno == ENOSPC)
+    }
+
+    // MARK: - Names that are not text
+
+    @Test(arguments: [
+        ([0x62, 0x61, 0x64, 0xFF], #"bad\xff"#, "626164ff"),  // an invalid byte
+        ([0xC3, 0x28], #"\xc3("#, "c328"),  // a lead byte without its continuation
+        ([0xF4, 0x8F, 0xBF, 0xBF], #"\xf4\x8f\xbf\xbf"#, "f48fbfbf"),  // U+10FFFF itself: kept as its four bytes
+        ([0xC2, 0x9B, 0x31, 0x6D], #"\u009b1m"#, nil),  // CSI (C1), valid UTF-8
+        ([0xE2, 0x80, 0xAE, 0x61], #"\u202ea"#, nil),  // RLO
+        ([0xE2, 0x81, 0xA9], #"\u2069"#, nil),  // PDI
+        ([0xC3, 0xA9, 0xE2, 0x9C, 0x93], "é✓", nil),  // ordinary text is left alone
+    ] as [([UInt8], String, String?)])
+    func rawBytesRoundTripAndEscape(bytes: [UInt8], table: String, hex: String?) {
+        let name = String(rawBytes: bytes)
+        #expect(name.rawBytes == bytes)
+        #expect(Self.text { $0.appendEscaped(name) } == table)
+        let json = Self.text {
+            $0.appendJSONString(name)
+            $0.appendJSONRawBytes(key: "path", of: name)
+        }
+        if let hex {
+            #expect(json.hasSuffix(",\"path_hex\":\"\(hex)\""), "\(json)")
+        } else {
+            #expect(!json.contains("_hex"), "\(json)")
+        }
+        // Whatever the name, the JSON is valid UTF-8 with no raw C1 or bidi character.
+        #expect(String(validating: Array(json.utf8), as: UTF8.self) != nil)
+        #expect(!json.unicodeScalars.contains { (0x80...0x9F).contains($0.value) || (0x202A...0x202E).contains($0.value) })
     }
 }

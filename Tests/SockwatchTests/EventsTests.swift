@@ -127,4 +127,19 @@ struct EventsTests {
         #expect((listenerDestroy["processes"] as? [[String: Any]])?.first?["pid"] as? Int == Int(getpid()))
         #expect(stderr.isEmpty, "stderr: \(stderr)")
     }
+
+    /// Help lists only what events accepts: TCP and UDP; the other transports are refused as unknown options.
+    @Test func helpListsOnlyTCPAndUDP() throws {
+        let help = try BinaryRunner.run(["events", "--help"])
+        #expect(help.status == 0)
+        for option in ["--udplite", "--sctp", "--raw", "--mptcp", "--unix", "--netlink", "--packet", "--vsock", "-x,", "-0,", "-w,", "-M,"] {
+            #expect(!help.stdout.contains(option), "events --help lists \(option)")
+        }
+        #expect(help.stdout.contains("--tcp") && help.stdout.contains("--udp"))
+        for option in ["-x", "--sctp", "-w", "-M", "--udplite", "--vsock"] {
+            let result = try BinaryRunner.run(["events", option])
+            #expect(result.status == 2, "\(option)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(option): \(result.stderr)")
+        }
+    }
 }

@@ -56,8 +56,8 @@ public enum UnixDiagDecoder {
     static func name(_ value: UnsafeRawBufferPointer) -> String? {
         guard !value.isEmpty else { return nil }
         if value[0] == 0 {
-            return "@" + String(decoding: value.dropFirst().map { $0 == 0 ? 0x40 : $0 }, as: UTF8.self)
+            return "@" + String(rawBytes: value.dropFirst().map { $0 == 0 ? 0x40 : $0 })
         }
-        return String(decoding: value.prefix { $0 != 0 }, as: UTF8.self)
+        return String(rawBytes: value.prefix { $0 != 0 })
     }
 }

@@ -64,6 +64,10 @@ public final class RepeatedPipeline {
     public func cachedOwners(of inodes: [UInt32]) -> OwnerTable {
         cache.refresh(inodes)
         if cache.deniedProcesses > 0 { noteDenied(cache.deniedProcesses) }
+        if cache.exhaustedProcesses != 0 && !exhaustedNoted {
+            exhaustedNoted = true
+            report(.outOfDescriptors(processes: max(0, cache.exhaustedProcesses), procUnlisted: cache.exhaustedProcesses < 0))
+        }
         var table: [UInt32: [SocketHolder]] = [:]
         for inode in inodes where inode != 0 {
             let holders = cache.holders(of: inode)
@@ -93,6 +97,7 @@ public final class RepeatedPipeline {
     }
 
     private var deniedNoted = false
+    private var exhaustedNoted = false
 
     private func noteDenied(_ count: Int) {
         guard !deniedNoted else { return }
