@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildInfo
 import CommandSupport
 import Glibc
 
@@ -12,7 +13,7 @@ struct Sockwatch: ParsableCommand {
             `sockwatch -tlp`, `sockwatch state established '( dport = :443 )'`. \
             `sockwatch list --help` shows its options.
             """,
-        version: "0.1.0",
+        version: SockwatchVersion.line,
         subcommands: [
             ListCommand.self, NetstatCommand.self, LsofCommand.self, PfilesCommand.self, ExporterCommand.self,
             EventsCommand.self, WatchCommand.self,
@@ -22,6 +23,9 @@ struct Sockwatch: ParsableCommand {
     /// Parses, runs, and maps every failure to one line on stderr and an exit status (`runAndExit`).
     static func main() {
         signal(SIGPIPE, SIG_IGN)
+        if VersionRequest.isRequested(Array(CommandLine.arguments.dropFirst())) {
+            Glibc.exit(Stdout.writeHelp(SockwatchVersion.line + "\n"))
+        }
         // `sockwatch --help` describes the listing everyone runs, then names the dialects.
         if let first = CommandLine.arguments.dropFirst().first, first == "--help" || first == "-h",
             CommandLine.arguments.count == 2
