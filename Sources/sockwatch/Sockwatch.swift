@@ -26,6 +26,9 @@ struct Sockwatch: ParsableCommand {
         if VersionRequest.isRequested(Array(CommandLine.arguments.dropFirst())) {
             Glibc.exit(Stdout.writeHelp(SockwatchVersion.line + "\n"))
         }
+        if let script = CompletionScript.requested(Array(CommandLine.arguments.dropFirst())) {
+            Glibc.exit(Stdout.writeHelp(script))
+        }
         // `sockwatch --help` describes the listing everyone runs, then names the dialects.
         if let first = CommandLine.arguments.dropFirst().first, first == "--help" || first == "-h",
             CommandLine.arguments.count == 2

@@ -71,7 +71,8 @@ struct LsofCommand: ParsableCommand {
 
     @Argument(
         parsing: .captureForPassthrough,
-        help: ArgumentHelp("lsof's options, as described above.", valueName: "lsof-options"))
+        help: ArgumentHelp("lsof's options, as described above.", valueName: "lsof-options"),
+        completion: DialectCompletion.lsof)
     var arguments: [String] = []
 
     func run() throws {
