@@ -11,7 +11,8 @@ struct Sockwatch: ParsableCommand {
         discussion: """
             Without a subcommand, sockwatch lists sockets (the `list` subcommand): \
             `sockwatch -tlp`, `sockwatch state established '( dport = :443 )'`. \
-            `sockwatch list --help` shows its options.
+            `sockwatch list --help` (and the sockwatch-list manual page) shows its options; \
+            netstat, lsof, pfiles, watch, events and exporter have their own (sockwatch-netstat and so on).
             """,
         version: SockwatchVersion.line,
         subcommands: [
