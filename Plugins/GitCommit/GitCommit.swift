@@ -12,7 +12,11 @@ struct GitCommit: BuildToolPlugin {
         let output = context.pluginWorkDirectoryURL.appending(path: "GitCommit")
         let script = #"""
             root="$1"; out="$2"
-            hash=$(git -C "$root" rev-parse --short=7 HEAD 2>/dev/null) || hash=
+            hash=
+            # Only the checkout's own repository: a tarball unpacked inside another clone is not that commit.
+            if [ "$(git -C "$root" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$root" 2>/dev/null && pwd -P)" ]; then
+                hash=$(git -C "$root" rev-parse --short=7 HEAD 2>/dev/null) || hash=
+            fi
             if [ -z "$hash" ]; then
                 hash=$(cut -c1-7 "$root/Sources/BuildInfo/archive-commit" 2>/dev/null) || hash=
                 case "$hash" in *'$'*|*Format*|'') hash=unknown ;; esac
