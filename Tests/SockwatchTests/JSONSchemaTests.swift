@@ -47,30 +47,35 @@ struct JSONSchemaTests {
         let listener6 = LiveSocket.tcpListener(v6: true)
         let udp = LiveSocket.udp(v6: false, connectedTo: LiveSocket.udp(v6: false))
         let udp6 = LiveSocket.udp(v6: true)
-        let udplite = LiveSocket.udplite()
         let unixName = "@sockwatch-schema-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let unixListener = LiveSocket.unixListener(unixName)
         let unixClient = LiveSocket.unixClient(to: unixName)  // not accepted: the listener's `pending`
         let (pairA, pairB) = LiveSocket.unixPair()
         let netlink = LiveSocket.netlink()
-        // Root only: a packet and a raw socket; MPTCP where the kernel has it.
-        let packet = LiveSocket.packet()
-        let raw = LiveSocket.rawICMP()
-        let mptcp = LiveSocket.mptcpListener()
-        let mine = [listener, client, server, listener6, udp, udp6, udplite, unixListener, unixClient, pairA, pairB, netlink]
-            + [packet, raw, mptcp].compactMap { $0 }
+        let mine = [listener, client, server, listener6, udp, udp6, unixListener, unixClient, pairA, pairB, netlink]
         defer { withExtendedLifetime(mine) {} }
+        // UDP-Lite; packet and raw (root only); MPTCP where the kernel has it. Held by a child, not by this
+        // process: the lsof dialect tests compare this process's Internet sockets with lsof's, which lists
+        // raw sockets the dialect leaves out.
+        let exotic = [LiveSocket.udplite(), LiveSocket.packet(), LiveSocket.rawICMP(), LiveSocket.mptcpListener()]
+            .compactMap { $0 }
+        let exoticInodes = exotic.map(\.inode)
+        let holder = try HoldingChild.sleep(holding: exotic.map(\.fd))
+        defer { holder.terminate() }
+        for socket in exotic { socket.close() }
 
         let listings = try [
             ["-a", "--json"], ["-A", "all", "-a", "--json", "-p", "-e", "-o"], ["-a", "--json", "-i", "-m"],
             ["-t", "-a", "--json", "-i", "-m", "-e", "-o", "-p"], ["-x", "-a", "--json", "-p"],
-            ["-a", "--json", "--pid", "\(getpid())", "--sockopts"], ["--all-netns", "-a", "--json", "-p"],
+            ["-a", "--json", "--pid", "\(getpid())", "--sockopts"],
+            // Listeners only: another namespace may hold a benchmark's 200k connections.
+            ["--all-netns", "-l", "--json", "-p"],
         ].map { try Self.output($0) }
         // Every socket the test opened is in what was checked.
         let inodes = Set(listings.joined(separator: "\n").split(separator: "\n").compactMap { line in
             (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["inode"] as? Int
         })
-        for socket in mine { #expect(inodes.contains(Int(socket.inode)), "inode \(socket.inode) missing") }
+        for inode in mine.map(\.inode) + exoticInodes { #expect(inodes.contains(Int(inode)), "inode \(inode) missing") }
 
         let result = try Self.check("listing", listings)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")

@@ -12,7 +12,7 @@ struct VersionTests {
 
     @Test(arguments: [
         ["--version"], ["-V"], ["list", "--version"], ["list", "-V"], ["-tan", "-V"],
-        ["netstat", "--version"], ["netstat", "-V"], ["lsof", "--version"], ["lsof", "-v"],
+        ["netstat", "--version"], ["netstat", "-V"], ["lsof", "--version"],
         ["pfiles", "--version"], ["pfiles", "-V"], ["watch", "--version"], ["watch", "-V"],
         ["events", "--version"], ["events", "-V"], ["exporter", "--version"], ["exporter", "-V"],
     ])

@@ -53,7 +53,7 @@ struct LsofCommand: ParsableCommand {
                          s k D K M S are accepted (sockets have none)
               -V   name the search items not found
               -Q   exit 0 even when some were not found
-              -v   print sockwatch's version (so does --version)
+              --version  sockwatch's version (lsof's -v is refused)
               -b -O -S [t] -w +w -M   accepted: nothing here blocks or warns
 
             Exit status, as lsof's: 1 when a pid, command, -i address or -s state
@@ -66,7 +66,7 @@ struct LsofCommand: ParsableCommand {
 
             Refused, with a pointer to an equivalent (exit status 2): file and
             directory names, +d +D -d, -r +r (use watch), -N -X -K -R -g -o -L -f
-            -E +E -e -x -Z -m +M -Tf, -s without a state list, and the -F fields
+            -E +E -e -x -Z -m +M -v -Tf, -s without a state list, and the -F fields
             g R G.
             """)
 
