@@ -58,11 +58,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // `--version`: the release number and the git commit baked in at build time (Plugins/GitCommit).
+        .target(name: "BuildInfo", exclude: ["archive-commit"], plugins: ["GitCommit"]),
+        .plugin(name: "GitCommit", capability: .buildTool()),
         // CLI wiring only.
         .executableTarget(
             name: "sockwatch",
             dependencies: [
-                "SockDiag", "ProcIndex", "SockPipeline", "SockRender", "ExporterArguments", "CommandSupport",
+                "SockDiag", "ProcIndex", "SockPipeline", "SockRender", "ExporterArguments", "CommandSupport", "BuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -95,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "sockwatch-exporter",
             dependencies: [
-                "SockExporter", "ExporterArguments", "SockDiag", "SockPipeline", "CommandSupport",
+                "SockExporter", "ExporterArguments", "SockDiag", "SockPipeline", "CommandSupport", "BuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

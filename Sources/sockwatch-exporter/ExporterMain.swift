@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildInfo
 import CommandSupport
 import ExporterArguments
 import Glibc
@@ -12,7 +13,8 @@ import SockPipeline
 struct ExporterMain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sockwatch exporter",
-        abstract: "Serve the host's socket metrics to Prometheus on /metrics.")
+        abstract: "Serve the host's socket metrics to Prometheus on /metrics.",
+        version: SockwatchVersion.line)
 
     @OptionGroup var options: ExporterOptions
 

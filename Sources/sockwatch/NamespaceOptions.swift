@@ -8,7 +8,8 @@ struct NamespaceOptions: ParsableArguments {
         name: [.customShort("N"), .customLong("netns")],
         help: ArgumentHelp(
             "List the sockets of one network namespace: a name in /run/netns, a path, or a pid.",
-            valueName: "name|path|pid"))
+            valueName: "name|path|pid"),
+        completion: ValueCompletion.namespaces)
     var netns: String?
 
     @Flag(

@@ -121,7 +121,7 @@ struct SelectionOptions<Local: LocalFamilyFlags>: ParsableArguments {
         help: ArgumentHelp(
             "Families to list: a comma list, repeatable; !NAME leaves one out.",
             discussion: "Names: \(FamilyList.names.map(\.name).joined(separator: ", ")).", valueName: "list"),
-        transform: FamilyList.parse)
+        completion: ValueCompletion.families, transform: FamilyList.parse)
     var query: [FamilyList] = []
 
     @Flag(name: [.customShort("4"), .customLong("ipv4")], help: "IPv4 only.")
@@ -136,12 +136,12 @@ struct SelectionOptions<Local: LocalFamilyFlags>: ParsableArguments {
             "States to list: a comma list, repeatable.",
             discussion: "Names: \(StateSet.acceptedNames.joined(separator: ", ")).",
             valueName: "list"),
-        transform: StateList.parse)
+        completion: ValueCompletion.states, transform: StateList.parse)
     var states: [StateList] = []
 
     @Option(
         name: .customLong("exclude-state"), help: ArgumentHelp("States to leave out.", valueName: "list"),
-        transform: StateList.parse)
+        completion: ValueCompletion.states, transform: StateList.parse)
     var excludedStates: [StateList] = []
 
     @Flag(name: [.customShort("l"), .long], help: "Listening sockets only (and unconnected datagram sockets).")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildInfo
 import CommandSupport
 import Glibc
 
@@ -10,9 +11,10 @@ struct Sockwatch: ParsableCommand {
         discussion: """
             Without a subcommand, sockwatch lists sockets (the `list` subcommand): \
             `sockwatch -tlp`, `sockwatch state established '( dport = :443 )'`. \
-            `sockwatch list --help` shows its options.
+            `sockwatch list --help` (and the sockwatch-list manual page) shows its options; \
+            netstat, lsof, pfiles, watch, events and exporter have their own (sockwatch-netstat and so on).
             """,
-        version: "0.1.0",
+        version: SockwatchVersion.line,
         subcommands: [
             ListCommand.self, NetstatCommand.self, LsofCommand.self, PfilesCommand.self, ExporterCommand.self,
             EventsCommand.self, WatchCommand.self,
@@ -23,6 +25,12 @@ struct Sockwatch: ParsableCommand {
     static func main() {
         ProcessStart.prepare()
         signal(SIGPIPE, SIG_IGN)
+        if VersionRequest.isRequested(Array(CommandLine.arguments.dropFirst())) {
+            Glibc.exit(Stdout.writeHelp(SockwatchVersion.line + "\n"))
+        }
+        if let script = CompletionScript.requested(Array(CommandLine.arguments.dropFirst())) {
+            Glibc.exit(Stdout.writeHelp(script))
+        }
         // `sockwatch --help` describes the listing everyone runs, then names the dialects.
         if let first = CommandLine.arguments.dropFirst().first, first == "--help" || first == "-h",
             CommandLine.arguments.count == 2

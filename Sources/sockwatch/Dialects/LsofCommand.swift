@@ -53,6 +53,7 @@ struct LsofCommand: ParsableCommand {
                          s k D K M S are accepted (sockets have none)
               -V   name the search items not found
               -Q   exit 0 even when some were not found
+              --version  sockwatch's version (lsof's -v is refused)
               -b -O -S [t] -w +w -M   accepted: nothing here blocks or warns
 
             Exit status, as lsof's: 1 when a pid, command, -i address or -s state
@@ -71,7 +72,8 @@ struct LsofCommand: ParsableCommand {
 
     @Argument(
         parsing: .captureForPassthrough,
-        help: ArgumentHelp("lsof's options, as described above.", valueName: "lsof-options"))
+        help: ArgumentHelp("lsof's options, as described above.", valueName: "lsof-options"),
+        completion: DialectCompletion.lsof)
     var arguments: [String] = []
 
     func run() throws {

@@ -27,7 +27,7 @@ struct NetstatCommand: ParsableCommand {
             -M --masquerade, and anything else.
             """)
 
-    @Argument(parsing: .allUnrecognized, help: "netstat flags.")
+    @Argument(parsing: .allUnrecognized, help: "netstat flags.", completion: DialectCompletion.netstat)
     var arguments: [String] = []
 
     func run() throws {
