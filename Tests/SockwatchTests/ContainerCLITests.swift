@@ -178,6 +178,10 @@ struct ContainerCLITests {
             "-tln", "--containers", "--runtime-root", lab.stateRoot, "sport = :\(workloads["containerd"]!.tcpPort)",
         ])
         #expect(table.lines.last?.hasSuffix(" k8s:shop/cart-7f9c/app") == true)
+        // Real container objects (runtimes, pods, units) and the holder's: valid against the listing's schema.
+        let json = try BinaryRunner.run(["-tuan", "-p", "--containers", "--cgroup", "--json", "--runtime-root", lab.stateRoot])
+        let schema = try JSONSchemaTests.check("listing", [json.stdout])
+        #expect(schema.status == 0, "\(schema.stdout)\(schema.stderr)")
         // -s --by pod counts the pods' sockets.
         let summary = try BinaryRunner.run(["-s", "--by", "pod", "-tu", "--runtime-root", lab.stateRoot, "--json"])
         let pods = (summary.objects ?? []).filter { $0["pod"] as? String == "shop/cart-7f9c" }

@@ -70,6 +70,8 @@ struct JSONSchemaTests {
             ["-a", "--json", "--pid", "\(getpid())", "--sockopts"],
             // Listeners only: another namespace may hold a benchmark's 200k connections.
             ["--all-netns", "-l", "--json", "-p"],
+            // Cgroups and containers (every socket's, the root cgroup's label included), and each namespace's.
+            ["-A", "all", "-a", "--json", "-p", "--cgroup", "--containers"], ["--all-netns", "-l", "--json", "--containers"],
         ].map { try Self.output($0) }
         // Every socket the test opened is in what was checked.
         let inodes = Set(listings.joined(separator: "\n").split(separator: "\n").compactMap { line in
@@ -85,7 +87,10 @@ struct JSONSchemaTests {
     @Test func summariesValidate() throws {
         let listener = LiveSocket.tcpListener(v6: false)
         defer { withExtendedLifetime(listener) {} }
-        let outputs = try [["-s", "--json"], ["-s", "--json", "-a"], ["-s", "--json", "--all-netns"]].map {
+        let outputs = try [
+            ["-s", "--json"], ["-s", "--json", "-a"], ["-s", "--json", "--all-netns"], ["-s", "--json", "--by", "container"],
+            ["-s", "--json", "--by", "pod"],
+        ].map {
             try Self.output($0)
         }
         let result = try Self.check("summary", outputs)
@@ -96,7 +101,9 @@ struct JSONSchemaTests {
     func eventsValidate() throws {
         let listener = LiveSocket.tcpListener(v6: false)
         let port = listener.localPort
-        let stream = try EventStream(["events", "-t", "-a", "-i", "--initial", "--interval", "0.2", "--port", "\(port)"])
+        let stream = try EventStream([
+            "events", "-t", "-a", "-i", "--initial", "--interval", "0.2", "--port", "\(port)", "--cgroup", "--containers",
+        ])
         defer { stream.stop() }
         #expect(stream.waitFor { $0["state"] as? String == "listen" } != nil)
         let (client, server) = LiveSocket.tcpConnection(to: listener)
