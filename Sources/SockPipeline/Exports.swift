@@ -18,3 +18,5 @@ public typealias OpenFile = ProcIndex.OpenFile
 public typealias SocketEndpoint = SocketProbe.Endpoint
 /// A socket name as a duplicate of its descriptor reports it: INET, UNIX or another family.
 public typealias SocketName = SocketProbe.Name
+/// The host names of a listing's addresses, looked up many at a time within deadlines.
+public typealias HostNames = ProcIndex.HostNames

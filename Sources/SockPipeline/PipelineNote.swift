@@ -45,6 +45,21 @@ extension PipelineNote {
     }
 }
 
+extension PipelineNote {
+    /// `count` addresses had no name within the deadlines of `names`: they print as numbers.
+    public static func lateNames(_ count: Int, _ names: HostNames) -> Self {
+        let seconds = names.deadlines.lookup == names.deadlines.total
+            ? "\(seconds(names.deadlines.total)) s"
+            : "\(seconds(names.deadlines.lookup)) s a lookup, \(seconds(names.deadlines.total)) s in all"
+        return PipelineNote(
+            .note,
+            "\(count) address\(count == 1 ? "" : "es") had no name within \(seconds): shown as numbers "
+                + "(--resolve-timeout, --resolve-deadline)")
+    }
+
+    private static func seconds(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
+}
+
 /// Why the pipeline could not list anything.
 public enum PipelineError: Error, CustomStringConvertible {
     /// Every pid asked for by `--pid` is gone (each was reported as an error note).

@@ -26,6 +26,9 @@ public struct SocketQuery {
     public var order = Order.kernel
     /// Names the join adds to each row, each read once per process or uid.
     public var names: JoinedNames = []
+    /// Where the host names of the listed addresses go (`-r`, the dialects without `-n`): the run looks every
+    /// distinct address up in it, and renders no row before the names are in or its deadlines have passed.
+    public var hostNames: HostNames?
     /// Kinds asked for by name: where the kernel lacks one, a note says so (the others are skipped quietly).
     public var explicitNetids: Set<NetID> = []
     /// `-A unix_stream,…`: only UNIX sockets of these types; empty for all.

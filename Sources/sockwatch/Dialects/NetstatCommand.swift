@@ -22,7 +22,10 @@ struct NetstatCommand: ParsableCommand {
             then "Active UNIX domain sockets"; -4 or -6 alone: the Internet section only. SCTP is not listed.
             UNIX sockets: Proto RefCnt Flags Type State I-Node [PID/Program name] Path, as netstat prints them; \
             RefCnt, Flags and State are read from /proc/net/unix (sock_diag does not report them).
-            Without -n, names come from /etc/hosts and /etc/services only (no DNS).
+            Without -n (or --numeric-hosts), host names come from the system resolver (NSS: /etc/hosts, DNS…), \
+            looked up 64 at a time within --resolve-timeout (1 s a lookup) and --resolve-deadline (2 s in all); \
+            the addresses whose names come later print as numbers, with one note. Service names come from \
+            /etc/services.
             Refused, with the tool to use instead: -r --route, -i --interfaces, -s --statistics, -g --groups, \
             -M --masquerade, and anything else.
             """)
@@ -30,9 +33,11 @@ struct NetstatCommand: ParsableCommand {
     @Argument(parsing: .allUnrecognized, help: "netstat flags.")
     var arguments: [String] = []
 
+    @OptionGroup var resolve: ResolveOptions
+
     func run() throws {
         let flags = try NetstatFlags(arguments)
-        let files = NameFiles.load().names(hosts: !flags.numericHosts, ports: !flags.numericPorts)
+        let files = NameFiles.load().names(hosts: false, ports: !flags.numericPorts)
         let protocols = flags.numericPorts || !flags.inetNetids.contains(.raw) ? [:] : NameFiles.protocols()
         var options = NetstatRenderer.Options()
         options.numericHosts = flags.numericHosts
@@ -42,11 +47,14 @@ struct NetstatCommand: ParsableCommand {
         options.extended = flags.extended
         options.programs = flags.programs
         options.timers = flags.timers
+        // Without -n, host names come from the system resolver, as netstat's do, but many at a time and
+        // within the deadlines.
+        var hostNames = flags.numericHosts ? nil : resolve.table()
         let out = OutputBuffer(fd: 1)
         let renderer = NetstatRenderer(
             out: out, options: options,
             names: NetstatRenderer.Names(
-                host: { files.hosts?[$0] },
+                host: { hostNames?[$0] },
                 service: { port, netid in
                     // netstat names "tcp" and "udp" ports (UDP-Lite's too) from /etc/services, and a raw
                     // socket's protocol from /etc/protocols.
@@ -63,6 +71,8 @@ struct NetstatCommand: ParsableCommand {
         repeat {
             if !flags.inetNetids.isEmpty {
                 var query = SocketQuery(netids: flags.inetNetids, families: flags.families, states: states)
+                if hostNames != nil { hostNames = resolve.table() }
+                query.hostNames = hostNames
                 query.owners = flags.programs
                 query.names = Self.names(flags)
                 out.append(NetstatRenderer.heading(listening: flags.listening, all: flags.all))
