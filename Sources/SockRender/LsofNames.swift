@@ -1,7 +1,7 @@
 import SockDiag
 import SockPipeline
 
-/// Host and service names for lsof's NAME column, looked up before rendering.
+/// Host and service names for lsof's NAME column and the listing's `-r`, looked up before rendering.
 ///
 /// lsof asks the resolver (`gethostbyaddr`, `getservbyport`) one address at a time; sockwatch's pipeline looks
 /// the listed addresses up through the same resolver many at a time, within deadlines (`resolved`), and
@@ -27,12 +27,12 @@ public struct LsofNames: @unchecked Sendable {
     public static let numeric = LsofNames()
 
     /// The host name of `address`; nil prints it as a number.
-    func host(_ address: IPAddress) -> String? {
+    public func host(_ address: IPAddress) -> String? {
         hosts?[address] ?? resolved?[address]
     }
 
     /// The service name of `port` for `netid` (lsof looks up TCP and UDP only).
-    func service(_ port: UInt16, _ netid: NetID) -> String? {
+    public func service(_ port: UInt16, _ netid: NetID) -> String? {
         switch netid {
         case .tcp: tcpServices?[port]
         case .udp: udpServices?[port]

@@ -39,6 +39,7 @@ struct SocketListing {
         query.owners = !output.summary && (output.processes || output.sockopts) || !query.selection.isEmpty
         query.socketOptions = output.sockopts
         query.allOwners = output.allOwners
+        if output.resolve && !output.summary { query.hostNames = output.resolveDeadlines.table() }
         return query
     }
 
@@ -50,6 +51,11 @@ struct SocketListing {
         if let namespaces = query.namespaces { options.namespaces = NamespaceTable(namespaces) }
         // Interface indexes are per namespace: names only for sockwatch's own.
         if query.netids.contains(.packet) && query.namespaces == nil { options.interfaceNames = InterfaceNames.load() }
+        if let hostNames = query.hostNames {
+            var names = NameFiles.load().names(hosts: false, ports: true)
+            names.resolved = hostNames
+            options.names = names
+        }
         let out = OutputBuffer(fd: 1)
         if output.summary { return SummaryRenderer(out: out, json: output.json, namespaces: options.namespaces) }
         return output.json ? JSONRenderer(out: out, options: options) : TableRenderer(out: out, options: options)
