@@ -73,6 +73,7 @@ struct NetstatCommand: ParsableCommand {
                 var query = SocketQuery(netids: flags.inetNetids, families: flags.families, states: states)
                 if hostNames != nil { hostNames = resolve.table() }
                 query.hostNames = hostNames
+                query.familiesInOrder = true
                 query.owners = flags.programs
                 query.names = Self.names(flags)
                 out.append(NetstatRenderer.heading(listening: flags.listening, all: flags.all))
