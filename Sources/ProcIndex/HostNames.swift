@@ -124,6 +124,7 @@ public final class HostNames: @unchecked Sendable {
                 guard startWorker() else { break }
             }
             if live == 0 && queue.count > head { break }  // no thread can be started
+            if queue.count == head && busy == 0 { break }  // the last lookups in flight were given up
             var deadline = timespec(tv_sec: Int(wake / 1_000_000_000), tv_nsec: Int(wake % 1_000_000_000))
             pthread_cond_timedwait(condition, mutex, &deadline)
         }

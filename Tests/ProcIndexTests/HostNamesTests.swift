@@ -28,10 +28,10 @@ import Testing
 
         func leave() { state.withLock { $0.inFlight -= 1 } }
 
-        /// Waits (bounded) until `count` lookups are in flight at once, or released.
-        func waitForInFlight(_ count: Int) {
+        /// Waits (bounded) until `count` lookups are in flight at once, or all `total` have started.
+        func waitForInFlight(_ count: Int, total: Int) {
             for _ in 0..<10_000 {
-                if released.load(ordering: .acquiring) || state.withLock({ $0.inFlight >= count }) { return }
+                if state.withLock({ $0.inFlight >= count || $0.calls.count == total }) { return }
                 usleep(1000)
             }
         }
@@ -46,7 +46,7 @@ import Testing
         let names = HostNames(deadlines: .init(lookup: 60, total: 60)) { address in
             probe.enter(address)
             defer { probe.leave() }
-            return address == Self.address(3) ? nil : "host-\(address)"
+            return address == Self.address(3) ? nil : "host-\(address.description)"
         }
         for _ in 0..<3 {
             for n in 0..<100 { names.lookUp(Self.address(n)) }
@@ -66,7 +66,7 @@ import Testing
         let probe = Probe()
         let names = HostNames(deadlines: .init(lookup: 60, total: 60), parallel: 64) { address in
             probe.enter(address)
-            probe.waitForInFlight(64)
+            probe.waitForInFlight(64, total: 640)
             probe.leave()
             return "n"
         }

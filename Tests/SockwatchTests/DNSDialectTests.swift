@@ -98,7 +98,7 @@ struct DNSDialectTests {
         for (real, ours) in [("netstat-t", "ours-netstat-t"), ("netstat-tn", "ours-netstat-tn")] {
             let r = try section(real), o = try section(ours)
             #expect(r.stdout.count == 8, "\(real): \(r.stdout)")
-            #expect(o.stdout.prefix(2) == r.stdout.prefix(2), ours)
+            #expect(o.stdout.prefix(2) == r.stdout.prefix(2), "\(ours)")
             #expect(o.stdout.dropFirst(2).sorted() == r.stdout.dropFirst(2).sorted(), "\(ours): \(o.stdout) vs \(r.stdout)")
             #expect(o.status == 0)
         }
