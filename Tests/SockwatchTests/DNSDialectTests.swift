@@ -101,6 +101,9 @@ struct DNSDialectTests {
             #expect(o.stdout.prefix(2) == r.stdout.prefix(2), "\(ours)")
             #expect(o.stdout.dropFirst(2).sorted() == r.stdout.dropFirst(2).sorted(), "\(ours): \(o.stdout) vs \(r.stdout)")
             #expect(o.status == 0)
+            // netstat's order: every tcp row before the tcp6 ones.
+            let protocols = o.stdout.dropFirst(2).map { $0.prefix(4) }
+            #expect(protocols == protocols.sorted { $0 == "tcp " && $1 == "tcp6" } && protocols.first == "tcp ", "\(ours)")
         }
         let named = try section("ours-netstat-t")
         #expect(named.stdout.filter { $0.contains("alpha.sw.test:") && $0.contains("beta.sw.test:") }.count == 4)
