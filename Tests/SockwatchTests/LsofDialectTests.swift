@@ -238,7 +238,7 @@ final class LsofDialectTests {
         for flag in ["--help", "-h", "-?"] {
             let result = try BinaryRunner.run(["lsof", flag])
             #expect(result.status == 0, "\(flag)")
-            for word in ["-i [46]", "-s TCP:", "-F FIELDS", "+c W", "/etc/hosts", "never DNS", "Refused"] {
+            for word in ["-i [46]", "-s TCP:", "-F FIELDS", "+c W", "system resolver", "/etc/services", "Refused"] {
                 #expect(result.stdout.contains(word), "\(flag) help lacks \(word)")
             }
         }
