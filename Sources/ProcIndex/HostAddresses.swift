@@ -19,7 +19,7 @@ public enum HostAddresses {
             switch self {
             case .unknown(let name, let reason): "host name '\(name)' does not resolve: \(reason)"
             case .timedOut(let name, let seconds):
-                "host name '\(name)' did not resolve within \(seconds.formatted) s (see --resolve-timeout)"
+                "host name '\(name)' did not resolve within \(seconds.formatted) s"
             }
         }
     }
