@@ -76,9 +76,11 @@ extension IPAddress {
             let sin = UnsafeRawPointer(socketAddress).loadUnaligned(as: sockaddr_in.self)
             self.init(family: .inet, high: UInt64(sin.sin_addr.s_addr), low: 0)
         case AF_INET6:
-            var sin6 = UnsafeRawPointer(socketAddress).loadUnaligned(as: sockaddr_in6.self)
+            let sin6 = UnsafeRawPointer(socketAddress).loadUnaligned(as: sockaddr_in6.self)
             var raw = (UInt64(0), UInt64(0))
-            withUnsafeMutableBytes(of: &raw) { $0.copyMemory(from: UnsafeRawBufferPointer(start: &sin6.sin6_addr, count: 16)) }
+            withUnsafeBytes(of: sin6.sin6_addr) { address in
+                withUnsafeMutableBytes(of: &raw) { $0.copyMemory(from: address) }
+            }
             self.init(family: .inet6, high: raw.0, low: raw.1)
         default:
             return nil
