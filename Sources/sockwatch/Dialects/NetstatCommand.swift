@@ -17,7 +17,8 @@ struct NetstatCommand: ParsableCommand {
         discussion: """
             Accepted, alone or combined (-tulpn): -t --tcp, -u --udp, -U --udplite, -w --raw, -x --unix, \
             -l --listening, -a --all, -n --numeric, --numeric-hosts, --numeric-ports, --numeric-users, \
-            -p --program, -e --extend, -o --timers, -W --wide, -4 --inet, -6 --inet6, -c --continuous.
+            -p --program, -e --extend, -o --timers, -W --wide, -4 --inet, -6 --inet6, -c --continuous, \
+            -A inet|inet6|unix (comma list; --protocol=), -v --verbose and -N --symbolic (no change here).
             With no protocol named, netstat's two sections: "Active Internet connections" (tcp, udp, udpl, raw) \
             then "Active UNIX domain sockets"; -4 or -6 alone: the Internet section only. SCTP is not listed.
             UNIX sockets: Proto RefCnt Flags Type State I-Node [PID/Program name] Path, as netstat prints them; \
@@ -136,10 +137,36 @@ struct NetstatFlags {
     ]
 
     init(_ arguments: [String]) throws {
-        for argument in arguments {
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            // `-A LIST` / `--protocol=LIST`: address families, as netstat's -4, -6 and -x.
+            if argument == "-A" || argument == "--protocol" || argument.hasPrefix("--protocol=") || argument.hasPrefix("-A") && argument.count > 2 {
+                var list: String
+                if argument.hasPrefix("--protocol=") {
+                    list = String(argument.dropFirst("--protocol=".count))
+                } else if argument.hasPrefix("-A") && argument.count > 2 {
+                    list = String(argument.dropFirst(2))
+                } else {
+                    guard index < arguments.count else { throw ValidationError("netstat: \(argument) needs a family list (inet, inet6, unix)") }
+                    list = arguments[index]
+                    index += 1
+                }
+                for family in list.split(separator: ",") {
+                    switch family {
+                    case "inet": (ipv4, familyNamed) = (true, true)
+                    case "inet6": (ipv6, familyNamed) = (true, true)
+                    case "unix": unix = true
+                    default: throw ValidationError("netstat: unsupported address family '\(family)' (inet, inet6, unix)")
+                    }
+                }
+                continue
+            }
             if argument.hasPrefix("--") {
                 let name = String(argument.dropFirst(2))
                 switch name {
+                case "verbose", "symbolic": break  // -v, -N: nothing to change in a socket listing
                 case "numeric-hosts": numericHosts = true
                 case "numeric-ports": numericPorts = true
                 case "numeric-users": numericUsers = true
@@ -175,6 +202,7 @@ struct NetstatFlags {
         case "c": continuous = true
         case "4": (ipv4, familyNamed) = (true, true)
         case "6": (ipv6, familyNamed) = (true, true)
+        case "v", "N": break  // verbose, symbolic hardware names: the socket listing is the same
         default:
             if let why = Self.refused[String(flag)] {
                 throw ValidationError("netstat -\(flag) is not supported: \(why)")
