@@ -20,3 +20,5 @@ public typealias SocketEndpoint = SocketProbe.Endpoint
 public typealias SocketName = SocketProbe.Name
 public typealias ContainerIdentity = ProcIndex.ContainerIdentity
 public typealias CgroupPath = ProcIndex.CgroupPath
+/// The host names of a listing's addresses, looked up many at a time within deadlines.
+public typealias HostNames = ProcIndex.HostNames

@@ -70,6 +70,19 @@ extension PipelineNote {
     public static let noKernelCgroupIDs = PipelineNote(
         .note, "this kernel sends no cgroup id with INET sockets (INET_DIAG_CGROUP_ID, Linux 5.8+): they are "
             + "attributed through their holders' cgroups, and show '-' where no holder is known")
+
+    /// `count` addresses had no name within the deadlines of `names`: they print as numbers.
+    public static func lateNames(_ count: Int, _ names: HostNames) -> Self {
+        let seconds = names.deadlines.lookup == names.deadlines.total
+            ? "\(seconds(names.deadlines.total)) s"
+            : "\(seconds(names.deadlines.lookup)) s a lookup, \(seconds(names.deadlines.total)) s in all"
+        return PipelineNote(
+            .note,
+            "\(count) address\(count == 1 ? "" : "es") had no name within \(seconds): shown as numbers "
+                + "(--resolve-timeout, --resolve-deadline)")
+    }
+
+    private static func seconds(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
 }
 
 /// Why the pipeline could not list anything.

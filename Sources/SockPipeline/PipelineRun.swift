@@ -41,6 +41,15 @@ struct PipelineRun {
     /// `/proc/net/unix` line they were selected by.
     private var held: [(record: SocketRecord, line: ProcNetUnixLine?)] = []
 
+    // MARK: - Names
+
+    /// In kernel order with host names to look up: the sockets, kept until the names are in.
+    private var waiting: [(record: SocketRecord, line: ProcNetUnixLine?)] = []
+    /// The holders' table of the waiting sockets.
+    private var waitingOwners: OwnerTable?
+    /// Addresses whose name did not arrive in time, once the run has finished.
+    private(set) var lateNames = 0
+
     /// The query joins holders at most, and rows go out as they come: the fast path.
     private let plain: Bool
     /// Rows carry their holder's login name.
@@ -57,8 +66,9 @@ struct PipelineRun {
         self.sink = sink
         unixTable = query.unixLines ? ProcNetUnix() : nil
         self.cgroups = query.joinsCgroups ? cgroups : nil
-        plain = !query.unixLines && query.names.isEmpty && query.order == .kernel && !query.joinsCgroups
-        plainWithCgroups = !query.unixLines && query.names.isEmpty && query.order == .kernel && query.joinsCgroups
+        let kernelOrder = !query.unixLines && query.names.isEmpty && query.order == .kernel && query.hostNames == nil
+        plain = kernelOrder && !query.joinsCgroups
+        plainWithCgroups = kernelOrder && query.joinsCgroups
         cgroupCells = !query.cgroups.isEmpty
         holderCgroupCheck = query.holderCgroupCheck
         logins = query.names.contains(.holderLogins)
@@ -91,12 +101,27 @@ struct PipelineRun {
             guard let found = unixTable.line(inode: record.inode) else { return }
             line = found
         }
-        var cgroup: Unmanaged<CgroupInfo>?
-        var holderCgroup: Unmanaged<CgroupInfo>?
         if let cgroups {
+            // The holder-side cgroup condition, before the row is staged (`deliver` joins the cells).
+            var cgroup: Unmanaged<CgroupInfo>?
+            var holderCgroup: Unmanaged<CgroupInfo>?
             guard joinCgroups(record, owners: owners, cgroups, into: &cgroup, &holderCgroup) else { return }
         }
+        if let hostNames = query.hostNames, record.netid.isInet {
+            hostNames.lookUp(record.local.address)
+            hostNames.lookUp(record.peer.address)
+        }
         if query.order == .byHolder { return stage(record, line: line, owners: owners, position: position) }
+        if query.hostNames != nil {
+            waiting.append((copy record, line))
+            waitingOwners = owners
+            return
+        }
+        try deliver(record, line: line, owners: owners)
+    }
+
+    /// Joins the names and the options to one socket in kernel order and hands it to the sink.
+    private mutating func deliver(_ record: borrowing SocketRecord, line: ProcNetUnixLine?, owners: OwnerTable?) throws {
         var program: (Int32, String)?
         if query.names.contains(.programs), let owners {
             // netstat keeps the first process it finds for an inode: the lowest pid.
@@ -105,6 +130,9 @@ struct PipelineRun {
             }
         }
         let userName = query.names.contains(.users) ? names.user(uid: record.uid) : nil
+        var cgroup: Unmanaged<CgroupInfo>?
+        var holderCgroup: Unmanaged<CgroupInfo>?
+        if let cgroups { _ = joinCgroups(record, owners: owners, cgroups, into: &cgroup, &holderCgroup) }
         var extras = JoinExtras(
             program: program, userName: userName, options: options?[record.inode], unixLine: line, cgroup: cgroup,
             holderCgroup: holderCgroup)
@@ -188,6 +216,12 @@ struct PipelineRun {
 
     /// Hands the staged rows over in holder order, then finishes the sink.
     mutating func finish() throws {
+        if let hostNames = query.hostNames {
+            lateNames = hostNames.finish()
+            let kept = waiting
+            waiting = []
+            for entry in kept { try deliver(entry.record, line: entry.line, owners: waitingOwners) }
+        }
         if query.order == .byHolder { try deliverByHolder() }
         if let unixTable {
             for line in unixTable.unaccepted { try sink.render(unaccepted: line) }

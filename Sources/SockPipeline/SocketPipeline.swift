@@ -121,6 +121,7 @@ public final class SocketPipeline {
             }
         }
         try run.finish()
+        if run.lateNames > 0, let hostNames = query.hostNames { report(.lateNames(run.lateNames, hostNames)) }
         for client in targets {
             for warning in client.warnings { report(PipelineNote(.warning, warning)) }
         }

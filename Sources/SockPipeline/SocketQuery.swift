@@ -31,6 +31,11 @@ public struct SocketQuery {
     /// `--container`, `--pod`, `--unit`: only the sockets of these workloads' cgroups (a cgroup condition
     /// added to the filter when the query runs).
     public var workloads: [WorkloadSelector] = []
+    /// Where the host names of the listed addresses go (`-r`, the dialects without `-n`): the run looks every
+    /// distinct address up in it, and renders no row before the names are in or its deadlines have passed.
+    public var hostNames: HostNames?
+    /// Dump IPv4 TCP before IPv6 TCP (two walks instead of one), so rows come in netstat's order: tcp, tcp6.
+    public var familiesInOrder = false
     /// Kinds asked for by name: where the kernel lacks one, a note says so (the others are skipped quietly).
     public var explicitNetids: Set<NetID> = []
     /// `-A unix_stream,…`: only UNIX sockets of these types; empty for all.
@@ -102,7 +107,7 @@ public struct SocketQuery {
                     request.remotePort = remotePort
                     return request
                 }
-                if netid == .tcp && families.contains(.inet) && families.contains(.inet6) {
+                if netid == .tcp && families.contains(.inet) && families.contains(.inet6) && !familiesInOrder {
                     var both = request(.inet)
                     both.bothFamilies = true
                     return [.inet(both)]

@@ -32,6 +32,7 @@ public final class JSONRenderer: SocketSink {
         if record.netid.isInet {
             out.append(0x2C)
             out.appendJSONEndpoints(record)
+            if let names = options.names { appendNames(record, names) }
         } else {
             appendKindFields(record)
         }
@@ -112,6 +113,27 @@ public final class JSONRenderer: SocketSink {
 
     public func finish() throws {
         try out.flush()
+    }
+
+    /// `-r`: `"local_name"`, `"peer_name"` (host names, null when none came) and `"local_service"`,
+    /// `"peer_service"` (when /etc/services names the port), after the numbers.
+    private func appendNames(_ record: borrowing SocketRecord, _ names: LsofNames) {
+        for (key, end) in [("local", record.local), ("peer", record.peer)] {
+            out.append(",\"")
+            out.append(key)
+            out.append("_name\":")
+            if !end.address.isUnspecified, let host = names.host(end.address) {
+                out.appendJSONString(host)
+            } else {
+                out.append("null")
+            }
+            if end.port != 0, let service = names.service(end.port, record.netid) {
+                out.append(",\"")
+                out.append(key)
+                out.append("_service\":")
+                out.appendJSONString(service)
+            }
+        }
     }
 
     /// `[{"pid":…,"fd":…,"comm":…},…]` for the processes holding the socket (or its UNIX peer).

@@ -193,7 +193,7 @@ public final class LsofRenderer: SocketSink {
     private func appendEnd(_ end: InetEndpoint, _ netid: NetID) {
         if end.address.isUnspecified {
             out.append(0x2A)
-        } else if let name = options.names.hosts?[end.address] {
+        } else if let name = options.names.host(end.address) {
             LsofText.append(name, multibyte: options.multibyte, to: out)
         } else if end.address.family == .inet6 {
             out.append(0x5B)

@@ -15,3 +15,27 @@ extension OutputBuffer {
         if endpoint.port == 0 { append(0x2A) } else { append(decimal: UInt64(endpoint.port)) }
     }
 }
+
+extension OutputBuffer {
+    /// Appends `name:service` as `ss -r` writes it: the host's name where it has one (else the address, IPv6 in
+    /// brackets), the service's where it has one (else the port, 0 as `*`).
+    public func append(endpoint: InetEndpoint, netid: NetID, names: LsofNames) {
+        if !endpoint.address.isUnspecified, let host = names.host(endpoint.address) {
+            appendEscaped(host)
+        } else if endpoint.address.family == .inet6 {
+            append(0x5B)
+            append(address: endpoint.address)
+            append(0x5D)
+        } else {
+            append(address: endpoint.address)
+        }
+        append(0x3A)
+        if endpoint.port == 0 {
+            append(0x2A)
+        } else if let service = names.service(endpoint.port, netid) {
+            appendEscaped(service)
+        } else {
+            append(decimal: UInt64(endpoint.port))
+        }
+    }
+}

@@ -23,6 +23,9 @@ public struct RenderOptions {
     /// Interface names by index, for packet sockets (`InterfaceNames.load()`, read by the CLI once); an index
     /// not here shows as `ifN`.
     public var interfaceNames: [UInt32: String] = [:]
+    /// Host and service names (`-r`): the table prints them instead of the numbers, JSON beside them; nil
+    /// prints numbers only.
+    public var names: LsofNames?
 
     public init() {}
 }

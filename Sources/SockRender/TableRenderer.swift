@@ -130,12 +130,22 @@ public final class TableRenderer: SocketSink {
         case .sendQ: stage.append(decimal: UInt64(record.sendQ))
         case .local:
             if record.netid.isInet {
-                stage.append(endpoint: record.local)
+                if let names = options.names {
+                    stage.append(endpoint: record.local, netid: record.netid, names: names)
+                } else {
+                    stage.append(endpoint: record.local)
+                }
             } else {
                 stage.append(localOf: record, interfaces: options.interfaceNames)
             }
         case .peer:
-            if record.netid.isInet { stage.append(endpoint: record.peer) } else { stage.append(peerOf: record) }
+            if !record.netid.isInet {
+                stage.append(peerOf: record)
+            } else if let names = options.names {
+                stage.append(endpoint: record.peer, netid: record.netid, names: names)
+            } else {
+                stage.append(endpoint: record.peer)
+            }
         case .state:
             // Unconnected UDP is "close" to the kernel; netstat leaves it blank, we say UNCONN as ss does.
             stage.append(stateOf: record)

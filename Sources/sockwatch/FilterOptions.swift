@@ -1,4 +1,5 @@
 import ArgumentParser
+import ProcIndex
 import SockDiag
 
 /// The `ss` filter expression and its sugar options.
@@ -8,7 +9,8 @@ struct FilterOptions: ParsableArguments {
             "An ss filter: [state NAME|exclude NAME]… EXPRESSION.",
             discussion: """
                 Conditions: sport/dport OP PORT (OP: = == != < > <= >= eq ne lt gt le ge; PORT: :443, :https, 443), \
-                src/dst [=|!=] HOST (HOST: 10.0.0.0/8, 127.0.0.1:8080, [::1]:443, [2001:db8::]/32, *, *:80). \
+                src/dst [=|!=] HOST (HOST: 10.0.0.0/8, 127.0.0.1:8080, [::1]:443, [2001:db8::]/32, *, *:80, or a host \
+                name, NAME or NAME:PORT, which matches every IPv4 and IPv6 address the resolver gives it). \
                 Combine with and/&&, or/||, not/!, parentheses; two conditions side by side mean 'and'. \
                 The filter is compiled to inet_diag bytecode and run by the kernel; --explain shows the program.
                 """,
@@ -41,7 +43,8 @@ struct FilterOptions: ParsableArguments {
     /// The expression and the sugar options, parsed together: sugar repeats OR, different sugar options AND.
     func parsed() throws -> ParsedFilter {
         do {
-            return try FilterParser.parse(words())
+            // Host names resolve through NSS to every address they have (v4 and v6), within the deadline.
+            return try FilterParser.parse(words()) { try HostAddresses.lookUp($0) }
         } catch {
             throw ValidationError(error.description)
         }

@@ -7,6 +7,15 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: [.customShort("n"), .long], help: "Numeric addresses and ports (the default; accepted for habit).")
     var numeric = false
 
+    @Flag(
+        name: [.customShort("r"), .long],
+        help: ArgumentHelp(
+            "Show host and service names (the system resolver: /etc/hosts, DNS…; services: /etc/services).",
+            discussion: "64 lookups at a time, each address once, within --resolve-timeout and --resolve-deadline; names that come later print as numbers, with one note. JSON gets local_name/peer_name beside the numbers."))
+    var resolve = false
+
+    @OptionGroup var resolveDeadlines: ResolveOptions
+
     @Flag(name: [.customShort("p"), .long], help: "Show the processes holding each socket (pid, fd, command).")
     var processes = false
 

@@ -47,6 +47,7 @@ struct SocketListing {
         if containers.summaryGroup != nil && !output.summary {
             throw ValidationError("--by counts per workload with -s: add -s, or use --containers to show them")
         }
+        if output.resolve && !output.summary { query.hostNames = output.resolveDeadlines.table() }
         return query
     }
 
@@ -63,6 +64,11 @@ struct SocketListing {
         }
         // Interface indexes are per namespace: names only for sockwatch's own.
         if query.netids.contains(.packet) && query.namespaces == nil { options.interfaceNames = InterfaceNames.load() }
+        if let hostNames = query.hostNames {
+            var names = NameFiles.load().names(hosts: false, ports: true)
+            names.resolved = hostNames
+            options.names = names
+        }
         let out = OutputBuffer(fd: 1)
         if output.summary { return SummaryRenderer(
                 out: out, json: output.json, namespaces: options.namespaces, by: containers.summaryGroup) }

@@ -124,7 +124,10 @@ struct FilterCLITests {
         (["state", "bogus"], "unknown state", "'bogus'"),
         (["dport ="], "expected a port", "end of the expression"),
         (["--port", "99999"], "bad port", "99999"),
-        (["--src", "not-an-address"], "bad address", "'not-an-address'"),
+        (["--src", "10.0.0.300"], "bad address", "'10.0.0.300'"),
+        // A host name goes to the resolver (.invalid never resolves, RFC 6761).
+        (["--src", "no-such-host.invalid"], "does not resolve", "'no-such-host.invalid'"),
+        (["dst no-such-host.invalid:80"], "does not resolve", "'no-such-host.invalid:80'"),
         // 60,000 levels: one argument holds at most 128 KiB (MAX_ARG_STRLEN); the parser's test goes to 100,000.
         ([String(repeating: "(", count: 60_000) + "sport = :1" + String(repeating: ")", count: 60_000)],
          "nested too deeply", "position 257"),

@@ -65,7 +65,10 @@ final class LsofDialectTests {
         var last: (lsof: [String], sockwatch: [String], status: (Int32, Int32)) = ([], [], (0, 0))
         for _ in 0..<5 {
             let (lsof, sockwatch) = try both(arguments)
-            #expect(sockwatch.stderr.isEmpty, "sockwatch lsof \(arguments) said: \(sockwatch.stderr)")
+            // Without -n, other sockets of the host may have addresses whose names the host's DNS does not give
+            // in time: that one note is expected (lsof itself just waits).
+            let said = sockwatch.stderr.split(separator: "\n").filter { !$0.contains(" had no name within ") }
+            #expect(said.isEmpty, "sockwatch lsof \(arguments) said: \(sockwatch.stderr)")
             last = (project(lsof), project(sockwatch), (lsof.status, sockwatch.status))
             if last.lsof == last.sockwatch && last.status.0 == last.status.1 { break }
         }
@@ -238,7 +241,7 @@ final class LsofDialectTests {
         for flag in ["--help", "-h", "-?"] {
             let result = try BinaryRunner.run(["lsof", flag])
             #expect(result.status == 0, "\(flag)")
-            for word in ["-i [46]", "-s TCP:", "-F FIELDS", "+c W", "/etc/hosts", "never DNS", "Refused"] {
+            for word in ["-i [46]", "-s TCP:", "-F FIELDS", "+c W", "system resolver", "/etc/services", "Refused"] {
                 #expect(result.stdout.contains(word), "\(flag) help lacks \(word)")
             }
         }

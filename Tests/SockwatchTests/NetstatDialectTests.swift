@@ -45,7 +45,7 @@ struct NetstatDialectTests {
 
     @Test(.serialized, arguments: [
         "-tn", "-tan", "-tanp", "-tulpn", "-uan", "-tane", "-tano", "-tanW", "-ltn4", "-ltn6", "-tanpeo", "-tl",
-        "-tulp", "-ua", "-taupe",
+        "-tulp", "-ua", "-taupe", "-Ainet6", "--protocol=inet,inet6", "-vNtan",
     ])
     func sameLinesAsNetstat(flags: String) throws {
         let fixture = Fixture()

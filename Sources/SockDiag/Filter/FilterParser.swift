@@ -22,7 +22,11 @@ public struct FilterParser {
     /// The most parentheses and `not`s one condition may sit inside: deeper input is refused, not recursed into.
     public static let maximumDepth = 256
 
+    /// Every address of a host name (`getaddrinfo`), for `src`/`dst NAME`; nil refuses names.
+    public typealias HostResolver = (String) throws -> [IPAddress]
+
     private let tokens: [Token]
+    private var resolveHost: HostResolver?
     private var index = 0
     private var depth = 0
     private let endPosition: Int
@@ -30,6 +34,13 @@ public struct FilterParser {
     /// Parses the expression given as one argument or many.
     public static func parse(_ arguments: [String]) throws(FilterError) -> ParsedFilter {
         var parser = FilterParser(arguments)
+        return try parser.parseAll()
+    }
+
+    /// Parses the expression, with host names in `src`/`dst` turned into an `or` of all their addresses.
+    public static func parse(_ arguments: [String], hosts: @escaping HostResolver) throws(FilterError) -> ParsedFilter {
+        var parser = FilterParser(arguments)
+        parser.resolveHost = hosts
         return try parser.parseAll()
     }
 
@@ -178,8 +189,29 @@ public struct FilterParser {
             index += 1
         }
         let value = try next(expecting: "an address")
-        let pattern = try Self.hostPattern(value)
-        let condition = FilterExpression.host(side, pattern)
+        let condition: FilterExpression
+        if let resolveHost, let (name, port) = Self.hostName(value.text) {
+            let addresses: [IPAddress]
+            do {
+                addresses = try resolveHost(name)
+            } catch {
+                throw FilterError("\(error)", token: value.text, position: value.position)
+            }
+            var portNumber: UInt16?
+            if let port, port != "*" {
+                guard let parsed = Self.port(port) else {
+                    throw FilterError("bad port (0-65535 or a service name)", token: value.text, position: value.position)
+                }
+                portNumber = parsed
+            }
+            let patterns = addresses.map {
+                FilterExpression.host(
+                    side, HostPattern(address: $0, prefixLength: $0.family == .inet6 ? 128 : 32, port: portNumber))
+            }
+            condition = patterns.dropFirst().reduce(patterns[0]) { .or($0, $1) }
+        } else {
+            condition = FilterExpression.host(side, try Self.hostPattern(value))
+        }
         return negate ? .not(condition) : condition
     }
 
@@ -202,6 +234,23 @@ public struct FilterParser {
             throw FilterError("bad cgroup path (PATH or PATH/* under the cgroup2 mount)", token: value.text, position: value.position)
         }
         return .cgroup(CgroupCondition(path: "/" + path.split(separator: "/").joined(separator: "/"), subtree: subtree))
+    }
+
+    /// `name` or `name:port` when `text` is a host name (letters, digits, `-`, `.`, `_`, with a letter), not an
+    /// address, a prefix or `*`.
+    static func hostName(_ text: String) -> (name: String, port: Substring?)? {
+        var name = Substring(text)
+        var port: Substring?
+        if let colon = text.firstIndex(of: ":") {
+            guard text[text.index(after: colon)...].firstIndex(of: ":") == nil else { return nil }
+            name = text[..<colon]
+            port = text[text.index(after: colon)...]
+        }
+        guard !name.isEmpty, name.contains(where: { $0.isLetter }),
+            name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_") }),
+            IPAddress(String(name)) == nil
+        else { return nil }
+        return (String(name), port)
     }
 
     // MARK: - Values

@@ -59,10 +59,12 @@ struct LsofCommand: ParsableCommand {
             Exit status, as lsof's: 1 when a pid, command, -i address or -s state
             asked for was not found (or, with no selection, nothing was listed).
 
-            Names: without -n and -P, addresses and ports are named from /etc/hosts
-            and /etc/services only, never DNS, so a listing never waits on the
-            network; -i @HOST is looked up in /etc/hosts too. Bare -i lists TCP and
-            UDP; UDP-Lite only with -iUDPLITE.
+            Names: without -n, addresses are named by the system resolver (NSS:
+            /etc/hosts, DNS...), 64 lookups at a time, each given 1 s and all 2 s;
+            names that come later print as numbers, with one note. Without -P, ports
+            are named from /etc/services. -i @HOST asks the resolver for every IPv4
+            and IPv6 address of HOST (2 s at most; no address: exit 2). Bare -i
+            lists TCP and UDP; UDP-Lite only with -iUDPLITE.
 
             Refused, with a pointer to an equivalent (exit status 2): file and
             directory names, +d +D -d, -r +r (use watch), -N -X -K -R -g -o -L -f
@@ -102,15 +104,20 @@ struct LsofCommand: ParsableCommand {
         render.tcpState = options.tcpState
         render.tcpQueues = options.tcpQueues
         render.multibyte = __ctype_get_mb_cur_max() > 1
-        if !options.numericHosts || !options.numericPorts {
-            render.names = names.files.names(hosts: !options.numericHosts, ports: !options.numericPorts)
+        if !options.numericPorts {
+            render.names = names.files.names(hosts: false, ports: true)
         }
+        // Without -n, host names come from the system resolver, as lsof's do, many at a time and within the
+        // standard deadlines (HostNames.Deadlines.standard).
+        let hostNames = options.numericHosts ? nil : HostNames()
+        render.names.resolved = hostNames
 
         let processes = LsofProcesses()
         let selection = LsofSelection(options, processes: processes)
         let out = OutputBuffer(fd: 1)
         let renderer = LsofRenderer(out: out, options: render)
         var query = selection.query
+        query.hostNames = hostNames
         if let selected = selection.prescan() {
             query.selection = ProcessSelection(pids: selected)
             if selected.isEmpty {

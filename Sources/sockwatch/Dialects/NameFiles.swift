@@ -124,17 +124,29 @@ struct NameFiles: LsofResolver {
     }
 }
 
-/// Loads /etc/hosts and /etc/services on first use: for an `-i` name, or for the NAME column.
+/// Host names through the system resolver (`getaddrinfo`, each name once), services from /etc/services loaded
+/// on first use: for an `-i` name, or for the NAME column.
 final class LsofLazyResolver: LsofResolver {
     private let load: () -> NameFiles
     private(set) lazy var files: NameFiles = load()
+    private var hosts: [String: [IPAddress]] = [:]
+    /// Why the last name asked for gave no address (shown in the usage error).
+    private(set) var failure: HostAddresses.Failure?
 
     init(load: @escaping () -> NameFiles) {
         self.load = load
     }
 
     func addresses(ofHost name: String, family: IPAddress.Family) -> [IPAddress] {
-        files.addresses(ofHost: name, family: family)
+        if hosts[name] == nil {
+            do {
+                hosts[name] = try HostAddresses.lookUp(name)
+            } catch {
+                failure = error
+                hosts[name] = []
+            }
+        }
+        return hosts[name, default: []].filter { $0.family == family }
     }
 
     func port(ofService name: String, transport: String) -> Int? {

@@ -17,12 +17,16 @@ struct NetstatCommand: ParsableCommand {
         discussion: """
             Accepted, alone or combined (-tulpn): -t --tcp, -u --udp, -U --udplite, -w --raw, -x --unix, \
             -l --listening, -a --all, -n --numeric, --numeric-hosts, --numeric-ports, --numeric-users, \
-            -p --program, -e --extend, -o --timers, -W --wide, -4 --inet, -6 --inet6, -c --continuous.
+            -p --program, -e --extend, -o --timers, -W --wide, -4 --inet, -6 --inet6, -c --continuous, \
+            -A inet|inet6|unix (comma list; --protocol=), -v --verbose and -N --symbolic (no change here).
             With no protocol named, netstat's two sections: "Active Internet connections" (tcp, udp, udpl, raw) \
             then "Active UNIX domain sockets"; -4 or -6 alone: the Internet section only. SCTP is not listed.
             UNIX sockets: Proto RefCnt Flags Type State I-Node [PID/Program name] Path, as netstat prints them; \
             RefCnt, Flags and State are read from /proc/net/unix (sock_diag does not report them).
-            Without -n, names come from /etc/hosts and /etc/services only (no DNS).
+            Without -n (or --numeric-hosts), host names come from the system resolver (NSS: /etc/hosts, DNS…), \
+            looked up 64 at a time within --resolve-timeout (1 s a lookup) and --resolve-deadline (2 s in all); \
+            the addresses whose names come later print as numbers, with one note. Service names come from \
+            /etc/services.
             Refused, with the tool to use instead: -r --route, -i --interfaces, -s --statistics, -g --groups, \
             -M --masquerade, and anything else.
             """)
@@ -30,9 +34,11 @@ struct NetstatCommand: ParsableCommand {
     @Argument(parsing: .allUnrecognized, help: "netstat flags.", completion: DialectCompletion.netstat)
     var arguments: [String] = []
 
+    @OptionGroup var resolve: ResolveOptions
+
     func run() throws {
         let flags = try NetstatFlags(arguments)
-        let files = NameFiles.load().names(hosts: !flags.numericHosts, ports: !flags.numericPorts)
+        let files = NameFiles.load().names(hosts: false, ports: !flags.numericPorts)
         let protocols = flags.numericPorts || !flags.inetNetids.contains(.raw) ? [:] : NameFiles.protocols()
         var options = NetstatRenderer.Options()
         options.numericHosts = flags.numericHosts
@@ -42,11 +48,14 @@ struct NetstatCommand: ParsableCommand {
         options.extended = flags.extended
         options.programs = flags.programs
         options.timers = flags.timers
+        // Without -n, host names come from the system resolver, as netstat's do, but many at a time and
+        // within the deadlines.
+        var hostNames = flags.numericHosts ? nil : resolve.table()
         let out = OutputBuffer(fd: 1)
         let renderer = NetstatRenderer(
             out: out, options: options,
             names: NetstatRenderer.Names(
-                host: { files.hosts?[$0] },
+                host: { hostNames?[$0] },
                 service: { port, netid in
                     // netstat names "tcp" and "udp" ports (UDP-Lite's too) from /etc/services, and a raw
                     // socket's protocol from /etc/protocols.
@@ -63,6 +72,9 @@ struct NetstatCommand: ParsableCommand {
         repeat {
             if !flags.inetNetids.isEmpty {
                 var query = SocketQuery(netids: flags.inetNetids, families: flags.families, states: states)
+                if hostNames != nil { hostNames = resolve.table() }
+                query.hostNames = hostNames
+                query.familiesInOrder = true
                 query.owners = flags.programs
                 query.names = Self.names(flags)
                 out.append(NetstatRenderer.heading(listening: flags.listening, all: flags.all))
@@ -125,10 +137,36 @@ struct NetstatFlags {
     ]
 
     init(_ arguments: [String]) throws {
-        for argument in arguments {
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            // `-A LIST` / `--protocol=LIST`: address families, as netstat's -4, -6 and -x.
+            if argument == "-A" || argument == "--protocol" || argument.hasPrefix("--protocol=") || argument.hasPrefix("-A") && argument.count > 2 {
+                var list: String
+                if argument.hasPrefix("--protocol=") {
+                    list = String(argument.dropFirst("--protocol=".count))
+                } else if argument.hasPrefix("-A") && argument.count > 2 {
+                    list = String(argument.dropFirst(2))
+                } else {
+                    guard index < arguments.count else { throw ValidationError("netstat: \(argument) needs a family list (inet, inet6, unix)") }
+                    list = arguments[index]
+                    index += 1
+                }
+                for family in list.split(separator: ",") {
+                    switch family {
+                    case "inet": (ipv4, familyNamed) = (true, true)
+                    case "inet6": (ipv6, familyNamed) = (true, true)
+                    case "unix": unix = true
+                    default: throw ValidationError("netstat: unsupported address family '\(family)' (inet, inet6, unix)")
+                    }
+                }
+                continue
+            }
             if argument.hasPrefix("--") {
                 let name = String(argument.dropFirst(2))
                 switch name {
+                case "verbose", "symbolic": break  // -v, -N: nothing to change in a socket listing
                 case "numeric-hosts": numericHosts = true
                 case "numeric-ports": numericPorts = true
                 case "numeric-users": numericUsers = true
@@ -164,6 +202,7 @@ struct NetstatFlags {
         case "c": continuous = true
         case "4": (ipv4, familyNamed) = (true, true)
         case "6": (ipv6, familyNamed) = (true, true)
+        case "v", "N": break  // verbose, symbolic hardware names: the socket listing is the same
         default:
             if let why = Self.refused[String(flag)] {
                 throw ValidationError("netstat -\(flag) is not supported: \(why)")
