@@ -9,6 +9,9 @@ import Glibc
 public struct FamilyRequest: Sendable, Hashable {
     public var netid: NetID
     public var states: StateSet
+    /// False asks a UNIX dump for no attributes (`udiag_show` 0): the header's state and inode only, for
+    /// counting; the names, peers, queues and the pending connections of listeners are not built.
+    public var attributes = true
 
     public init(netid: NetID, states: StateSet) {
         precondition(!netid.isInet, "INET kinds are asked with InetRequest")
@@ -34,9 +37,11 @@ public struct FamilyRequest: Sendable, Hashable {
             var r = unix_diag_req()
             r.sdiag_family = UInt8(AF_UNIX)
             r.udiag_states = states.rawValue
-            r.udiag_show = UInt32(
-                UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER | UDIAG_SHOW_ICONS | UDIAG_SHOW_RQLEN
-                    | UDIAG_SHOW_MEMINFO | UDIAG_SHOW_UID)
+            r.udiag_show =
+                attributes
+                ? UInt32(
+                    UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER | UDIAG_SHOW_ICONS | UDIAG_SHOW_RQLEN
+                        | UDIAG_SHOW_MEMINFO | UDIAG_SHOW_UID) : 0
             return withUnsafeBytes(of: r) { Array($0) }
         case .netlink:
             var r = netlink_diag_req()

@@ -41,7 +41,10 @@ public final class SocketCollector {
         self.top = top
         self.workers = workers
         var query = SocketQuery(netids: [.unix] + Self.transports, families: [.inet, .inet6], states: .all)
+        // Only what the metrics use: tcp_info (retransmits, rtt; the kernel adds none for UDP), no UNIX
+        // attributes (UNIX sockets are only counted by state), owners only with `top` > 0.
         query.extensions = .info
+        query.unixAttributes = false
         // The collector's notes (a kind this kernel cannot report) go to stderr, as the server logs.
         pipeline = try RepeatedPipeline(query, client: client) { Stderr.line($0.description) }
         retransmits = RetransmitTracker(capacity: trackedSockets)

@@ -11,6 +11,8 @@ public struct SocketQuery {
     /// The ss filter; compiled to kernel bytecode unless `kernelFilter` is false.
     public var expression: FilterExpression = .all
     public var kernelFilter = true
+    /// False asks UNIX dumps for the state and inode only (`FamilyRequest.attributes`): for counting.
+    public var unixAttributes = true
     /// `--pid`/`--command`/`--user`: only these processes' sockets.
     public var selection = ProcessSelection()
     /// Join owners from /proc.
@@ -114,7 +116,8 @@ public struct SocketQuery {
                 }
                 return families.map { .inet(request($0)) }
             }
-            let request = FamilyRequest(netid: netid, states: states)
+            var request = FamilyRequest(netid: netid, states: states)
+            request.attributes = unixAttributes
             return request.isNeeded ? [.family(request)] : []
         }
     }
