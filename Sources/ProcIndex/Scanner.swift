@@ -73,14 +73,10 @@ struct Scanner {
             }
         }
         var link = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        /// A link could not be read for lack of permission: the table can be listed (CAP_DAC_READ_SEARCH) but
-        /// its links need ptrace access (CAP_SYS_PTRACE), so its sockets are unknown.
-        var refused = false
         /// Reads the link `name` (NUL-terminated) and hands a socket's inode to `body`; false when not open.
         func read(_ fd: Int32, _ name: UnsafePointer<CChar>) -> Bool {
             withUnsafeMutableBytes(of: &link) { buf in
                 let n = readlinkat(dirfd, name, buf.baseAddress!.assumingMemoryBound(to: CChar.self), buf.count)
-                if n < 0 && (errno == EACCES || errno == EPERM) { refused = true }
                 guard n > 0 else { return false }
                 if let inode = Self.socketInode(UnsafeRawBufferPointer(rebasing: buf[0..<n])) { body(fd, inode) }
                 return true
@@ -101,7 +97,7 @@ struct Scanner {
             }
             if next >= fds.upperBound {
                 close(dirfd)
-                return refused ? .denied : .read
+                return .read
             }
         }
 
@@ -118,7 +114,6 @@ struct Scanner {
             errno = 0
             guard let entry = readdir(dir) else {
                 // An error while listing: the process went away; keep what was read.
-                if refused { return .denied }
                 return readAny || errno == 0 ? .read : .gone
             }
             readAny = true
@@ -130,7 +125,7 @@ struct Scanner {
                     return false
                 }
             }
-            if past { return refused ? .denied : .read }
+            if past { return .read }
         }
     }
 

@@ -45,7 +45,7 @@ struct BinaryRunner {
 
     /// Runs a world-readable copy of the binary as nobody (uid and gid 65534) through setpriv (root only): the
     /// build directory may sit under a private home.
-    static func runAsNobody(_ arguments: [String], capabilities: [String] = []) throws -> Result {
+    static func runAsNobody(_ arguments: [String]) throws -> Result {
         let directory = "/tmp/sockwatch-nobody-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let copy = "\(directory)/sockwatch"
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -53,11 +53,7 @@ struct BinaryRunner {
         try FileManager.default.copyItem(atPath: binary, toPath: copy)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy)
-        // Capabilities kept across the uid change as ambient ones (`setpriv --ambient-caps`), e.g. dac_read_search.
-        let keep = capabilities.map { "+" + $0 }.joined(separator: ",")
-        let privileges = capabilities.isEmpty ? [] : ["--inh-caps=\(keep)", "--ambient-caps=\(keep)"]
-        return try exec(
-            "/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups"] + privileges + [copy] + arguments)
+        return try exec("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", copy] + arguments)
     }
 
     /// The inode in the fields of one `ss -e` line (`ino:N`); nil when there is none.
