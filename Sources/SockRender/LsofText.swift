@@ -91,23 +91,7 @@ enum LsofText {
 
     /// The length of the valid UTF-8 sequence at `i` when it encodes a printable character (not a C1 control).
     static func printableSequenceLength(_ bytes: [UInt8], at i: Int) -> Int? {
-        let lead = bytes[i]
-        let length: Int
-        var scalar: UInt32
-        switch lead {
-        case 0xC2...0xDF: length = 2; scalar = UInt32(lead & 0x1F)
-        case 0xE0...0xEF: length = 3; scalar = UInt32(lead & 0x0F)
-        case 0xF0...0xF4: length = 4; scalar = UInt32(lead & 0x07)
-        default: return nil
-        }
-        guard i + length <= bytes.count else { return nil }
-        for k in 1..<length {
-            let next = bytes[i + k]
-            guard next & 0xC0 == 0x80 else { return nil }
-            scalar = scalar << 6 | UInt32(next & 0x3F)
-        }
-        let minimum: UInt32 = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000
-        guard scalar >= minimum, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar), scalar >= 0xA0 else {
+        guard let (scalar, length) = String.validScalar(bytes, at: i), length > 1, scalar.value >= 0xA0 else {
             return nil
         }
         return length

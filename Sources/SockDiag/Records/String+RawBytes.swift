@@ -36,7 +36,7 @@ extension String {
     }
 
     /// The scalar of the valid UTF-8 sequence at `i` and its length; nil when the bytes there are not one.
-    private static func validScalar(_ bytes: [UInt8], at i: Int) -> (Unicode.Scalar, Int)? {
+    public static func validScalar(_ bytes: [UInt8], at i: Int) -> (Unicode.Scalar, Int)? {
         let lead = bytes[i]
         if lead < 0x80 { return (Unicode.Scalar(lead), 1) }
         let length: Int
