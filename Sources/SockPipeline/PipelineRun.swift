@@ -86,7 +86,8 @@ struct PipelineRun {
         if plainWithCgroups && options == nil, let cgroups {
             // Holders and the cgroup: no names, no lines, no staging.
             var extras = JoinExtras()
-            guard joinCgroups(record, owners: owners, cgroups, into: &extras.cgroup, &extras.holderCgroup) else { return }
+            guard passesHolderCgroups(record, owners: owners, cgroups) else { return }
+            joinCgroups(record, owners: owners, cgroups, into: &extras.cgroup, &extras.holderCgroup)
             try SocketJoin.with(record, owners: owners, extras: &extras) { try sink.render(record, $0) }
             rendered += 1
             return
@@ -101,12 +102,8 @@ struct PipelineRun {
             guard let found = unixTable.line(inode: record.inode) else { return }
             line = found
         }
-        if let cgroups {
-            // The holder-side cgroup condition, before the row is staged (`deliver` joins the cells).
-            var cgroup: Unmanaged<CgroupInfo>?
-            var holderCgroup: Unmanaged<CgroupInfo>?
-            guard joinCgroups(record, owners: owners, cgroups, into: &cgroup, &holderCgroup) else { return }
-        }
+        // The holder-side cgroup condition, before the row is staged (`deliver` joins the cells).
+        if let cgroups, !passesHolderCgroups(record, owners: owners, cgroups) { return }
         if let hostNames = query.hostNames, record.netid.isInet {
             hostNames.lookUp(record.local.address)
             hostNames.lookUp(record.peer.address)
@@ -132,7 +129,7 @@ struct PipelineRun {
         let userName = query.names.contains(.users) ? names.user(uid: record.uid) : nil
         var cgroup: Unmanaged<CgroupInfo>?
         var holderCgroup: Unmanaged<CgroupInfo>?
-        if let cgroups { _ = joinCgroups(record, owners: owners, cgroups, into: &cgroup, &holderCgroup) }
+        if let cgroups { joinCgroups(record, owners: owners, cgroups, into: &cgroup, &holderCgroup) }
         var extras = JoinExtras(
             program: program, userName: userName, options: options?[record.inode], unixLine: line, cgroup: cgroup,
             holderCgroup: holderCgroup)
@@ -140,34 +137,40 @@ struct PipelineRun {
         rendered += 1
     }
 
-    /// Finds the socket's cgroup (the kernel's id, else the first holder's) and its first holder's where that
-    /// differs; false when a cgroup condition checked against the holders leaves the socket out.
+    /// Whether a socket the kernel gives no cgroup id (UNIX, netlink, packet…) meets the filter's cgroup
+    /// conditions through its holders' cgroups; true for every other socket (the kernel or the residual
+    /// checked it).
+    private func passesHolderCgroups(
+        _ record: borrowing SocketRecord, owners: OwnerTable?, _ cgroups: CgroupAttribution
+    ) -> Bool {
+        guard holderCgroupCheck, record.cgroupID == nil, !record.netid.isInet else { return true }
+        var ids: [UInt64] = []
+        owners?.forEachHolder(of: record.inode) { holder in
+            if let id = cgroups.id(ofProcess: holder.pid) { ids.append(id) }
+        }
+        return query.expression.matches(record, holderCgroups: ids)
+    }
+
+    /// Finds the socket's cgroup for its cells (the kernel's id, else the first holder's) and its first
+    /// holder's where that differs.
     private mutating func joinCgroups(
         _ record: borrowing SocketRecord, owners: OwnerTable?, _ cgroups: CgroupAttribution,
         into cgroup: inout Unmanaged<CgroupInfo>?, _ holderCgroup: inout Unmanaged<CgroupInfo>?
-    ) -> Bool {
+    ) {
+        if record.cgroupID == nil && record.netid.isInet && record.inode != 0 { missingKernelCgroupIDs = true }
+        guard cgroupCells else { return }
         var firstHolder: Int32?
         owners?.forEachHolder(of: record.inode) { if firstHolder == nil { firstHolder = $0.pid } }
-        if let id = record.cgroupID {
-            guard cgroupCells else { return true }
-            cgroup = cgroups.unmanagedInfo(id: id)
-            if let firstHolder, let held = cgroups.info(ofProcess: firstHolder),
-                held.path != cgroup?.takeUnretainedValue().path
-            {
-                holderCgroup = Unmanaged.passUnretained(held)
-            }
-            return true
+        guard let id = record.cgroupID else {
+            cgroup = firstHolder.flatMap(cgroups.info(ofProcess:)).map(Unmanaged.passUnretained)
+            return
         }
-        if record.netid.isInet && record.inode != 0 { missingKernelCgroupIDs = true }
-        if holderCgroupCheck && !record.netid.isInet {
-            var ids: [UInt64] = []
-            owners?.forEachHolder(of: record.inode) { holder in
-                if let id = cgroups.id(ofProcess: holder.pid) { ids.append(id) }
-            }
-            guard query.expression.matches(record, holderCgroups: ids) else { return false }
+        cgroup = cgroups.unmanagedInfo(id: id)
+        if let firstHolder, let held = cgroups.info(ofProcess: firstHolder),
+            held.path != cgroup?.takeUnretainedValue().path
+        {
+            holderCgroup = Unmanaged.passUnretained(held)
         }
-        if cgroupCells, let firstHolder { cgroup = cgroups.info(ofProcess: firstHolder).map(Unmanaged.passUnretained) }
-        return true
     }
 
     /// Keeps a row for each holder the selection lists, and lets the sink measure it.

@@ -126,14 +126,7 @@ public struct WatchFrame: Sendable {
     /// The second line: the interval's sums, the totals since start, and the last minute's sparkline (with
     /// its largest rate where there is room).
     func totals(_ rows: [WatchRow]) -> [Segment] {
-        var send = 0.0
-        var receive = 0.0
-        var retransmits: UInt64 = 0
-        for row in rows {
-            send += row.sendRate ?? 0
-            receive += row.receiveRate ?? 0
-            retransmits += row.retransmits ?? 0
-        }
+        let (send, receive, retransmits) = WatchView.sums(rows)
         let unit = view.bits ? "b/s" : "/s"
         func amount(_ value: Double) -> String { WatchColumns.amount(value, bits: view.bits) }
         let text =

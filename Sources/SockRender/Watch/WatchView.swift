@@ -54,8 +54,8 @@ public struct WatchView: Sendable {
         return listing.table(0..<min(limit, listing.count))
     }
 
-    /// One line on the whole interval: `12 sockets  send 1.23M/s  recv 4.56k/s  retr 0`.
-    public static func summary(_ rows: [WatchRow], bits: Bool = false) -> String {
+    /// The interval's send and receive rates and retransmits, summed over `rows`.
+    static func sums(_ rows: [WatchRow]) -> (send: Double, receive: Double, retransmits: UInt64) {
         var send = 0.0
         var receive = 0.0
         var retransmits: UInt64 = 0
@@ -64,6 +64,12 @@ public struct WatchView: Sendable {
             receive += row.receiveRate ?? 0
             retransmits += row.retransmits ?? 0
         }
+        return (send, receive, retransmits)
+    }
+
+    /// One line on the whole interval: `12 sockets  send 1.23M/s  recv 4.56k/s  retr 0`.
+    public static func summary(_ rows: [WatchRow], bits: Bool = false) -> String {
+        let (send, receive, retransmits) = sums(rows)
         let unit = bits ? "b/s" : "/s"
         return "\(rows.count) sockets  send \(WatchColumns.amount(send, bits: bits))\(unit)  "
             + "recv \(WatchColumns.amount(receive, bits: bits))\(unit)  retr \(retransmits)"
