@@ -4,7 +4,6 @@ import Glibc
 import NIOCore
 import NIOConcurrencyHelpers
 import NIOSSL
-import Yams
 
 /// The exporter-toolkit web configuration (`--web.config.file`, as node_exporter takes it): TLS and basic auth.
 ///
@@ -35,14 +34,14 @@ public struct WebConfig: Sendable {
         let text: String
         do {
             text = try readText(path)
-        } catch let error as ReadFailure {
+        } catch {
             throw failure("cannot be read (\(String(cString: strerror(error.errno))))")
         }
-        let root: Node?
+        let root: WebConfigYAML.Node?
         do {
-            root = try Yams.compose(yaml: text)
+            root = try WebConfigYAML.parse(text)
         } catch {
-            throw failure("not YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+            throw failure("not YAML this server reads: \(error)")
         }
         var config = WebConfig()
         guard let root else { return config }  // an empty file: plain HTTP, no users
@@ -50,15 +49,15 @@ public struct WebConfig: Sendable {
         let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         func file(_ name: String) -> String { name.hasPrefix("/") ? name : "\(directory)/\(name)" }
 
-        for (key, value) in top {
-            switch key.string {
+        for (key, value) in top.map({ ($0.key, $0.value) }) {
+            switch key {
             case "tls_server_config":
                 guard let tls = value.mapping else { throw failure("tls_server_config is not a mapping") }
                 config.tls = try makeTLS(tls, file: file, failure: failure)
             case "basic_auth_users":
                 guard let users = value.mapping else { throw failure("basic_auth_users is not a mapping") }
-                for (user, hash) in users {
-                    guard let name = user.string, let hash = hash.string, !name.isEmpty else {
+                for (name, hash) in users.map({ ($0.key, $0.value.string) }) {
+                    guard let hash, !name.isEmpty else {
                         throw failure("basic_auth_users: each entry is user: bcrypt-hash")
                     }
                     guard hash.hasPrefix("$2") else { throw failure("basic_auth_users: \(name)'s password is not a bcrypt hash") }
@@ -67,18 +66,17 @@ public struct WebConfig: Sendable {
             case "http_server_config":
                 break  // HTTP/2 and headers: this server speaks HTTP/1.1 and sets no extra headers
             default:
-                throw failure("unknown key \(key.string ?? "?") (known: tls_server_config, basic_auth_users)")
+                throw failure("unknown key \(key) (known: tls_server_config, basic_auth_users)")
             }
         }
         return config
     }
 
     private static func makeTLS(
-        _ tls: Node.Mapping, file: (String) -> String, failure: (String) -> CommandFailure
+        _ tls: [WebConfigYAML.Entry], file: (String) -> String, failure: (String) -> CommandFailure
     ) throws -> NIOSSLContext {
         var values: [String: String] = [:]
-        for (key, value) in tls {
-            guard let name = key.string else { throw failure("tls_server_config: a key is not a string") }
+        for (name, value) in tls.map({ ($0.key, $0.value) }) {
             let known = ["cert_file", "key_file", "client_auth_type", "client_ca_file", "min_version", "max_version",
                          "cipher_suites", "curve_preferences", "prefer_server_cipher_suites", "cert", "key", "client_ca"]
             guard known.contains(name) else { throw failure("tls_server_config: unknown key \(name)") }
