@@ -56,7 +56,7 @@ public final class HostNames: @unchecked Sendable {
     /// - Parameters:
     ///   - resolve: the lookup of one address (tests give their own); by default `getnameinfo`.
     public init(
-        deadlines: Deadlines = .standard, parallel: Int = 64,
+        deadlines: Deadlines = .standard, parallel: Int = 128,
         resolve: @escaping @Sendable (IPAddress) -> String? = HostNames.systemName(of:)
     ) {
         self.deadlines = deadlines

@@ -11,7 +11,7 @@ struct OutputOptions: ParsableArguments {
         name: [.customShort("r"), .long],
         help: ArgumentHelp(
             "Show host and service names (the system resolver: /etc/hosts, DNS…; services: /etc/services).",
-            discussion: "64 lookups at a time, each address once, within --resolve-timeout and --resolve-deadline; names that come later print as numbers, with one note. JSON gets local_name/peer_name beside the numbers."))
+            discussion: "128 lookups at a time, each address once, within --resolve-timeout and --resolve-deadline; names that come later print as numbers, with one note. JSON gets local_name/peer_name beside the numbers."))
     var resolve = false
 
     @OptionGroup var resolveDeadlines: ResolveOptions

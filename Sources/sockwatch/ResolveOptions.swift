@@ -12,7 +12,7 @@ struct ResolveOptions: ParsableArguments {
     @Option(
         name: .customLong("resolve-deadline"),
         help: ArgumentHelp(
-            "Seconds all name lookups of a listing may take together (default 2); 64 run at once.",
+            "Seconds all name lookups of a listing may take together (default 2); 128 run at once.",
             valueName: "seconds"))
     var total: Double = HostNames.Deadlines.standard.total
 
