@@ -219,6 +219,7 @@ public final class HostNames: @unchecked Sendable {
             }
         }
         guard rc == 0 else { return nil }
-        return String(cString: host)
+        let length = host.firstIndex(of: 0) ?? host.count
+        return String(decoding: host[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

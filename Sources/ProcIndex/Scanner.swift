@@ -73,10 +73,13 @@ struct Scanner {
             }
         }
         var link = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        /// A link was refused while the table could be listed: its sockets are unknown (see `refusedLinksAreDenied`).
+        var refused = false
         /// Reads the link `name` (NUL-terminated) and hands a socket's inode to `body`; false when not open.
         func read(_ fd: Int32, _ name: UnsafePointer<CChar>) -> Bool {
             withUnsafeMutableBytes(of: &link) { buf in
                 let n = readlinkat(dirfd, name, buf.baseAddress!.assumingMemoryBound(to: CChar.self), buf.count)
+                if n < 0 && (errno == EACCES || errno == EPERM) && Self.refusedLinksAreDenied { refused = true }
                 guard n > 0 else { return false }
                 if let inode = Self.socketInode(UnsafeRawBufferPointer(rebasing: buf[0..<n])) { body(fd, inode) }
                 return true
@@ -97,7 +100,7 @@ struct Scanner {
             }
             if next >= fds.upperBound {
                 close(dirfd)
-                return .read
+                return refused ? .denied : .read
             }
         }
 
@@ -114,6 +117,7 @@ struct Scanner {
             errno = 0
             guard let entry = readdir(dir) else {
                 // An error while listing: the process went away; keep what was read.
+                if refused { return .denied }
                 return readAny || errno == 0 ? .read : .gone
             }
             readAny = true
@@ -125,8 +129,38 @@ struct Scanner {
                     return false
                 }
             }
-            if past { return .read }
+            if past { return refused ? .denied : .read }
         }
+    }
+
+    /// Whether a refused `readlink` in a table that could be listed counts as a process not read.
+    ///
+    /// Listing another user's `/proc/PID/fd` needs CAP_DAC_READ_SEARCH; reading its links needs ptrace read
+    /// access, which CAP_SYS_PTRACE gives. Without CAP_SYS_PTRACE in our effective set a refusal is that
+    /// missing capability, and the process's owners are unknown: it is counted, so a note says so. With it, a
+    /// refusal is one no capability lifts (a process of another user namespace, a security module's rule, a
+    /// sandbox's init) and is not reported on every run.
+    static let refusedLinksAreDenied: Bool = !effectiveCapabilities().contains(bit: 19)  // CAP_SYS_PTRACE
+
+    /// This process's effective capabilities, from `CapEff:` in `/proc/self/status` (all set when unreadable:
+    /// nothing is then reported that might not be ours).
+    static func effectiveCapabilities() -> CapabilitySet {
+        guard let status = try? WholeFile.read("/proc/self/status") else { return CapabilitySet(bits: ~0) }
+        var lines = status.split(separator: 0x0A)[...]
+        while let line = lines.popFirst() {
+            guard line.starts(with: "CapEff:".utf8) else { continue }
+            let hex = line.dropFirst(7).drop { $0 == 0x09 || $0 == 0x20 }
+            guard let bits = UInt64(String(decoding: hex, as: UTF8.self), radix: 16) else { break }
+            return CapabilitySet(bits: bits)
+        }
+        return CapabilitySet(bits: ~0)
+    }
+
+    /// A capability set as the kernel prints it: bit N is capability N (`capability.h`).
+    struct CapabilitySet {
+        var bits: UInt64
+
+        func contains(bit: Int) -> Bool { bits & (1 << UInt64(bit)) != 0 }
     }
 
     /// What a failed open of a process's table means.

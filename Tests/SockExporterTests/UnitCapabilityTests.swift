@@ -87,5 +87,13 @@ struct UnitCapabilityTests {
         // ... and not the other namespace, which a note names.
         #expect(!none.body.contains("netns=\"\(namespace.name)\""))
         #expect(none.stderr.contains("cannot enter network namespace \(namespace.name): EPERM"), "\(none.stderr)")
+
+        // CAP_DAC_READ_SEARCH without CAP_SYS_PTRACE: the other uid's table lists but its links are refused.
+        // Its owners are unknown, and that is counted and noted, not lost silently.
+        let listOnly = try Self.scrape(capabilities: "+dac_read_search")
+        #expect(!listOnly.body.contains("pid=\"\(pid)\""))
+        let counted = listOnly.body.split(separator: "\n").first { $0.hasPrefix("sockwatch_unreadable_processes ") }
+        #expect(counted.flatMap { Double($0.split(separator: " ")[1]) }.map { $0 >= 1 } == true, "\(listOnly.body)")
+        #expect(listOnly.stderr.contains("could not be read"), "\(listOnly.stderr)")
     }
 }
