@@ -27,8 +27,16 @@ struct NetstatCommand: ParsableCommand {
             looked up 64 at a time within --resolve-timeout (1 s a lookup) and --resolve-deadline (2 s in all); \
             the addresses whose names come later print as numbers, with one note. Service names come from \
             /etc/services.
-            Refused, with the tool to use instead: -r --route, -i --interfaces, -s --statistics, -g --groups, \
-            -M --masquerade, and anything else.
+            The kernel's other tables, as net-tools prints them (read from /proc/net, like netstat): \
+            -r --route: "Kernel IP routing table" (-e: Metric Ref Use; -ee: both column sets; -6 or -A inet6: \
+            the IPv6 table; -4 -6: both); -i --interfaces: "Kernel Interface table" (-a: interfaces that are \
+            down too); -s --statistics: the protocol counters in netstat's sentences (-t, -u, -w: those \
+            protocols' groups; -6: /proc/net/snmp6); -g --groups: the multicast group memberships. Without -n \
+            (or -N, or --numeric-hosts for -r), routes and groups are named as netstat names them: `default`, \
+            host names through the resolver, networks from /etc/networks. -F --fib is accepted. One of -r, -i, \
+            -s at a time. A table the kernel lacks (IPv6 disabled) is a note and status 1.
+            Refused, with the tool to use instead: -M --masquerade, -C --cache, -ie (ifconfig-style blocks), \
+            and anything else.
             """)
 
     @Argument(parsing: .allUnrecognized, help: "netstat flags.", completion: DialectCompletion.netstat)
