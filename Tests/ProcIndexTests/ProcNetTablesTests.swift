@@ -103,7 +103,7 @@ struct ProcNetTablesTests {
     @Test func liveInterfaceTable() throws {
         let table = try ProcNetDev.read()
         let lo = try #require(table.interfaces.first { $0.name == "lo" })
-        #expect(lo.flags & UInt16(IFF_LOOPBACK.rawValue) != 0)
+        #expect(lo.flags & UInt16(IFF_LOOPBACK) != 0)
         #expect(lo.mtu > 0)
         #expect(lo.counters != nil)
     }

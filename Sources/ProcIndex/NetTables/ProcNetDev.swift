@@ -16,7 +16,8 @@ public enum ProcNetDev {
 
     /// Reads the table of the calling thread's network namespace. Throws when neither `/proc/net/dev` nor
     /// `SIOCGIFCONF` answers.
-    public static func read(path: String = "/proc/self/net/dev") throws(Errno) -> Table {
+    /// - Parameter details: also read what -ie shows (`InterfaceDetails`), with more ioctls per interface.
+    public static func read(path: String = "/proc/self/net/dev", details: Bool = false) throws(Errno) -> Table {
         var counters: [String: InterfaceCounters.Counters] = [:]
         var names: [String] = []
         var proc: [UInt8]? = nil
@@ -38,7 +39,9 @@ public enum ProcNetDev {
                 continue
             }
             table.interfaces.append(
-                InterfaceCounters(name: name, counters: counters[name], flags: flags, mtu: mtu(fd, name) ?? 0))
+                InterfaceCounters(
+                    name: name, counters: counters[name], flags: flags, mtu: mtu(fd, name) ?? 0,
+                    details: details ? Self.details(fd, name, flags: flags) : nil))
         }
         return table
     }
@@ -174,6 +177,66 @@ public enum ProcNetDev {
         var request = request(name)
         guard ioctl(fd, UInt(SIOCGIFFLAGS), &request) == 0 else { return nil }
         return UInt16(bitPattern: request.ifr_ifru.ifru_flags)
+    }
+
+    /// The -ie details of `name`: `SIOCGIFHWADDR`, `SIOCGIFMAP`, `SIOCGIFTXQLEN`, the IPv4 address queries.
+    static func details(_ fd: Int32, _ name: String, flags: UInt16) -> InterfaceDetails {
+        var request = request(name)
+        var type: UInt16 = 0
+        var hardware = [UInt8](repeating: 0, count: 8)
+        if ioctl(fd, UInt(SIOCGIFHWADDR), &request) == 0 {
+            type = request.ifr_ifru.ifru_hwaddr.sa_family
+            withUnsafeBytes(of: request.ifr_ifru.ifru_hwaddr.sa_data) { hardware = Array($0.prefix(8)) }
+        } else {
+            // netstat reads the family of whatever the failed call left: the flags it asked for before.
+            type = flags
+        }
+        var details = InterfaceDetails(hardwareType: type, hardwareAddress: hardware, txQueueLength: nil, ipv4: nil)
+        request = Self.request(name)
+        if ioctl(fd, UInt(SIOCGIFMAP), &request) == 0 {
+            let map = request.ifr_ifru.ifru_map
+            details.irq = map.irq
+            details.baseAddress = map.base_addr
+            details.memoryStart = map.mem_start
+            details.memoryEnd = map.mem_end
+            details.dma = map.dma
+        }
+        request = Self.request(name)
+        if ioctl(fd, UInt(SIOCGIFTXQLEN), &request) == 0 { details.txQueueLength = request.ifr_ifru.ifru_ivalue }
+        /// One IPv4 address query; 0.0.0.0 when it fails.
+        func address(_ call: Int32) -> IPAddress? {
+            var request = Self.request(name)
+            request.ifr_ifru.ifru_addr.sa_family = sa_family_t(AF_INET)
+            guard ioctl(fd, UInt(call), &request) == 0 else { return nil }
+            let raw = withUnsafeBytes(of: request.ifr_ifru.ifru_addr) { $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self) }
+            return IPAddress(family: .inet, high: UInt64(raw), low: 0)
+        }
+        if let ipv4 = address(Int32(SIOCGIFADDR)) {
+            let zero = IPAddress(family: .inet, high: 0, low: 0)
+            details.ipv4 = InterfaceDetails.IPv4(
+                address: ipv4, netmask: address(Int32(SIOCGIFNETMASK)) ?? zero,
+                broadcast: address(Int32(SIOCGIFBRDADDR)) ?? zero, destination: address(Int32(SIOCGIFDSTADDR)) ?? zero)
+        }
+        return details
+    }
+
+    /// `/proc/net/if_inet6`: every IPv6 address, in the kernel's order; empty when IPv6 is disabled.
+    public static func ipv6Addresses(path: String = "/proc/self/net/if_inet6") -> [InterfaceDetails.IPv6Address] {
+        guard let text = try? WholeFile.read(path) else { return [] }
+        return parseIfInet6(text)
+    }
+
+    /// Parses `address index prefix scope flags device`, the numbers in hex.
+    public static func parseIfInet6(_ text: [UInt8]) -> [InterfaceDetails.IPv6Address] {
+        ProcNetText.lines(text).compactMap { line in
+            let words = ProcNetText.words(line)
+            guard words.count >= 6, let address = ProcNetText.ipv6(hex: words[0]),
+                let length = UInt8(ProcNetText.string(words[2]), radix: 16),
+                let scope = ProcNetText.hex32(words[3])
+            else { return nil }
+            return InterfaceDetails.IPv6Address(
+                address: address, prefixLength: length, scope: scope, interface: ProcNetText.string(words[5]))
+        }
     }
 
     /// `SIOCGIFMTU`; nil when it fails.

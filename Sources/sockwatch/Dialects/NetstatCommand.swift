@@ -30,13 +30,12 @@ struct NetstatCommand: ParsableCommand {
             The kernel's other tables, as net-tools prints them (read from /proc/net, like netstat): \
             -r --route: "Kernel IP routing table" (-e: Metric Ref Use; -ee: both column sets; -6 or -A inet6: \
             the IPv6 table; -4 -6: both); -i --interfaces: "Kernel Interface table" (-a: interfaces that are \
-            down too); -s --statistics: the protocol counters in netstat's sentences (-t, -u, -w: those \
+            down too; -e: ifconfig-style blocks); -s --statistics: the protocol counters in netstat's sentences (-t, -u, -w: those \
             protocols' groups; -6: /proc/net/snmp6); -g --groups: the multicast group memberships. Without -n \
             (or -N, or --numeric-hosts for -r), routes and groups are named as netstat names them: `default`, \
             host names through the resolver, networks from /etc/networks. -F --fib is accepted. One of -r, -i, \
             -s at a time. A table the kernel lacks (IPv6 disabled) is a note and status 1.
-            Refused, with the tool to use instead: -M --masquerade, -C --cache, -ie (ifconfig-style blocks), \
-            and anything else.
+            Refused, with the tool to use instead: -M --masquerade, -C --cache, and anything else.
             """)
 
     @Argument(parsing: .allUnrecognized, help: "netstat flags.", completion: DialectCompletion.netstat)
@@ -221,9 +220,6 @@ struct NetstatFlags {
         if mode == .statistics && (familyOrder.count > 1 || familyOrder == ["unix"]) {
             throw ValidationError(
                 "netstat -s: no statistics for the address family '\(familyOrder.joined(separator: ","))' (inet or inet6)")
-        }
-        if mode == .interfaces && extendCount > 0 {
-            throw ValidationError("netstat -ie (ifconfig-style blocks) is not supported; use `ip -s addr`")
         }
     }
 

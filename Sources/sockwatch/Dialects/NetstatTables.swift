@@ -91,9 +91,10 @@ extension NetstatCommand {
     // MARK: - -i
 
     private func writeInterfaces(_ flags: NetstatFlags, into out: OutputBuffer) throws -> Bool {
+        let long = flags.extendCount > 0
         let table: ProcNetDev.Table
         do {
-            table = try ProcNetDev.read()
+            table = try ProcNetDev.read(details: long)
         } catch {
             note("/proc/net/dev", error, "no interface table")
             return true
@@ -103,8 +104,13 @@ extension NetstatCommand {
             Stderr.note(PipelineNote(.note, "\(name): vanished before its flags could be read; not shown"))
         }
         let renderer = NetstatInterfaceRenderer(out: out)
-        renderer.writeHeader()
-        renderer.write(table.interfaces, all: flags.all)
+        if long {
+            renderer.writeLongHeader()
+            renderer.writeLong(table.interfaces, ipv6: ProcNetDev.ipv6Addresses(), all: flags.all)
+        } else {
+            renderer.writeHeader()
+            renderer.write(table.interfaces, all: flags.all)
+        }
         return false
     }
 

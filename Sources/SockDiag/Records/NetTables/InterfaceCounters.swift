@@ -17,11 +17,14 @@ public struct InterfaceCounters: Sendable, Equatable {
     public var flags: UInt16
     /// `SIOCGIFMTU`; 0 when it failed.
     public var mtu: Int32
+    /// What -ie adds; read only for it.
+    public var details: InterfaceDetails?
 
-    public init(name: String, counters: Counters?, flags: UInt16, mtu: Int32) {
+    public init(name: String, counters: Counters?, flags: UInt16, mtu: Int32, details: InterfaceDetails? = nil) {
         self.name = name
         self.counters = counters
         self.flags = flags
         self.mtu = mtu
+        self.details = details
     }
 }
