@@ -79,7 +79,7 @@ struct NetstatTablesTests {
                 ["addr", "add", "169.254.3.4/16", "dev", "v1"],  // /etc/networks names it link-local
                 ["-6", "addr", "add", "fd42::2/64", "dev", "v0", "nodad"],
                 ["route", "add", "default", "via", "10.9.0.1"],
-                ["route", "add", "10.8.0.5", "via", "10.9.0.1", "mtu", "1400", "window", "8000", "rtt", "30ms"],
+                ["route", "add", "10.8.0.5", "via", "10.9.0.1", "advmss", "1360", "window", "8000", "rtt", "30ms"],
                 ["route", "add", "unreachable", "10.7.0.0/16"],
                 ["route", "add", "prohibit", "10.5.0.0/16", "metric", "7"],
                 ["route", "add", "blackhole", "10.6.0.0/16"],
@@ -195,10 +195,12 @@ struct NetstatTablesTests {
         #expect(groups.contains("v0              1      group.sockwatch.test"))
         #expect(groups.contains("v0              1      ff05::1:3"))
         let statistics = try lab.run(BinaryRunner.binary, ["netstat", "-st"]).stdout
-        #expect(statistics.hasPrefix("Tcp:\n"))
-        #expect(statistics.contains("    2 active connection openings\n"))
+        #expect(statistics.contains("Tcp:\n    2 active connection openings\n    2 passive connection openings\n"))
+        #expect(!statistics.contains("Udp:"))
+        // The closed port's datagram, and the DNS queries of the name lookups (nothing listens on port 53).
         let udp = try lab.run(BinaryRunner.binary, ["netstat", "-su"]).stdout
-        #expect(udp.contains("    1 packets to unknown port received\n"))
+        let noPorts = udp.split(separator: "\n").first { $0.hasSuffix(" packets to unknown port received") }
+        #expect((noPorts?.split(separator: " ").first).flatMap { Int($0) } ?? 0 > 0, "\(udp)")
     }
 
     @Test(arguments: [
