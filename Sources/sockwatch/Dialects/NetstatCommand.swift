@@ -13,12 +13,13 @@ import SockRender
 struct NetstatCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "netstat",
-        abstract: "net-tools netstat's socket listing: same flags, same output, sockwatch's speed.",
+        abstract: "net-tools netstat's sockets and kernel tables: same flags, same output, sockwatch's speed.",
         discussion: """
             Accepted, alone or combined (-tulpn): -t --tcp, -u --udp, -U --udplite, -w --raw, -x --unix, \
             -l --listening, -a --all, -n --numeric, --numeric-hosts, --numeric-ports, --numeric-users, \
             -p --program, -e --extend, -o --timers, -W --wide, -4 --inet, -6 --inet6, -c --continuous, \
-            -A inet|inet6|unix (comma list; --protocol=), -v --verbose and -N --symbolic (no change here).
+            -A inet|inet6|unix (comma list; --protocol=), -v --verbose and -N --symbolic (no change to a socket \
+            listing).
             With no protocol named, netstat's two sections: "Active Internet connections" (tcp, udp, udpl, raw) \
             then "Active UNIX domain sockets"; -4 or -6 alone: the Internet section only. SCTP is not listed.
             UNIX sockets: Proto RefCnt Flags Type State I-Node [PID/Program name] Path, as netstat prints them; \
@@ -30,11 +31,12 @@ struct NetstatCommand: ParsableCommand {
             The kernel's other tables, as net-tools prints them (read from /proc/net, like netstat): \
             -r --route: "Kernel IP routing table" (-e: Metric Ref Use; -ee: both column sets; -6 or -A inet6: \
             the IPv6 table; -4 -6: both); -i --interfaces: "Kernel Interface table" (-a: interfaces that are \
-            down too; -e: ifconfig-style blocks); -s --statistics: the protocol counters in netstat's sentences (-t, -u, -w: those \
-            protocols' groups; -6: /proc/net/snmp6); -g --groups: the multicast group memberships. Without -n \
-            (or -N, or --numeric-hosts for -r), routes and groups are named as netstat names them: `default`, \
-            host names through the resolver, networks from /etc/networks. -F --fib is accepted. One of -r, -i, \
-            -s at a time. A table the kernel lacks (IPv6 disabled) is a note and status 1.
+            down too; -e: ifconfig-style blocks); -s --statistics: the protocol counters in netstat's sentences \
+            (-t, -u, -w: those protocols' groups; -6: /proc/net/snmp6); -g --groups: the multicast group memberships. Without -n or \
+            --numeric-hosts (and, for -r, -N, which net-tools also makes numeric), routes and groups are named as \
+            netstat names them: `default`, `[::]`, host names through the resolver, networks from /etc/networks. \
+            -F --fib is accepted. One of -r, -i, -s at a time. A table the kernel lacks (IPv6 disabled) is a note \
+            and status 1.
             Refused, with the tool to use instead: -M --masquerade, -C --cache, and anything else.
             """)
 
