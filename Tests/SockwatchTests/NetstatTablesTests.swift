@@ -219,3 +219,84 @@ struct NetstatTablesTests {
         #expect(result.stderr.contains(hint), "\(result.stderr)")
     }
 }
+
+/// A table the kernel does not have (IPv6 disabled, no IPv4): sockwatch's reads of it fail with ENOENT through an
+/// `LD_PRELOAD` shim the test compiles, which fails `open` for paths containing `SOCKWATCH_TEST_HIDE`. (Hiding
+/// the file in a mount namespace does not work: `/proc/PID/net` entries are looked up afresh, dropping a mount
+/// over them, and a tmpfs over all of `/proc` leaves the Swift runtime without its arguments.)
+@Suite(
+    .enabled(if: BinaryRunner.available, "build the sockwatch product first (Scripts/test does)"),
+    .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/cc"), "no C compiler (cc) for the open() shim"))
+struct NetstatMissingTableTests {
+    static let shimSource = """
+        #define _GNU_SOURCE
+        #include <dlfcn.h>
+        #include <errno.h>
+        #include <stdarg.h>
+        #include <stdlib.h>
+        #include <string.h>
+        static int hidden(const char *path) {
+            const char *hide = getenv("SOCKWATCH_TEST_HIDE");
+            return hide && path && strstr(path, hide);
+        }
+        int open(const char *path, int flags, ...) {
+            va_list list; va_start(list, flags); int mode = va_arg(list, int); va_end(list);
+            if (hidden(path)) { errno = ENOENT; return -1; }
+            int (*real)(const char *, int, ...) = dlsym(RTLD_NEXT, "open");
+            return real(path, flags, mode);
+        }
+        int openat(int dir, const char *path, int flags, ...) {
+            va_list list; va_start(list, flags); int mode = va_arg(list, int); va_end(list);
+            if (hidden(path)) { errno = ENOENT; return -1; }
+            int (*real)(int, const char *, int, ...) = dlsym(RTLD_NEXT, "openat");
+            return real(dir, path, flags, mode);
+        }
+
+        """
+
+    /// Builds the shim once per test, in a directory of its own; returns its path.
+    static func shim() throws -> (library: String, directory: String) {
+        let directory = "/tmp/sockwatch-hide-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try shimSource.write(toFile: directory + "/hide.c", atomically: true, encoding: .utf8)
+        let build = try BinaryRunner.exec(
+            "/usr/bin/cc", ["-shared", "-fPIC", "-o", directory + "/hide.so", directory + "/hide.c", "-ldl"])
+        try #require(build.status == 0, "cc: \(build.stderr)")
+        return (directory + "/hide.so", directory)
+    }
+
+    @Test(arguments: [
+        (["-rn6"], "ipv6_route", "/proc/net/ipv6_route", "INET6 (IPv6) not configured in this system.\n", 1),
+        (["-r", "-A", "inet6"], "ipv6_route", "/proc/net/ipv6_route", "INET6 (IPv6) not configured in this system.\n", 1),
+        (["-rn"], "net/route", "/proc/net/route", "INET (IPv4) not configured in this system.\n", 1),
+        (["-s"], "net/snmp", "/proc/net/snmp", "", 1),
+        (["-s6"], "snmp6", "/proc/net/snmp6", "", 1),
+    ])
+    func missingTableIsANote(arguments: [String], hide: String, path: String, stdout: String, status: Int32) throws {
+        let (library, directory) = try Self.shim()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let output = try ChildProcess.run(
+            BinaryRunner.binary, ["netstat"] + arguments,
+            environment: ["LD_PRELOAD=\(library)", "SOCKWATCH_TEST_HIDE=\(hide)", "PATH=/usr/bin:/bin"])
+        let stderr = String(decoding: output.stderr, as: UTF8.self)
+        #expect(output.status == status, "\(stderr)")
+        #expect(String(decoding: output.stdout, as: UTF8.self) == stdout)
+        let lines = stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(stderr)")
+        #expect(lines.first?.hasPrefix("sockwatch: note: \(path): No such file or directory") == true, "\(stderr)")
+    }
+
+    /// Without `/proc/net/dev`, -i lists what `SIOCGIFCONF` knows (interfaces with an IPv4 address, loopback at
+    /// least) without counters, as netstat does, after one note.
+    @Test func interfacesWithoutCounters() throws {
+        let (library, directory) = try Self.shim()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let output = try ChildProcess.run(
+            BinaryRunner.binary, ["netstat", "-i"],
+            environment: ["LD_PRELOAD=\(library)", "SOCKWATCH_TEST_HIDE=net/dev", "PATH=/usr/bin:/bin"])
+        let stdout = String(decoding: output.stdout, as: UTF8.self)
+        #expect(output.status == 0)
+        #expect(stdout.contains("\nlo              65536      - no statistics available -"), "\(stdout)")
+        #expect(String(decoding: output.stderr, as: UTF8.self).contains("note: /proc/net/dev: No such file"))
+    }
+}
