@@ -7,11 +7,12 @@ import ArgumentParser
 /// follow (`-ta`, `-tl`, ...); a long prefix (`--li`) to the long flags it begins.
 enum DialectCompletion {
     /// netstat's letters (each takes no value) and long flags, as `NetstatFlags` accepts them.
-    static let netstatLetters = Array("tuUwxlanpeoW46cV")
+    static let netstatLetters = Array("tuUwxlanpeoW46cVrisgFvN")
     static let netstatLong = [
         "--tcp", "--udp", "--udplite", "--raw", "--unix", "--listening", "--all", "--numeric", "--numeric-hosts",
         "--numeric-ports", "--numeric-users", "--program", "--extend", "--timers", "--wide", "--inet", "--inet6",
-        "--continuous", "--version", "--help",
+        "--continuous", "--route", "--interfaces", "--statistics", "--groups", "--fib", "--verbose", "--symbolic",
+        "--version", "--help",
     ]
 
     /// lsof's letters that take no value and may be clustered, then the ones that take one (offered alone).

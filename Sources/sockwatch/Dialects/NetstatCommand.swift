@@ -13,12 +13,13 @@ import SockRender
 struct NetstatCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "netstat",
-        abstract: "net-tools netstat's socket listing: same flags, same output, sockwatch's speed.",
+        abstract: "net-tools netstat's sockets and kernel tables: same flags, same output, sockwatch's speed.",
         discussion: """
             Accepted, alone or combined (-tulpn): -t --tcp, -u --udp, -U --udplite, -w --raw, -x --unix, \
             -l --listening, -a --all, -n --numeric, --numeric-hosts, --numeric-ports, --numeric-users, \
             -p --program, -e --extend, -o --timers, -W --wide, -4 --inet, -6 --inet6, -c --continuous, \
-            -A inet|inet6|unix (comma list; --protocol=), -v --verbose and -N --symbolic (no change here).
+            -A inet|inet6|unix (comma list; --protocol=), -v --verbose and -N --symbolic (no change to a socket \
+            listing).
             With no protocol named, netstat's two sections: "Active Internet connections" (tcp, udp, udpl, raw) \
             then "Active UNIX domain sockets"; -4 or -6 alone: the Internet section only. SCTP is not listed.
             UNIX sockets: Proto RefCnt Flags Type State I-Node [PID/Program name] Path, as netstat prints them; \
@@ -27,8 +28,16 @@ struct NetstatCommand: ParsableCommand {
             looked up 64 at a time within --resolve-timeout (1 s a lookup) and --resolve-deadline (2 s in all); \
             the addresses whose names come later print as numbers, with one note. Service names come from \
             /etc/services.
-            Refused, with the tool to use instead: -r --route, -i --interfaces, -s --statistics, -g --groups, \
-            -M --masquerade, and anything else.
+            The kernel's other tables, as net-tools prints them (read from /proc/net, like netstat): \
+            -r --route: "Kernel IP routing table" (-e: Metric Ref Use; -ee: both column sets; -6 or -A inet6: \
+            the IPv6 table; -4 -6: both); -i --interfaces: "Kernel Interface table" (-a: interfaces that are \
+            down too; -e: ifconfig-style blocks); -s --statistics: the protocol counters in netstat's sentences \
+            (-t, -u, -w: those protocols' groups; -6: /proc/net/snmp6); -g --groups: the multicast group memberships. Without -n or \
+            --numeric-hosts (and, for -r, -N, which net-tools also makes numeric), routes and groups are named as \
+            netstat names them: `default`, `[::]`, host names through the resolver, networks from /etc/networks. \
+            -F --fib is accepted. One of -r, -i, -s at a time. A table the kernel lacks (IPv6 disabled) is a note \
+            and status 1.
+            Refused, with the tool to use instead: -M --masquerade, -C --cache, and anything else.
             """)
 
     @Argument(parsing: .allUnrecognized, help: "netstat flags.", completion: DialectCompletion.netstat)
@@ -38,6 +47,10 @@ struct NetstatCommand: ParsableCommand {
 
     func run() throws {
         let flags = try NetstatFlags(arguments)
+        if flags.mode != .sockets {
+            try runTable(flags)
+            return
+        }
         let files = NameFiles.load().names(hosts: false, ports: !flags.numericPorts)
         let protocols = flags.numericPorts || !flags.inetNetids.contains(.raw) ? [:] : NameFiles.protocols()
         var options = NetstatRenderer.Options()
@@ -82,6 +95,10 @@ struct NetstatCommand: ParsableCommand {
                 renderer.writeHeader()
                 try pipeline.run(query, into: renderer)
             }
+            if flags.groups {
+                try writeGroups(flags, into: out)
+                try out.flush()
+            }
             if flags.listsUnix {
                 // UNIX sockets: listeners are `listen`, the others `established` or `close` (unconnected).
                 let unixStates: StateSet =
@@ -120,20 +137,31 @@ struct NetstatFlags {
     /// `-4` or `-6` was given (netstat's `flag_inet`, `flag_inet6`), even both.
     var familyNamed = false
 
-    /// Flags that name other netstat modes, with where to go instead.
+    /// netstat's modes other than the socket listing: `-r`, `-i`, `-s` (one at a time).
+    enum Mode: Equatable {
+        case sockets, routes, interfaces, statistics
+    }
+    var mode = Mode.sockets
+    /// `-g`: the multicast groups section, after the Internet sockets.
+    var groups = false
+    /// How many `-e` were given (netstat's `flag_exp` - 1): -r's columns depend on it.
+    var extendCount = 0
+    /// `-N`: netstat masks route names with it as with `--numeric-hosts`.
+    var symbolic = false
+    /// The address families named (`-4`, `-6`, `-x`, `-A LIST`), in order, as netstat's `afname` collects them.
+    var familyOrder: [String] = []
+
+    /// Flags that name netstat modes not implemented, with where to go instead.
     static let refused: [String: String] = [
-        "r": "the routing table is not a socket listing; use `ip route`",
-        "i": "interface statistics are not a socket listing; use `ip -s link`",
-        "s": "protocol statistics are not a socket listing; use `nstat` or `ss -s`",
-        "g": "multicast groups are not a socket listing; use `ip maddr`",
         "M": "masqueraded connections are not a socket listing; use `conntrack -L`",
+        "C": "the kernel has no IPv4 routing cache since Linux 3.6; use `ip route show cache`",
     ]
 
     static let longForms: [String: Character] = [
         "tcp": "t", "udp": "u", "udplite": "U", "listening": "l", "all": "a", "numeric": "n", "program": "p",
         "programs": "p", "extend": "e", "timers": "o", "wide": "W", "inet": "4", "inet6": "6", "continuous": "c",
         "route": "r", "interfaces": "i", "statistics": "s", "groups": "g", "masquerade": "M", "unix": "x",
-        "raw": "w",
+        "raw": "w", "fib": "F", "cache": "C",
     ]
 
     init(_ arguments: [String]) throws {
@@ -160,6 +188,7 @@ struct NetstatFlags {
                     case "unix": unix = true
                     default: throw ValidationError("netstat: unsupported address family '\(family)' (inet, inet6, unix)")
                     }
+                    familyOrder.append(String(family))
                 }
                 continue
             }
@@ -183,7 +212,37 @@ struct NetstatFlags {
             }
         }
         if ipv4 && ipv6 { (ipv4, ipv6) = (false, false) }  // netstat -46: both families
+        if modes.count > 1 {
+            throw ValidationError("netstat: -r, -i and -s cannot be combined (one table at a time)")
+        }
+        mode = modes.first ?? .sockets
+        if mode == .routes, let other = familyOrder.first(where: { $0 != "inet" && $0 != "inet6" }) {
+            throw ValidationError("netstat -r: no routing table for the address family '\(other)' (inet, inet6)")
+        }
+        if mode == .statistics && (familyOrder.count > 1 || familyOrder == ["unix"]) {
+            throw ValidationError(
+                "netstat -s: no statistics for the address family '\(familyOrder.joined(separator: ","))' (inet or inet6)")
+        }
     }
+
+    /// The modes named, once each, in order.
+    private var modes: [Mode] = []
+
+    private mutating func select(_ mode: Mode) {
+        if !modes.contains(mode) { modes.append(mode) }
+    }
+
+    /// The families -r prints, in the order named; IPv4 when none is.
+    var routeFamilies: [IPAddress.Family] {
+        let named = familyOrder.compactMap { $0 == "inet" ? IPAddress.Family.inet : $0 == "inet6" ? .inet6 : nil }
+        return named.isEmpty ? [.inet] : named
+    }
+
+    /// The family -s prints: IPv4 unless `-6` (or `-A inet6`) alone.
+    var statisticsFamily: IPAddress.Family { familyOrder == ["inet6"] ? .inet6 : .inet }
+
+    /// Names shown in the non-socket tables: not with `-n`, `--numeric-hosts` or `-N` (net-tools masks with both).
+    var tableNamesNumeric: Bool { numericHosts || symbolic }
 
     private mutating func apply(_ flag: Character, as argument: String) throws {
         switch flag {
@@ -191,18 +250,24 @@ struct NetstatFlags {
         case "u": udp = true
         case "U": udplite = true
         case "w": raw = true
-        case "x": unix = true
+        case "x": (unix, familyOrder) = (true, familyOrder + ["unix"])
         case "l": listening = true
         case "a": all = true
         case "n": (numericHosts, numericPorts, numericUsers) = (true, true, true)
         case "p": programs = true
-        case "e": extended = true
+        case "e": (extended, extendCount) = (true, extendCount + 1)
         case "o": timers = true
         case "W": wide = true
         case "c": continuous = true
-        case "4": (ipv4, familyNamed) = (true, true)
-        case "6": (ipv6, familyNamed) = (true, true)
-        case "v", "N": break  // verbose, symbolic hardware names: the socket listing is the same
+        case "4": (ipv4, familyNamed, familyOrder) = (true, true, familyOrder + ["inet"])
+        case "6": (ipv6, familyNamed, familyOrder) = (true, true, familyOrder + ["inet6"])
+        case "r": select(.routes)
+        case "i": select(.interfaces)
+        case "s": select(.statistics)
+        case "g": groups = true
+        case "F": break  // the FIB, which -r shows anyway
+        case "N": symbolic = true  // symbolic hardware names; -r's names are masked by it
+        case "v": break  // verbose: the listing is the same
         default:
             if let why = Self.refused[String(flag)] {
                 throw ValidationError("netstat -\(flag) is not supported: \(why)")
@@ -217,7 +282,7 @@ struct NetstatFlags {
     }
 
     /// netstat's `flag_arg`: some protocol or family was named (`-4`/`-6` alone name every Internet protocol).
-    private var anyNamed: Bool { !namedInet.isEmpty || unix || familyNamed }
+    private var anyNamed: Bool { !namedInet.isEmpty || unix || familyNamed || groups }
 
     /// The Internet section's transports, in netstat's order (tcp, udp, udplite, raw); empty for no section.
     /// With nothing named, or only `-4`/`-6`, all of them (SCTP, which netstat adds, is not listed).
