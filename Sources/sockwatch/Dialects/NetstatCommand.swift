@@ -25,7 +25,7 @@ struct NetstatCommand: ParsableCommand {
             UNIX sockets: Proto RefCnt Flags Type State I-Node [PID/Program name] Path, as netstat prints them; \
             RefCnt, Flags and State are read from /proc/net/unix (sock_diag does not report them).
             Without -n (or --numeric-hosts), host names come from the system resolver (NSS: /etc/hosts, DNS…), \
-            looked up 64 at a time within --resolve-timeout (1 s a lookup) and --resolve-deadline (2 s in all); \
+            looked up 128 at a time within --resolve-timeout (1 s a lookup) and --resolve-deadline (2 s in all); \
             the addresses whose names come later print as numbers, with one note. Service names come from \
             /etc/services.
             The kernel's other tables, as net-tools prints them (read from /proc/net, like netstat): \
