@@ -72,6 +72,7 @@ struct EventsTests {
             servers[i] = nil
             #expect(stream.waitFor(isEvent("destroy", local: port, peer: clientPort)) != nil)
         }
+        _ = decoy  // held open until here
         decoy = nil
         decoyListener = nil
         let listenerCookie = stream.events.first { $0["state"] as? String == "listen" }.flatMap(cookie)
