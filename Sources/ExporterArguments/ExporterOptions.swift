@@ -14,6 +14,11 @@ public struct ExporterOptions: ParsableArguments {
         valueName: "n"))
     public var top = 20
 
+    @Option(help: ArgumentHelp(
+        "Read every process's descriptors again every SECONDS for --top (between, only what changed; 0: every scrape).",
+        valueName: "seconds"))
+    public var ownersFullScan = 300.0
+
     @Flag(help: "Serve on the listening socket systemd passes (LISTEN_FDS, fd 3) instead of binding --listen.")
     public var systemdSocket = false
 
@@ -79,6 +84,9 @@ public struct ExporterOptions: ParsableArguments {
                 throw ValidationError("\(name): \(seconds) is out of range (more than 0, at most 86400 seconds)")
             }
         }
+        guard ownersFullScan >= 0, ownersFullScan <= 86_400 else {
+            throw ValidationError("--owners-full-scan: \(ownersFullScan) is out of range (0-86400 seconds)")
+        }
         guard (1...100_000).contains(maxContainers) else {
             throw ValidationError("--max-containers: \(maxContainers) is out of range (1-100000)")
         }
@@ -89,7 +97,7 @@ public struct ExporterOptions: ParsableArguments {
 
     /// The same options as command-line arguments, to hand to the server binary.
     public var arguments: [String] {
-        ["--listen", listen, "--top", String(top)]
+        ["--listen", listen, "--top", String(top), "--owners-full-scan", String(ownersFullScan)]
             + ["--read-timeout", String(readTimeout), "--idle-timeout", String(idleTimeout)]
             + ["--max-connections", String(maxConnections)] + (allowPublic ? ["--allow-public"] : [])
             + (systemdSocket ? ["--systemd-socket"] : []) + (allNetns ? ["--all-netns"] : [])

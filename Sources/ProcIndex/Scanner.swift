@@ -60,8 +60,10 @@ struct Scanner {
     /// answer is `.large(count)`, for the caller to cut into ranges. The count is the size of the open
     /// `/proc/PID/fd` (Linux 6.2+; 0 before, and then every table is read whole); only under `/proc`, since
     /// ranges rely on procfs's directory positions being descriptor numbers.
+    /// With `others`, every other open descriptor is reported too, with inode 0.
     func forEachSocket(
-        pid: Int32, fds: Range<Int32> = 0..<Int32.max, splitAbove: Int? = nil, _ body: (Int32, UInt64) -> Void
+        pid: Int32, fds: Range<Int32> = 0..<Int32.max, splitAbove: Int? = nil, others: Bool = false,
+        _ body: (Int32, UInt64) -> Void
     ) -> Access {
         let dirfd = open("\(root)/\(pid)/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard dirfd >= 0 else { return Self.access(failedWith: errno) }
@@ -81,7 +83,11 @@ struct Scanner {
                 let n = readlinkat(dirfd, name, buf.baseAddress!.assumingMemoryBound(to: CChar.self), buf.count)
                 if n < 0 && (errno == EACCES || errno == EPERM) && Self.refusedLinksAreDenied { refused = true }
                 guard n > 0 else { return false }
-                if let inode = Self.socketInode(UnsafeRawBufferPointer(rebasing: buf[0..<n])) { body(fd, inode) }
+                if let inode = Self.socketInode(UnsafeRawBufferPointer(rebasing: buf[0..<n])) {
+                    body(fd, inode)
+                } else if others {
+                    body(fd, 0)
+                }
                 return true
             }
         }
@@ -161,6 +167,30 @@ struct Scanner {
         var bits: UInt64
 
         func contains(bit: Int) -> Bool { bits & (1 << UInt64(bit)) != 0 }
+    }
+
+    /// What one descriptor of an open `/proc/PID/fd` (`dirfd`) is: a socket's inode, 0 for another file, nil
+    /// when the number is not open.
+    static func descriptor(_ fd: Int32, in dirfd: Int32) -> UInt64? {
+        var number = (UInt64(0), UInt64(0))
+        var link = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        return withUnsafeMutableBytes(of: &number) { digits in
+            writeDecimal(fd, into: digits)
+            return withUnsafeMutableBytes(of: &link) { buf -> UInt64? in
+                let n = readlinkat(
+                    dirfd, digits.baseAddress!.assumingMemoryBound(to: CChar.self),
+                    buf.baseAddress!.assumingMemoryBound(to: CChar.self), buf.count)
+                guard n > 0 else { return nil }
+                return socketInode(UnsafeRawBufferPointer(rebasing: buf[0..<n])) ?? 0
+            }
+        }
+    }
+
+    /// How many descriptors `pid` has open: the size of its `/proc/PID/fd` (Linux 6.2+; 0 before); nil when
+    /// the process is gone.
+    func descriptorCount(pid: Int32) -> Int? {
+        var st = stat()
+        return stat("\(root)/\(pid)/fd", &st) == 0 ? Int(st.st_size) : nil
     }
 
     /// What a failed open of a process's table means.

@@ -15,8 +15,10 @@ public final class DiagClient {
     /// Things the caller should tell the user on stderr (an inconsistent dump kept after retries…).
     public private(set) var warnings: [String] = []
     /// Dumps are received on a second thread (`csd_run_pipelined`); false receives them on the caller's, as
-    /// a dump does anyway when no thread can be started (tests use it to reach that path).
-    var pipelined = true {
+    /// a dump does anyway when no thread can be started (tests use it to reach that path; the repeated
+    /// pipeline uses it because the hand-offs between the threads cost CPU time that a one-shot listing
+    /// trades for wall time).
+    public var pipelined = true {
         didSet { csd_set_pipelined(socket.handle, pipelined ? 1 : 0) }
     }
 

@@ -18,6 +18,8 @@ public final class Exporter: @unchecked Sendable {
     private let refresh: Refresh?
     private let top: Int
     private let workers: Int
+    /// The owners of every namespace's sockets, kept between scrapes.
+    private let owners: OwnerCache
     private let metrics: ExporterMetrics
     private var snapshots: [SocketSnapshot]
     private var buffer: [UInt8] = []
@@ -28,11 +30,19 @@ public final class Exporter: @unchecked Sendable {
         self.init(collectors: [collector], top: collector.top, workers: collector.workers, metrics: metrics)
     }
 
-    /// An exporter of several namespaces, read with one /proc scan per scrape.
+    /// An exporter of one namespace whose owners are read whole every `ownersFullScan` seconds.
+    public convenience init(collector: SocketCollector, ownersFullScan: Double) {
+        self.init(
+            collectors: [collector], top: collector.top, workers: collector.workers, ownersFullScan: ownersFullScan)
+    }
+
+    /// An exporter of several namespaces, their owners kept in one cache (read whole every `ownersFullScan`
+    /// seconds, only what changed in between).
     public init(
         collectors: [SocketCollector], top: Int, workers: Int, metrics: ExporterMetrics = ExporterMetrics(),
-        refresh: Refresh? = nil
+        ownersFullScan: Double = 300, refresh: Refresh? = nil
     ) {
+        owners = OwnerCache(workers: workers, fullScanInterval: ownersFullScan)
         self.collectors = collectors
         self.top = top
         self.workers = workers
@@ -47,7 +57,7 @@ public final class Exporter: @unchecked Sendable {
             let clock = ContinuousClock()
             let start = clock.now
             if let refresh { renew(refresh(collectors)) }
-            try SocketCollector.collect(collectors, into: &snapshots, top: top, workers: workers)
+            try SocketCollector.collect(collectors, into: &snapshots, top: top, owners: owners)
             for (collector, snapshot) in zip(collectors, snapshots) {
                 metrics.publish(snapshot, trackedSockets: collector.trackedSockets)
             }

@@ -5,8 +5,9 @@ import SockPipeline
 /// Reads one network namespace's TCP, UDP and UNIX sockets and aggregates them into a `SocketSnapshot`.
 ///
 /// Each scrape runs the repeated pipeline (every state, `tcp_info` for TCP), streaming each socket straight
-/// from the receive buffer into the snapshot's counters; only socket inodes are kept, in one reused array,
-/// to join them with their owners from `/proc/*/fd` (read on other cores while the dump runs).
+/// from the receive buffer into the snapshot's counters; with `top` > 0 the TCP and UDP inodes are kept, in
+/// one reused array, and joined with their owners through an `OwnerCache` (only what changed in /proc is
+/// read between its full reads).
 public final class SocketCollector {
     /// The namespace this collector reports; its sockets are the ones the collector's netlink socket sees.
     public let namespace: NetworkNamespace
@@ -17,8 +18,12 @@ public final class SocketCollector {
     private let pipeline: RepeatedPipeline
     private var retransmits: RetransmitTracker
     private var inodes: [UInt32] = []
-    private var perProcess: [Int32: Int] = [:]
-    private var commands: [Int32: String] = [:]
+    private var ranked: [SocketSnapshot.ProcessSockets] = []
+    /// This scrape's counts by transport and state: a few entries, searched from the last one hit (a dump
+    /// comes mostly in one state), so no socket is hashed.
+    private var kinds: [(kind: SocketSnapshot.Kind, count: Int)] = []
+    /// The owners of this collector's sockets when it scrapes alone (`collect(into:)`).
+    private lazy var ownOwners = OwnerCache(workers: workers)
     /// `--by-container`: counts per workload as well.
     public var workloads: WorkloadTally?
 
@@ -56,14 +61,14 @@ public final class SocketCollector {
     /// Refills `snapshot` from the kernel.
     public func collect(into snapshot: inout SocketSnapshot) throws {
         var snapshots = [snapshot]
-        try Self.collect([self], into: &snapshots, top: top, workers: workers)
+        try Self.collect([self], into: &snapshots, top: top, owners: ownOwners)
         snapshot = snapshots[0]
     }
 
-    /// Refills `snapshots[i]` from `collectors[i]` (one per namespace), with one /proc scan for all of them:
-    /// socket inodes are unique across namespaces, so one index names every owner.
+    /// Refills `snapshots[i]` from `collectors[i]` (one per namespace), with one owner refresh for all of
+    /// them: socket inodes are unique across namespaces, so one cache names every owner.
     public static func collect(
-        _ collectors: [SocketCollector], into snapshots: inout [SocketSnapshot], top: Int, workers: Int
+        _ collectors: [SocketCollector], into snapshots: inout [SocketSnapshot], top: Int, owners: OwnerCache
     ) throws {
         precondition(collectors.count == snapshots.count)
         for (i, collector) in collectors.enumerated() {
@@ -75,14 +80,13 @@ public final class SocketCollector {
             for (i, collector) in collectors.enumerated() { try collector.dumpAll(into: &snapshots[i]) }
         }
         do {
+            try dumpAll()
             if top > 0 {
-                let owners = try RepeatedPipeline.owners(workers: workers, alongside: dumpAll)
+                owners.refresh(collectors.count == 1 ? collectors[0].inodes : collectors.flatMap(\.inodes))
                 for (i, collector) in collectors.enumerated() {
                     collector.rankOwners(owners, into: &snapshots[i])
                     snapshots[i].unreadableProcesses = owners.deniedProcesses
                 }
-            } else {
-                try dumpAll()
             }
         } catch {
             for collector in collectors { collector.retransmits.abandonScrape() }
@@ -95,12 +99,26 @@ public final class SocketCollector {
     private func dumpAll(into snapshot: inout SocketSnapshot) throws {
         let keepInodes = top > 0
         workloads?.reset()
-        defer { snapshot.workloads = workloads?.labelled() }
+        kinds.removeAll(keepingCapacity: true)
+        var last = 0
+        defer {
+            snapshot.workloads = workloads?.labelled()
+            for (kind, count) in kinds { snapshot.sockets[kind, default: 0] += count }
+        }
         try pipeline.run { record in
             var retransmitted: UInt64 = 0
             defer { workloads?.count(record, retransmits: retransmitted) }
             snapshot.total += 1
-            snapshot.sockets[SocketSnapshot.Kind(netid: record.netid, state: record.state), default: 0] += 1
+            let kind = SocketSnapshot.Kind(netid: record.netid, state: record.state)
+            if last < kinds.count && kinds[last].kind == kind {
+                kinds[last].count += 1
+            } else if let i = kinds.firstIndex(where: { $0.kind == kind }) {
+                kinds[i].count += 1
+                last = i
+            } else {
+                last = kinds.count
+                kinds.append((kind, 1))
+            }
             // Owners are counted for TCP and UDP only, as the metrics' help says (UNIX sockets are counted above).
             guard record.netid == .tcp || record.netid == .udp else { return }
             if keepInodes, record.inode != 0 { inodes.append(record.inode) }
@@ -121,23 +139,14 @@ public final class SocketCollector {
     }
 
     /// Counts the dumped sockets per holding process and keeps the `top` largest.
-    private func rankOwners(_ owners: OwnerTable, into snapshot: inout SocketSnapshot) {
-        perProcess.removeAll(keepingCapacity: true)
-        commands.removeAll(keepingCapacity: true)
-        for inode in inodes {
-            var last: Int32 = -1
-            owners.forEachHolder(of: inode) { holder in
-                guard holder.pid != last else { return }  // holders come by pid: one count per process
-                last = holder.pid
-                perProcess[holder.pid, default: 0] += 1
-                if commands[holder.pid] == nil { commands[holder.pid] = holder.command }
-            }
+    private func rankOwners(_ owners: OwnerCache, into snapshot: inout SocketSnapshot) {
+        ranked.removeAll(keepingCapacity: true)
+        owners.forEachProcessCount(of: inodes) { pid, command, count in
+            ranked.append(.init(pid: pid, command: command, sockets: count))
         }
-        snapshot.processCount = perProcess.count
-        let ranked = perProcess.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(top)
-        for (pid, count) in ranked {
-            snapshot.processes.append(.init(pid: pid, command: commands[pid] ?? "", sockets: count))
-        }
+        snapshot.processCount = ranked.count
+        ranked.sort { ($0.sockets, $1.pid) > ($1.sockets, $0.pid) }
+        snapshot.processes.append(contentsOf: ranked.prefix(top))
     }
 }
 

@@ -22,3 +22,5 @@ public typealias ContainerIdentity = ProcIndex.ContainerIdentity
 public typealias CgroupPath = ProcIndex.CgroupPath
 /// The host names of a listing's addresses, looked up many at a time within deadlines.
 public typealias HostNames = ProcIndex.HostNames
+/// The holders of a repeated pipeline's sockets, kept between its runs.
+public typealias OwnerCache = ProcIndex.OwnerCache

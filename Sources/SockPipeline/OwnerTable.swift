@@ -1,28 +1,27 @@
 import ProcIndex
 
-/// The processes holding each socket, as the join found them: a whole /proc index, or a cache kept between
+/// The processes holding each socket, as the join found them: a whole /proc index, or the cache kept between
 /// the runs of a repeated pipeline.
 public final class OwnerTable {
     private enum Storage {
         case index(ProcessIndex)
-        /// Holders by inode, and how many processes the scan behind them could not read.
-        case cache([UInt32: [SocketHolder]], denied: Int)
+        /// The owners kept between runs, as their last refresh left them.
+        case cache(OwnerCache)
     }
 
     private let storage: Storage
 
     public init(_ index: ProcessIndex) { storage = .index(index) }
 
-    public init(_ holders: [UInt32: [SocketHolder]], deniedProcesses: Int = 0) {
-        storage = .cache(holders, denied: deniedProcesses)
-    }
+    /// The owners of `cache`'s last refresh; valid until its next one.
+    public init(_ cache: OwnerCache) { storage = .cache(cache) }
 
     /// Calls `body` for every holder of the socket with `inode`, ordered by pid then fd.
     @inline(__always)
     public func forEachHolder(of inode: UInt32, _ body: (SocketHolder) throws -> Void) rethrows {
         switch storage {
         case .index(let index): try index.forEachHolder(of: UInt64(inode), body)
-        case .cache(let holders, _): for holder in holders[inode] ?? [] { try body(holder) }
+        case .cache(let cache): try cache.forEachHolder(of: inode, body)
         }
     }
 
@@ -37,7 +36,7 @@ public final class OwnerTable {
     public var deniedProcesses: Int {
         switch storage {
         case .index(let index): index.deniedProcesses
-        case .cache(_, let denied): denied
+        case .cache(let cache): cache.deniedProcesses
         }
     }
 
@@ -45,7 +44,7 @@ public final class OwnerTable {
     public func contains(_ inode: UInt32) -> Bool {
         switch storage {
         case .index(let index): index.contains(UInt64(inode))
-        case .cache(let holders, _): holders[inode]?.isEmpty == false
+        case .cache(let cache): cache.contains(inode)
         }
     }
 }

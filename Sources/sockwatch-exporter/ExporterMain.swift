@@ -40,9 +40,11 @@ struct ExporterMain: ParsableCommand {
         if options.allNetns {
             let namespaces = NamespaceCollectors(own: collector, top: options.top, workers: workers)
             namespaces.makeTally = makeTally
-            exporter = Exporter(collectors: [collector], top: options.top, workers: workers, refresh: namespaces.refresh)
+            exporter = Exporter(
+                collectors: [collector], top: options.top, workers: workers, ownersFullScan: options.ownersFullScan,
+                refresh: namespaces.refresh)
         } else {
-            exporter = Exporter(collector: collector)
+            exporter = Exporter(collector: collector, ownersFullScan: options.ownersFullScan)
         }
         let limits = ServerLimits(
             readTimeoutSeconds: options.readTimeout, idleTimeoutSeconds: options.idleTimeout,

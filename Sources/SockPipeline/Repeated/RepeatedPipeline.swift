@@ -10,7 +10,7 @@ public final class RepeatedPipeline {
     private let report: (PipelineNote) -> Void
     private var skipped: Set<NetID> = []
     private var warningsShown = 0
-    private var cache: OwnerCache
+    private let cache: OwnerCache
     /// Cgroup paths and workload names, kept between runs (a new id walks the tree again).
     public let cgroups: CgroupAttribution
 
@@ -18,19 +18,24 @@ public final class RepeatedPipeline {
     ///   - client: the netlink client to dump through (one opened inside another namespace); a new one in
     ///     sockwatch's own namespace by default.
     ///   - rescanOwners: read every owner from /proc on each run instead of keeping them (to measure the cache).
+    ///   - ownersFullScan: seconds between full reads of every process's descriptors (`OwnerCache`).
     ///   - identify: what a cgroup path names (`ContainerNaming.identifier`).
     public init(
-        _ query: SocketQuery, client: DiagClient? = nil, rescanOwners: Bool = false,
+        _ query: SocketQuery, client: DiagClient? = nil, rescanOwners: Bool = false, ownersFullScan: Double = 300,
         identify: @escaping ContainerIdentifier = CgroupPath.identity(of:), report: @escaping (PipelineNote) -> Void
     ) throws {
         cgroups = CgroupAttribution(identify: identify)
         let query = try query.resolvingCgroups(cgroups)
         if query.joinsCgroups && cgroups.tree.mount == nil { report(.noCgroupMount) }
         self.query = query
-        self.client = try client ?? DiagClient()
+        let client = try client ?? DiagClient()
+        // Runs all day: the least CPU per run, on one thread (the second thread's hand-offs cost more CPU than
+        // the dump's own receive; docs/BENCHMARKS.md, "Monitoring cadence").
+        client.pipelined = false
+        self.client = client
         requests = query.requests
         self.report = report
-        cache = OwnerCache(workers: SocketPipeline.workers)
+        cache = OwnerCache(workers: SocketPipeline.workers, fullScanInterval: ownersFullScan)
         cache.rescanEveryTime = rescanOwners
     }
 
@@ -59,8 +64,9 @@ public final class RepeatedPipeline {
         return capture
     }
 
-    /// The holders of `inodes` from the owners kept between runs: /proc is read only for sockets not seen
-    /// before, and only until each has an owner (see `OwnerCache` for what that can miss).
+    /// The holders of `inodes` (this run's sockets) from the owners kept between runs: /proc is read again
+    /// only where something changed (see `OwnerCache` for what that can miss until its next full read). The
+    /// table is valid until the next call.
     public func cachedOwners(of inodes: [UInt32]) -> OwnerTable {
         cache.refresh(inodes)
         if cache.deniedProcesses > 0 { noteDenied(cache.deniedProcesses) }
@@ -68,12 +74,7 @@ public final class RepeatedPipeline {
             exhaustedNoted = true
             report(.outOfDescriptors(processes: max(0, cache.exhaustedProcesses), procUnlisted: cache.exhaustedProcesses < 0))
         }
-        var table: [UInt32: [SocketHolder]] = [:]
-        for inode in inodes where inode != 0 {
-            let holders = cache.holders(of: inode)
-            if !holders.isEmpty { table[inode] = holders }
-        }
-        return OwnerTable(table, deniedProcesses: cache.deniedProcesses)
+        return OwnerTable(cache)
     }
 
     /// Each socket of `capture` (from `runCaptured`), decoded again and joined with its holders, read from
@@ -84,11 +85,6 @@ public final class RepeatedPipeline {
         guard capture.count > 0 else { return }
         let owners = ProcessIndex(until: Set(capture.inodes.lazy.map(UInt64.init)), workers: SocketPipeline.workers)
         try capture.forEach { record in try body(record, owners.holders(of: UInt64(record.inode))) }
-    }
-
-    /// The holders of every socket, read from /proc on other threads while `work` (the runs) goes on here.
-    public static func owners(workers: Int, alongside work: () throws -> Void) throws -> OwnerTable {
-        OwnerTable(try ProcessIndex.build(workers: workers, alongside: work))
     }
 
     /// The holders of the selected processes' sockets (`--pid`, `--command`, `--user`), read again each run.
