@@ -22,3 +22,7 @@ public typealias ContainerIdentity = ProcIndex.ContainerIdentity
 public typealias CgroupPath = ProcIndex.CgroupPath
 /// The host names of a listing's addresses, looked up many at a time within deadlines.
 public typealias HostNames = ProcIndex.HostNames
+/// One file of a process as lsof lists it (cwd, rtd, txt, mem, a descriptor).
+public typealias ProcessFileEntry = ProcIndex.ProcessFileEntry
+/// What `stat` says of a listed file.
+public typealias FileStatus = ProcIndex.FileStatus

@@ -115,6 +115,15 @@ struct LsofCommand: ParsableCommand {
         let processes = LsofProcesses()
         let selection = LsofSelection(options, processes: processes)
         let out = OutputBuffer(fd: 1)
+        if !selection.socketsOnly {
+            // Every file of the selected processes, sockets among them.
+            let renderer = LsofFileRenderer(out: out, options: render)
+            let listing = LsofFileListing(
+                options: options, selection: selection, processes: processes, hostNames: hostNames)
+            try listing.run(into: renderer)
+            try Self.exit(options, selection, listed: renderer.filesListed, out: out)
+            return
+        }
         let renderer = LsofRenderer(out: out, options: render)
         var query = selection.query
         query.hostNames = hostNames
@@ -129,15 +138,19 @@ struct LsofCommand: ParsableCommand {
             try SocketPipeline(report: Stderr.note).run(query, into: renderer)
         }
 
-        // lsof's status: 1 when a search item was not found (-Q: never). With no selection at all, lsof
-        // would list other files; here there is only the listing, so an empty one is a failure too.
+        try Self.exit(options, selection, listed: renderer.filesListed, out: out)
+    }
+
+    /// lsof's status: 1 when a search item was not found (-Q: never), or when nothing at all was listed
+    /// without a selection; `-V` names the items.
+    static func exit(_ options: LsofOptions, _ selection: LsofSelection, listed: Int, out: OutputBuffer) throws {
         guard !options.ignoreFailedSearch else { return }
         let failures = selection.failures
         if options.verbose {
             for failure in failures { out.append("sockwatch: \(failure)\n") }
             try out.flush()
         }
-        if !failures.isEmpty || (selection.kinds.isEmpty && renderer.filesListed == 0) { throw ExitCode(1) }
+        if !failures.isEmpty || (selection.kinds.isEmpty && listed == 0) { throw ExitCode(1) }
     }
 
     static let fieldHelp = """
