@@ -20,9 +20,14 @@ public struct ProcessFileTable: Sendable {
     public var files: [ProcessFileEntry] = []
 
     /// Reads `/proc/PID`. `uid` is the process's owner (lsof hides a missing `exe` for root's processes only).
-    public init(pid: Int32, uid: UInt32, procRoot: String = "/proc", locks: FileLocks? = nil) {
+    /// With `task`, the files of that thread (`/proc/PID/task/TID`), as lsof lists them for each thread. With
+    /// `offsets`, every descriptor's offset is read, not only those of devices, pipes and sockets.
+    public init(
+        pid: Int32, task: Int32? = nil, uid: UInt32, procRoot: String = "/proc", locks: FileLocks? = nil,
+        offsets: Bool = false
+    ) {
         self.pid = pid
-        let base = "\(procRoot)/\(pid)"
+        let base = task.map { "\(procRoot)/\(pid)/task/\($0)" } ?? "\(procRoot)/\(pid)"
         files.reserveCapacity(32)
         files.append(Self.link(base, "cwd", slot: .cwd, reportMissing: true))
         files.append(Self.link(base, "root", slot: .rtd, reportMissing: true))
@@ -30,7 +35,7 @@ public struct ProcessFileTable: Sendable {
         files.append(exe)
         let program = exe.status.map { ($0.device, $0.inode) }
         readMaps(base, program: program)
-        readDescriptors(base)
+        readDescriptors(base, offsets: offsets)
         if let locks {
             for i in files.indices {
                 guard let status = files[i].status else { continue }
@@ -160,7 +165,7 @@ public struct ProcessFileTable: Sendable {
 
     // MARK: - Descriptors
 
-    private mutating func readDescriptors(_ base: String) {
+    private mutating func readDescriptors(_ base: String, offsets: Bool) {
         let fdPath = "\(base)/fd"
         let dirfd = open(fdPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard dirfd >= 0, let dir = fdopendir(dirfd) else {
@@ -182,11 +187,13 @@ public struct ProcessFileTable: Sendable {
             if let number { numbers.append(number) }
         }
         for fd in numbers {
-            files.append(Self.descriptor(fd, dirfd: dirfd, fdPath: fdPath, infofd: infofd))
+            files.append(Self.descriptor(fd, dirfd: dirfd, fdPath: fdPath, infofd: infofd, offsets: offsets))
         }
     }
 
-    private static func descriptor(_ fd: Int32, dirfd: Int32, fdPath: String, infofd: Int32) -> ProcessFileEntry {
+    private static func descriptor(_ fd: Int32, dirfd: Int32, fdPath: String, infofd: Int32, offsets: Bool)
+        -> ProcessFileEntry
+    {
         let name = String(fd)
         var entry = ProcessFileEntry(slot: .fd(fd), name: "\(fdPath)/\(name)")
         guard let target = readLink(name, relativeTo: dirfd) else {
@@ -213,7 +220,7 @@ public struct ProcessFileTable: Sendable {
         // The offset is shown for devices, pipes and sockets only: fdinfo is read for those.
         if let mode = entry.status?.mode {
             let type = mode & UInt32(S_IFMT)
-            if type == UInt32(S_IFCHR) || type == UInt32(S_IFBLK) || type == UInt32(S_IFIFO)
+            if offsets || type == UInt32(S_IFCHR) || type == UInt32(S_IFBLK) || type == UInt32(S_IFIFO)
                 || type == UInt32(S_IFSOCK)
             {
                 entry.offset = Self.position(name, infofd: infofd)
@@ -281,6 +288,13 @@ public struct ProcessFileTable: Sendable {
             }
             return digits > 0 ? value : nil
         }
+    }
+
+    /// The threads of `pid` other than its main one, ascending, with their command names (`task/TID/comm`).
+    public static func tasks(of pid: Int32, procRoot: String = "/proc") -> [(id: Int32, command: String)] {
+        guard let ids = Scanner.numericEntries(of: "\(procRoot)/\(pid)/task") else { return [] }
+        let scanner = Scanner(root: "\(procRoot)/\(pid)/task")
+        return ids.sorted().filter { $0 != pid }.compactMap { id in scanner.command(pid: id).map { (id, $0) } }
     }
 
     /// The protocol name the kernel gives a socket descriptor (`system.sockprotoname`: `TCP`, `NETLINK`…).

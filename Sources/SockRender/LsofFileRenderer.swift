@@ -36,7 +36,10 @@ public final class LsofFileRenderer {
     private let sockets: LsofRenderer
 
     private var commandW = 7, pidW = 3, userW = 4, fdW = 2, typeW = 4, deviceW = 6, sizeW = 8, nodeW = 4
-    private var processes: [(pid: Int32, command: String, user: String, rows: [Row])] = []
+    /// The TID and TASKCMD columns, shown once a thread's rows are listed.
+    private var tidW = 3, taskW = 7, showTasks = false
+    private var processes: [(pid: Int32, task: (id: Int32, command: String)?, command: String, user: String, rows: [Row])] = []
+    private var lastPID: Int32?
     private var userTexts: [UInt32: String] = [:]
     /// The files listed.
     public private(set) var filesListed = 0
@@ -63,18 +66,23 @@ public final class LsofFileRenderer {
         sockets = LsofRenderer(out: out, options: options)
     }
 
-    /// Takes the listed files of one process (in lsof's order: cwd, rtd, txt, mem, descriptors).
-    public func add(pid: Int32, command: String, owner: LsofOwner, files: [LsofFile]) throws {
+    /// Takes the listed files of one process (in lsof's order: cwd, rtd, txt, mem, descriptors), or of one of
+    /// its threads (`task`: its id and command name), as lsof lists them after the process's own.
+    public func add(
+        pid: Int32, task: (id: Int32, command: String)? = nil, command: String, owner: LsofOwner, files: [LsofFile]
+    ) throws {
         guard !files.isEmpty else { return }
         filesListed += files.count
         switch options.output {
         case .pids:
+            guard pid != lastPID else { break }
+            lastPID = pid
             out.append(decimal: pid)
             out.append(0x0A)
         case .fields:
-            writeFields(pid: pid, command: command, owner: owner, files: files)
+            writeFields(pid: pid, task: task?.id, command: command, owner: owner, files: files)
         case .table:
-            measure(pid: pid, command: command, owner: owner, files: files)
+            measure(pid: pid, task: task, command: command, owner: owner, files: files)
         }
         try out.flushIfFull()
     }
@@ -84,7 +92,7 @@ public final class LsofFileRenderer {
             writeHeader()
             for process in processes {
                 for row in process.rows {
-                    write(row, pid: process.pid, command: process.command, user: process.user)
+                    write(row, pid: process.pid, task: process.task, command: process.command, user: process.user)
                     try out.flushIfFull()
                 }
             }
@@ -94,14 +102,14 @@ public final class LsofFileRenderer {
 
     // MARK: - Cells
 
-    /// FD text: `cwd`, `mem`, `DEL`, `NOFD`, or the number as lsof formats it (`%4d`).
+    /// FD text as lsof keeps it: ` cwd`, ` mem`, ` DEL`, `NOFD` (`%4s`), or the number (`%4d`).
     static func fdText(_ slot: ProcessFileEntry.Slot) -> String {
         switch slot {
-        case .cwd: "cwd"
-        case .rtd: "rtd"
-        case .txt: "txt"
-        case .mem: "mem"
-        case .deleted: "DEL"
+        case .cwd: " cwd"
+        case .rtd: " rtd"
+        case .txt: " txt"
+        case .mem: " mem"
+        case .deleted: " DEL"
         case .noFD: "NOFD"
         case let .fd(fd): LsofRenderer.fdText(fd)
         }
@@ -164,21 +172,25 @@ public final class LsofFileRenderer {
         return decimal.utf8.count > 10 ? "0x" + String(offset, radix: 16) : decimal
     }
 
-    /// The offset of devices, pipes and sockets; the size of other files.
-    static func sizeText(_ file: LsofFile) -> (size: Int64?, offset: Int64?) {
-        if file.socket != nil { return (nil, file.entry.offset ?? 0) }
+    /// The offset of devices, pipes and sockets; the size of other files (lsof's `process_proc_node`). With
+    /// `sizes`, no offsets; with `offsets`, the offset of every descriptor and no sizes.
+    func sizeText(_ file: LsofFile) -> (size: Int64?, offset: Int64?) {
+        let sizes = options.sizes == .sizes
+        let offsets = options.sizes == .offsets
+        if file.socket != nil { return (nil, sizes ? nil : file.entry.offset ?? 0) }
         guard let status = file.entry.status else { return (nil, nil) }
         let type = status.mode & UInt32(S_IFMT)
         if type == UInt32(S_IFCHR) || type == UInt32(S_IFBLK) || type == UInt32(S_IFIFO) {
-            return (nil, file.entry.offset)
+            return (nil, sizes ? nil : file.entry.offset)
         }
+        if offsets { return (nil, file.entry.offset) }
         return (status.size, nil)
     }
 
-    static func sizeOffText(_ file: LsofFile) -> String {
+    func sizeOffText(_ file: LsofFile) -> String {
         let (size, offset) = sizeText(file)
         if let size { return String(size) }
-        if let offset { return offsetText(offset) }
+        if let offset { return Self.offsetText(offset) }
         return ""
     }
 
@@ -214,7 +226,16 @@ public final class LsofFileRenderer {
 
     // MARK: - Table
 
-    private func measure(pid: Int32, command: String, owner: LsofOwner, files: [LsofFile]) {
+    private func measure(
+        pid: Int32, task: (id: Int32, command: String)?, command: String, owner: LsofOwner, files: [LsofFile]
+    ) {
+        if let task {
+            showTasks = true
+            tidW = max(tidW, LsofRenderer.digits(UInt64(task.id)))
+            var width = LsofText.width(task.command, spaceIsUnprintable: true)
+            if options.commandWidth > 0 { width = min(width, options.commandWidth) }
+            taskW = max(taskW, width)
+        }
         let commandText = LsofRenderer.commandText(command)
         var width = LsofText.width(commandText, spaceIsUnprintable: true)
         if options.commandWidth > 0 { width = min(width, options.commandWidth) }
@@ -229,7 +250,7 @@ public final class LsofFileRenderer {
             if case let .known(socket)? = file.socket { name = .socket(socket) } else { name = .text(Self.nameText(file)) }
             let row = Row(
                 fd: Self.fdText(file.entry.slot), mode: Self.modeCharacters(file.entry), type: Self.typeText(file),
-                device: Self.deviceText(file), sizeOff: Self.sizeOffText(file), node: Self.nodeText(file), name: name)
+                device: Self.deviceText(file), sizeOff: sizeOffText(file), node: Self.nodeText(file), name: name)
             fdW = max(fdW, row.fd.utf8.count + 2)
             typeW = max(typeW, row.type.utf8.count)
             deviceW = max(deviceW, row.device.utf8.count)
@@ -237,13 +258,18 @@ public final class LsofFileRenderer {
             nodeW = max(nodeW, row.node.utf8.count)
             rows.append(row)
         }
-        processes.append((pid, commandText, user, rows))
+        processes.append((pid, task, commandText, user, rows))
     }
 
     private func writeHeader() {
         out.append("COMMAND")
         out.appendSpaces(commandW - 7)
         appendRight("PID", pidW)
+        if showTasks {
+            appendRight("TID", tidW)
+            out.append(0x20)
+            LsofText.appendPadded("TASKCMD", width: taskW, spaceIsUnprintable: true, to: out)
+        }
         appendRight("USER", userW)
         appendRight("FD", fdW - 2)
         out.append("  ")
@@ -254,11 +280,22 @@ public final class LsofFileRenderer {
         out.append(" NAME\n")
     }
 
-    private func write(_ row: Row, pid: Int32, command: String, user: String) {
+    private func write(_ row: Row, pid: Int32, task: (id: Int32, command: String)?, command: String, user: String) {
         LsofText.appendPadded(command, width: commandW, spaceIsUnprintable: true, to: out)
         out.append(0x20)
         out.appendSpaces(pidW - LsofRenderer.digits(UInt64(pid)))
         out.append(decimal: pid)
+        if showTasks {
+            out.append(0x20)
+            if let task {
+                out.appendSpaces(tidW - LsofRenderer.digits(UInt64(task.id)))
+                out.append(decimal: task.id)
+            } else {
+                out.appendSpaces(tidW)
+            }
+            out.append(0x20)
+            LsofText.appendPadded(task?.command ?? "", width: taskW, spaceIsUnprintable: true, to: out)
+        }
         appendRight(user, userW)
         appendRight(row.fd, fdW - 2)
         out.append(row.mode.0)
@@ -286,7 +323,7 @@ public final class LsofFileRenderer {
 
     // MARK: - -F
 
-    private func writeFields(pid: Int32, command: String, owner: LsofOwner, files: [LsofFile]) {
+    private func writeFields(pid: Int32, task: Int32?, command: String, owner: LsofOwner, files: [LsofFile]) {
         let fields = options.fields
         let terminator: UInt8 = options.nulTerminated ? 0 : 0x0A
         func field(_ id: UInt8, _ value: String) {
@@ -297,6 +334,7 @@ public final class LsofFileRenderer {
         out.append(0x70)
         out.append(decimal: pid)
         out.append(terminator)
+        if let task, fields.contains(.taskID) { field(0x4B, String(task)) }
         if fields.contains(.command) {
             out.append(0x63)
             LsofText.append(LsofRenderer.commandText(command), multibyte: options.multibyte, to: out)
@@ -322,7 +360,7 @@ public final class LsofFileRenderer {
             if fields.contains(.deviceNumber), !netlink, let status = entry.status {
                 field(0x44, "0x" + String(status.device, radix: 16))
             }
-            let (size, offset) = Self.sizeText(file)
+            let (size, offset) = sizeText(file)
             if fields.contains(.size), let size { field(0x73, String(size)) }
             if fields.contains(.offset), let offset { field(0x6F, Self.offsetText(offset)) }
             if fields.contains(.inode), let status = entry.status { field(0x69, String(status.inode)) }

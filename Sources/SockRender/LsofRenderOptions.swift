@@ -25,6 +25,8 @@ public struct LsofFields: OptionSet, Sendable {
     public static let deviceNumber = LsofFields(rawValue: 1 << 14)
     /// `s`: a file's size (regular files, directories, mapped files).
     public static let size = LsofFields(rawValue: 1 << 15)
+    /// `K`: the thread of a thread's set of files.
+    public static let taskID = LsofFields(rawValue: 1 << 17)
     /// `k`: a file's link count.
     public static let linkCount = LsofFields(rawValue: 1 << 16)
     /// `o`: the offset: `0t0` for sockets, the position of devices and pipes.
@@ -53,6 +55,7 @@ public struct LsofFields: OptionSet, Sendable {
         case "D": self = .deviceNumber
         case "s": self = .size
         case "k": self = .linkCount
+        case "K": self = .taskID
         case "i": self = .inode
         case "o": self = .offset
         case "P": self = .protocolName
@@ -74,7 +77,18 @@ public struct LsofRenderOptions {
         case fields
     }
 
+    /// What SIZE/OFF holds (lsof's `Fsize`, `Foffset`).
+    public enum Sizes: Sendable {
+        /// Sizes of files, offsets of devices, pipes and sockets.
+        case mixed
+        /// Sizes only (`-F s` without `o`).
+        case sizes
+        /// Offsets of every descriptor only (`-F o`).
+        case offsets
+    }
+
     public var output: Output = .table
+    public var sizes = Sizes.mixed
     /// `-F`: the fields asked for; `p` is written anyway.
     public var fields: LsofFields = []
     /// `-F0`: a NUL after each field, and a newline after each process or file set.

@@ -15,7 +15,7 @@ struct LsofArguments {
     static let flagLetters = Set("?abEhlMnNOPQRtUvVwX".utf8)
     /// `-F` letters accepted although sockwatch has nothing to print for them (lsof prints nothing either for
     /// the files it lists here).
-    static let emptyFieldLetters = Set("KMS")
+    static let emptyFieldLetters = Set("MS")
 
     private let arguments: [[UInt8]]
     private var index = 0
@@ -247,7 +247,7 @@ struct LsofArguments {
         if Self.isOption(value) || value == "0" {
             throw ValidationError(
                 "-F without field letters (lsof's full set) is not supported: name the fields, e.g. -F pcfn "
-                    + "(fields: p c u L f a l t d D s o i k P n T, and 0 for NUL terminators)")
+                    + "(fields: p c u L K f a l t d D s o i k P n T, and 0 for NUL terminators)")
         }
         guard let value else { return }
         if value == "?" {
@@ -268,7 +268,7 @@ struct LsofArguments {
                 continue
             } else if "gRGZmr".contains(letter) {
                 throw ValidationError(
-                    "-F \(letter): this field is not written (fields: p c u L f a l t d D s o i k P n T, and 0 for NUL terminators)")
+                    "-F \(letter): this field is not written (fields: p c u L K f a l t d D s o i k P n T, and 0 for NUL terminators)")
             } else {
                 throw ValidationError("unknown field: \(letter)")
             }

@@ -99,6 +99,10 @@ struct LsofCommand: ParsableCommand {
         var render = LsofRenderOptions()
         render.output = options.output
         render.fields = options.fields.union(.pid)
+        // lsof's -F o shows offsets only, -F s (without o) sizes only.
+        if options.output == .fields {
+            render.sizes = options.fields.contains(.offset) ? .offsets : options.fields.contains(.size) ? .sizes : .mixed
+        }
         render.nulTerminated = options.nulTerminated
         render.commandWidth = options.commandWidth
         render.tcpState = options.tcpState
@@ -119,7 +123,8 @@ struct LsofCommand: ParsableCommand {
             // Every file of the selected processes, sockets among them.
             let renderer = LsofFileRenderer(out: out, options: render)
             let listing = LsofFileListing(
-                options: options, selection: selection, processes: processes, hostNames: hostNames)
+                options: options, selection: selection, processes: processes, hostNames: hostNames,
+                offsets: render.sizes == .offsets)
             try listing.run(into: renderer)
             try Self.exit(options, selection, listed: renderer.filesListed, out: out)
             return

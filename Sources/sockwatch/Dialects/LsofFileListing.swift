@@ -19,6 +19,8 @@ struct LsofFileListing {
     let selection: LsofSelection
     let processes: LsofProcesses
     let hostNames: HostNames?
+    /// Read every descriptor's offset (`-F o`), not only those of devices, pipes and sockets.
+    let offsets: Bool
 
     func run(into renderer: LsofFileRenderer) throws {
         let table = SocketTable()
@@ -31,12 +33,17 @@ struct LsofFileListing {
 
         let selected = selection.prescan()
         let pids = selected ?? processes.allPIDs()
-        var listed: [(pid: Int32, command: String, owner: LsofOwner, files: [LsofFile])] = []
+        var listed: [(pid: Int32, task: (id: Int32, command: String)?, command: String, owner: LsofOwner, files: [LsofFile])] = []
+        // lsof 4.95 lists each thread's files after its process's when nothing is selected.
+        let threads = selection.kinds.isEmpty
         for pid in pids {
             guard pid > 0, let uid = processes.uid(of: pid), let command = processes.command(of: pid),
                 let found = selection.processKinds(pid: pid, command: command, uid: uid)
             else { continue }
-            let process = ProcessFileTable(pid: pid, uid: uid, locks: locks)
+            let owner = LsofOwner(uid: uid, login: options.numericUsers ? nil : names.user(uid: uid))
+            let tasks = threads ? ProcessFileTable.tasks(of: pid) : []
+            for task in [nil] + tasks.map(Optional.some) {
+            let process = ProcessFileTable(pid: pid, task: task?.id, uid: uid, locks: locks, offsets: offsets)
             var files: [LsofFile] = []
             for entry in process.files {
                 var file = LsofFile(entry: entry)
@@ -55,11 +62,11 @@ struct LsofFileListing {
                 files.append(file)
             }
             guard !files.isEmpty else { continue }
-            let owner = LsofOwner(uid: uid, login: options.numericUsers ? nil : names.user(uid: uid))
             if hostNames == nil {
-                try renderer.add(pid: pid, command: command, owner: owner, files: files)
+                try renderer.add(pid: pid, task: task, command: command, owner: owner, files: files)
             } else {
-                listed.append((pid, command, owner, files))
+                listed.append((pid, task, command, owner, files))
+            }
             }
         }
         if let hostNames {
@@ -73,7 +80,9 @@ struct LsofFileListing {
             let late = hostNames.finish()
             if late > 0 { Stderr.note(.lateNames(late, hostNames)) }
             for process in listed {
-                try renderer.add(pid: process.pid, command: process.command, owner: process.owner, files: process.files)
+                try renderer.add(
+                    pid: process.pid, task: process.task, command: process.command, owner: process.owner,
+                    files: process.files)
             }
         }
         try renderer.finish()
