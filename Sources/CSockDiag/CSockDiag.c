@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <sys/socket.h>
@@ -244,4 +245,8 @@ int csd_pidfd_getfd(int pidfd, int fd) { return (int)syscall(SYS_pidfd_getfd, pi
 
 long csd_getxattr(const char *path, const char *name, void *value, size_t size) {
     return (long)getxattr(path, name, value, size);
+}
+
+int csd_eventfd(unsigned int initial) {
+    return eventfd(initial, EFD_CLOEXEC);
 }

@@ -147,10 +147,8 @@ public struct ProcessFileTable: Sendable {
         while i < line.endIndex && (line[i] == 0x20 || line[i] == 0x09) { i += 1 }
         guard i < line.endIndex else { return nil }
         var path = Array(line[i...])
-        guard let colon = device.firstIndex(of: 0x3A),
-            let major = UInt64(String(decoding: device[..<colon], as: UTF8.self), radix: 16),
-            let minor = UInt64(String(decoding: device[(colon + 1)...], as: UTF8.self), radix: 16),
-            let inode = UInt64(String(decoding: inodeText, as: UTF8.self))
+        guard let colon = device.firstIndex(of: 0x3A), let major = number(device[..<colon], radix: 16),
+            let minor = number(device[(colon + 1)...], radix: 16), let inode = number(inodeText, radix: 10)
         else { return nil }
         let suffix = Array(" (deleted)".utf8)
         var deleted = false
@@ -161,6 +159,25 @@ public struct ProcessFileTable: Sendable {
         let dev = FileStatus.makeDevice(major: major, minor: minor)
         if dev == 0 && inode == 0 { return nil }
         return (dev, inode, path, deleted)
+    }
+
+    /// An unsigned number in `radix` (10 or 16), without allocating; nil for anything else.
+    static func number(_ digits: ArraySlice<UInt8>, radix: UInt64) -> UInt64? {
+        guard !digits.isEmpty, digits.count <= 20 else { return nil }
+        var value: UInt64 = 0
+        for c in digits {
+            let digit: UInt64
+            switch c {
+            case 0x30...0x39: digit = UInt64(c - 0x30)
+            case 0x61...0x66 where radix == 16: digit = UInt64(c - 0x61 + 10)
+            case 0x41...0x46 where radix == 16: digit = UInt64(c - 0x41 + 10)
+            default: return nil
+            }
+            let (times, overflow) = value.multipliedReportingOverflow(by: radix)
+            guard !overflow else { return nil }
+            value = times &+ digit
+        }
+        return value
     }
 
     // MARK: - Descriptors
@@ -195,9 +212,10 @@ public struct ProcessFileTable: Sendable {
         -> ProcessFileEntry
     {
         let name = String(fd)
-        var entry = ProcessFileEntry(slot: .fd(fd), name: "\(fdPath)/\(name)")
+        var entry = ProcessFileEntry(slot: .fd(fd), name: "")
         guard let target = readLink(name, relativeTo: dirfd) else {
             entry.note = "(readlink: \(String(cString: strerror(errno))))"
+            entry.name = "\(fdPath)/\(name)"
             return entry
         }
         let (path, rest) = Self.name(target)

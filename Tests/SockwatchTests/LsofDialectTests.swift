@@ -223,7 +223,7 @@ final class LsofDialectTests {
 
     @Test func refusedAndBadOptionsAreOneLineAndStatusTwo() throws {
         let cases: [[String]] = [
-            ["-r", "1"], ["+D", "/tmp"], ["+d", "/tmp"], ["-d", "3"], ["-i", "foo"], ["-iTCP:"],
+            ["-r", "1"], ["+D", "/tmp"], ["+d", "/tmp"], ["-d", "1,^2"], ["-d", "3-1"], ["-i", "foo"], ["-iTCP:"],
             ["-i@nosuchhost.invalid"], ["-sTCP:FOO"], ["-sUDP:Idle"], ["-s"], ["-p", "abc"], ["/etc/passwd"],
             ["-F", "g"], ["-F"], ["-t", "-F", "p"], ["-a"], ["-x"], ["-Tf"], ["-c", "/(/"], ["-c", "^a", "-c", "a"],
             ["-u", "no-such-user-here"], ["-K"], ["-R"], ["-N"], ["+c", "16"], ["-z"], ["-v"],
@@ -241,7 +241,7 @@ final class LsofDialectTests {
         for flag in ["--help", "-h", "-?"] {
             let result = try BinaryRunner.run(["lsof", flag])
             #expect(result.status == 0, "\(flag)")
-            for word in ["-i [46]", "-s TCP:", "-F FIELDS", "+c W", "system resolver", "/etc/services", "Refused"] {
+            for word in ["-i [46]", "-s TCP:", "-d FDS", "-F FIELDS", "+c W", "system resolver", "/etc/services", "Refused"] {
                 #expect(result.stdout.contains(word), "\(flag) help lacks \(word)")
             }
         }

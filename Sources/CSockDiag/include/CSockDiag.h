@@ -165,6 +165,9 @@ extern const uint32_t csd_tcp_info_size;
 /// (`system.sockprotoname`) when no /proc/net table has it.
 long csd_getxattr(const char *path, const char *name, void *value, size_t size);
 
+/// eventfd(2) with EFD_CLOEXEC (<sys/eventfd.h> is not in the Glibc module): the tests' anonymous inode.
+int csd_eventfd(unsigned int initial);
+
 #include "CSockDiagMonitor.h"
 
 #endif

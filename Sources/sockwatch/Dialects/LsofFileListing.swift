@@ -22,6 +22,11 @@ struct LsofFileListing {
     /// Read every descriptor's offset (`-F o`), not only those of devices, pipes and sockets.
     let offsets: Bool
 
+    /// One process's (or thread's) listed files, kept while host names are looked up.
+    private typealias Listed = (
+        pid: Int32, task: (id: Int32, command: String)?, command: String, owner: LsofOwner, files: [LsofFile]
+    )
+
     func run(into renderer: LsofFileRenderer) throws {
         let table = SocketTable()
         var query = SocketQuery(netids: [.tcp, .udp, .udplite, .unix], families: [.inet, .inet6], states: .all)
@@ -33,7 +38,7 @@ struct LsofFileListing {
 
         let selected = selection.prescan()
         let pids = selected ?? processes.allPIDs()
-        var listed: [(pid: Int32, task: (id: Int32, command: String)?, command: String, owner: LsofOwner, files: [LsofFile])] = []
+        var listed: [Listed] = []
         // lsof 4.95 lists each thread's files after its process's when nothing is selected.
         let threads = selection.kinds.isEmpty
         for pid in pids {
@@ -43,30 +48,30 @@ struct LsofFileListing {
             let owner = LsofOwner(uid: uid, login: options.numericUsers ? nil : names.user(uid: uid))
             let tasks = threads ? ProcessFileTable.tasks(of: pid) : []
             for task in [nil] + tasks.map(Optional.some) {
-            let process = ProcessFileTable(pid: pid, task: task?.id, uid: uid, locks: locks, offsets: offsets)
-            var files: [LsofFile] = []
-            for entry in process.files {
-                var file = LsofFile(entry: entry)
-                var socket: LsofSocket?
-                if entry.isSocket, case let .fd(fd) = entry.slot, let inode = entry.status?.inode {
-                    if let (record, line) = table.socket(inode: inode) {
-                        socket = LsofSocket(record, unix: line.map(LsofUnix.init))
-                        file.socket = .known(socket!)
-                    } else if let number = netlink.protocolNumber(inode: inode) {
-                        file.socket = .netlink(ProcNetNetlink.name(number) ?? "unknown protocol: \(number)")
-                    } else {
-                        file.socket = .other(protocolName: ProcessFileTable.socketProtocol(pid: pid, fd: fd))
+                let process = ProcessFileTable(pid: pid, task: task?.id, uid: uid, locks: locks, offsets: offsets)
+                var files: [LsofFile] = []
+                for entry in process.files {
+                    var file = LsofFile(entry: entry)
+                    var socket: LsofSocket?
+                    if entry.isSocket, case let .fd(fd) = entry.slot, let inode = entry.status?.inode {
+                        if let (record, line) = table.socket(inode: inode) {
+                            socket = LsofSocket(record, unix: line.map(LsofUnix.init))
+                            file.socket = .known(socket!)
+                        } else if let number = netlink.protocolNumber(inode: inode) {
+                            file.socket = .netlink(ProcNetNetlink.name(number) ?? "unknown protocol: \(number)")
+                        } else {
+                            file.socket = .other(protocolName: ProcessFileTable.socketProtocol(pid: pid, fd: fd))
+                        }
                     }
+                    guard selection.selectFile(entry.slot, socket: socket, processFound: found) else { continue }
+                    files.append(file)
                 }
-                guard selection.selectFile(entry.slot, socket: socket, processFound: found) else { continue }
-                files.append(file)
-            }
-            guard !files.isEmpty else { continue }
-            if hostNames == nil {
-                try renderer.add(pid: pid, task: task, command: command, owner: owner, files: files)
-            } else {
-                listed.append((pid, task, command, owner, files))
-            }
+                guard !files.isEmpty else { continue }
+                if hostNames == nil {
+                    try renderer.add(pid: pid, task: task, command: command, owner: owner, files: files)
+                } else {
+                    listed.append((pid, task, command, owner, files))
+                }
             }
         }
         if let hostNames {
