@@ -504,7 +504,8 @@ struct FakeResolver: LsofResolver {
         #expect(!queues.tcpState && queues.tcpQueues)
         #expect(try Self.parse(["+T"]).tcpState)
         #expect(try Self.parse(["-t"]).output == .pids)
-        #expect(try Self.parse(["-F", "pis"]).fields == [.pid, .inode])
+        #expect(try Self.parse(["-F", "pis"]).fields == [.pid, .inode, .size])
+        #expect(try Self.parse(["-F", "pMS"]).fields == [.pid])
         #expect(try Self.parse(["-F", "?"]).fieldHelp)
         #expect(try Self.parse(["+c", "0"]).commandWidth == 0)
     }
