@@ -26,3 +26,5 @@ public typealias HostNames = ProcIndex.HostNames
 public typealias ProcessFileEntry = ProcIndex.ProcessFileEntry
 /// What `stat` says of a listed file.
 public typealias FileStatus = ProcIndex.FileStatus
+/// A raw, ICMP or packet socket's `/proc/net` line.
+public typealias ProcNetSocket = ProcIndex.ProcNetSockets.Line

@@ -11,6 +11,8 @@ public struct LsofFile {
         case known(LsofSocket)
         /// A netlink socket (TYPE `netlink`) and its protocol's name (`ROUTE`, or `unknown protocol: N`).
         case netlink(String)
+        /// A raw, ICMP or packet socket, from its `/proc/net` line.
+        case procNet(ProcNetSocket)
         /// Any other socket (TYPE `sock`): the kernel's protocol name (`system.sockprotoname`), if it gave one.
         case other(protocolName: String?)
     }
@@ -133,6 +135,12 @@ public final class LsofFileRenderer {
         switch file.socket {
         case let .known(socket)?: return socket.typeName
         case .netlink?: return "netlink"
+        case let .procNet(line)?:
+            switch line {
+            case let .raw(ipv6, _, _, _): return ipv6 ? "raw6" : "raw"
+            case .icmp: return "icmp"
+            case .packet: return "pack"
+            }
         case .other?: return "sock"
         case nil: break
         }
@@ -159,6 +167,7 @@ public final class LsofFileRenderer {
         switch file.socket {
         case let .known(socket)?: return socket.deviceText
         case .netlink?: return ""
+        case let .procNet(line)?: return socketDevice(line, file) ?? ""
         case .other?: return file.entry.status.map { deviceNumbers($0.device) } ?? ""
         case nil: break
         }
@@ -194,8 +203,35 @@ public final class LsofFileRenderer {
         return ""
     }
 
+    /// A packet socket's DEVICE: its inode (lsof's stand-in for an address); nil for the other lines.
+    static func socketDevice(_ line: ProcNetSocket, _ file: LsofFile) -> String? {
+        guard case .packet = line else { return nil }
+        return file.entry.status.map { String($0.inode) }
+    }
+
+    /// A packet socket's NODE: lsof's name for its protocol (`ALL`, `IP`…) or its number.
+    static func packetProtocol(_ line: ProcNetSocket) -> String? {
+        guard case let .packet(_, number) = line else { return nil }
+        switch number {
+        case 0x0001: return "802.3"
+        case 0x0002: return "AX25"
+        case 0x0003: return "ALL"
+        case 0x0004: return "802.2"
+        case 0x0005: return "SNAP"
+        case 0x0060: return "LOOP"
+        case 0x0800: return "IP"
+        case 0x0806: return "ARP"
+        case 0x8035: return "RARP"
+        case 0x8100: return "8021Q"
+        case 0x86DD: return "IPV6"
+        case 0x8809: return "SLOW"
+        default: return String(number)
+        }
+    }
+
     static func nodeText(_ file: LsofFile) -> String {
         if case let .known(socket)? = file.socket { return socket.nodeText }
+        if case let .procNet(line)? = file.socket, let name = packetProtocol(line) { return name }
         return file.entry.status.map { String($0.inode) } ?? ""
     }
 
@@ -205,6 +241,14 @@ public final class LsofFileRenderer {
         var name: String
         switch file.socket {
         case let .netlink(text)?: name = text
+        case let .procNet(line)?:
+            switch line {
+            case let .raw(_, local, remote, state): name = "\(local)->\(remote) st=\(state)"
+            case let .icmp(local, remote): name = "\(local)->\(remote)"
+            case let .packet(type, _):
+                let names = [1: "STREAM", 2: "DGRAM", 3: "RAW", 4: "RDM", 5: "SEQPACKET", 10: "PACKET"]
+                name = names[type].map { "type=SOCK_" + $0 } ?? "type=unknown"
+            }
         case let .other(protocolName)?:
             name = protocolName.map { "protocol: " + $0 } ?? "can't identify protocol"
         default:
@@ -355,15 +399,26 @@ public final class LsofFileRenderer {
             if fields.contains(.access) { field(0x61, access) }
             if fields.contains(.lock) { field(0x6C, String(UnicodeScalar(entry.lock ?? 0x20))) }
             if fields.contains(.type) { field(0x74, Self.typeText(file)) }
-            let netlink: Bool
-            if case .netlink? = file.socket { netlink = true } else { netlink = false }
-            if fields.contains(.deviceNumber), !netlink, let status = entry.status {
+            // Sockets lsof knows from a /proc/net line have no device number; a packet socket's DEVICE is its
+            // inode (d) and its NODE the protocol (P).
+            var tabled = false
+            var packet: String?
+            switch file.socket {
+            case .netlink?: tabled = true
+            case let .procNet(line)?:
+                tabled = true
+                packet = Self.packetProtocol(line)
+            default: break
+            }
+            if fields.contains(.deviceNumber), !tabled, let status = entry.status {
                 field(0x44, "0x" + String(status.device, radix: 16))
             }
+            if fields.contains(.device), packet != nil, let status = entry.status { field(0x64, String(status.inode)) }
             let (size, offset) = sizeText(file)
             if fields.contains(.size), let size { field(0x73, String(size)) }
             if fields.contains(.offset), let offset { field(0x6F, Self.offsetText(offset)) }
-            if fields.contains(.inode), let status = entry.status { field(0x69, String(status.inode)) }
+            if fields.contains(.inode), packet == nil, let status = entry.status { field(0x69, String(status.inode)) }
+            if fields.contains(.protocolName), let packet { field(0x50, packet) }
             if fields.contains(.linkCount), !entry.isSocket, let links = entry.status?.links {
                 field(0x6B, String(links))
             }

@@ -142,6 +142,21 @@ final class LsofFilesTests {
         #expect(sockwatch.stdout.hasPrefix("COMMAND "))
     }
 
+    @Test("raw, raw6 and packet sockets as lsof reads them from /proc/net")
+    func procNetSockets() throws {
+        let sockets = [LiveSocket.rawICMP(v6: false), LiveSocket.rawICMP(v6: true), LiveSocket.packet()].compactMap { $0 }
+        try #require(!sockets.isEmpty, "no raw or packet socket could be opened (needs CAP_NET_RAW)")
+        let holder = try HoldingChild.sleep(holding: sockets.map(\.fd))
+        defer { holder.terminate() }
+        let pid = String(holder.processIdentifier)
+        for arguments in [["-nP", "-a", "-p", pid, "-d", "3-99"], ["-nP", "-a", "-p", pid, "-d", "3-99", "-F", "ftdDoiPn"]] {
+            let lsof = try BinaryRunner.exec(try #require(LsofOracle.path), arguments)
+            let sockwatch = try BinaryRunner.run(["lsof"] + arguments)
+            #expect(sockwatch.stdout == lsof.stdout)
+            #expect(sockwatch.lines.count >= sockets.count)
+        }
+    }
+
     /// The rows of `pid` in a table, each as its blank-separated words.
     static func rows(of pid: String, in table: String) -> [[Substring]] {
         table.split(separator: "\n").map { $0.split(separator: " ") }.filter { $0.count > 1 && $0[1] == pid }

@@ -26,9 +26,9 @@ struct LsofCommand: ParsableCommand {
             Every file: 'sockwatch lsof -p 812' lists the working and root
             directories, the program (txt), its mapped files (mem, DEL when deleted)
             and each descriptor with its access (0r 1w 3u) and lock (from
-            /proc/locks): REG DIR CHR FIFO a_inode, sockets (IPv4 IPv6 unix netlink,
-            sock for others), with size (files) or offset (0t..., devices, pipes,
-            sockets). With no selection every process is listed, and each thread's
+            /proc/locks): REG DIR CHR FIFO a_inode, sockets (IPv4 IPv6 unix netlink
+            raw raw6 icmp pack, sock for others), with size (files) or offset (0t...,
+            devices, pipes, sockets). With no selection every process is listed, and each thread's
             files after its process's (TID, TASKCMD), as lsof does: 'sockwatch lsof
             | grep host'. Files sockwatch cannot read show lsof's notes:
             /proc/1/fd/3 (readlink: Permission denied), NOFD (opendir: ...).
@@ -77,8 +77,8 @@ struct LsofCommand: ParsableCommand {
             and IPv6 address of HOST (2 s at most; no address: exit 2). Bare -i
             lists TCP and UDP; UDP-Lite only with -iUDPLITE.
 
-            Differences: raw, packet, ICMP and SCTP sockets show as sock with the
-            kernel's protocol name (lsof prints their /proc/net lines).
+            Differences: SCTP, AX.25 and IPX sockets show as sock with the kernel's
+            protocol name (lsof prints their /proc/net lines).
 
             Refused, with a pointer to an equivalent (exit status 2): file and
             directory names, +d +D, -r +r (use watch), -N -X -K -R -g -o -L -f -E

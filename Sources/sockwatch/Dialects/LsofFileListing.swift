@@ -9,11 +9,12 @@ import SockRender
 /// `-d`): every file of each process lsof's rules select, in one pass over `/proc`.
 ///
 /// The sockets of sockwatch's namespace come from one sock_diag dump first (TCP, UDP, UDP-Lite, UNIX with
-/// their `/proc/net/unix` lines), netlink protocols from `/proc/net/netlink`, locks from `/proc/locks`; then
+/// their `/proc/net/unix` lines), netlink protocols from `/proc/net/netlink`, raw, ICMP and packet sockets
+/// from `/proc/net/raw`, `raw6`, `icmp`, `packet`, locks from `/proc/locks`; then
 /// each process is read (`ProcessFileTable`), its files selected (`LsofSelection.selectFile`), its socket
 /// descriptors joined by inode, and handed to the renderer. A socket the dump lacks (another namespace, a
-/// kind lsof reads from a file sockwatch does not: raw, packet, SCTP) is lsof's `sock` with the kernel's
-/// protocol name.
+/// kind neither lists: SCTP, AX.25, IPX) is lsof's `sock` with the kernel's protocol name; raw, ICMP and
+/// packet sockets come from their `/proc/net` files, as lsof reads them.
 struct LsofFileListing {
     let options: LsofOptions
     let selection: LsofSelection
@@ -33,6 +34,7 @@ struct LsofFileListing {
         query.unixLines = true
         try SocketPipeline(report: Stderr.note).run(query, into: table)
         let netlink = ProcNetNetlink()
+        let otherSockets = ProcNetSockets()
         let locks = FileLocks()
         let names = ProcessNames()
 
@@ -59,6 +61,8 @@ struct LsofFileListing {
                             file.socket = .known(socket!)
                         } else if let number = netlink.protocolNumber(inode: inode) {
                             file.socket = .netlink(ProcNetNetlink.name(number) ?? "unknown protocol: \(number)")
+                        } else if let line = otherSockets.line(inode: inode) {
+                            file.socket = .procNet(line)
                         } else {
                             file.socket = .other(protocolName: ProcessFileTable.socketProtocol(pid: pid, fd: fd))
                         }
