@@ -10,6 +10,8 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -240,3 +242,11 @@ int csd_family_dump(csd_socket *sock, const void *header, uint32_t header_len, c
 int csd_pidfd_open(int pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
 int csd_pidfd_getfd(int pidfd, int fd) { return (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0); }
+
+long csd_getxattr(const char *path, const char *name, void *value, size_t size) {
+    return (long)getxattr(path, name, value, size);
+}
+
+int csd_eventfd(unsigned int initial) {
+    return eventfd(initial, EFD_CLOEXEC);
+}

@@ -24,3 +24,9 @@ public typealias CgroupPath = ProcIndex.CgroupPath
 public typealias HostNames = ProcIndex.HostNames
 /// The holders of a repeated pipeline's sockets, kept between its runs.
 public typealias OwnerCache = ProcIndex.OwnerCache
+/// One file of a process as lsof lists it (cwd, rtd, txt, mem, a descriptor).
+public typealias ProcessFileEntry = ProcIndex.ProcessFileEntry
+/// What `stat` says of a listed file.
+public typealias FileStatus = ProcIndex.FileStatus
+/// A raw, ICMP or packet socket's `/proc/net` line.
+public typealias ProcNetSocket = ProcIndex.ProcNetSockets.Line

@@ -1,7 +1,7 @@
 /// The fields of lsof's `-F` output that sockwatch writes, in the order lsof writes them.
 public struct LsofFields: OptionSet, Sendable {
-    public let rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// `p`: the pid (always written).
     public static let pid = LsofFields(rawValue: 1 << 0)
@@ -13,15 +13,23 @@ public struct LsofFields: OptionSet, Sendable {
     public static let login = LsofFields(rawValue: 1 << 3)
     /// `f`: the descriptor.
     public static let fd = LsofFields(rawValue: 1 << 4)
-    /// `a`: the access mode (`u` for a socket).
+    /// `a`: the access mode (`r`, `w`, `u`; a space when unknown).
     public static let access = LsofFields(rawValue: 1 << 5)
-    /// `l`: the lock (a space: sockets are never locked).
+    /// `l`: the lock (`r`, `R`, `w`, `W`, or a space).
     public static let lock = LsofFields(rawValue: 1 << 6)
-    /// `t`: `IPv4`, `IPv6` or `unix`.
+    /// `t`: the TYPE column: `REG`, `DIR`, `CHR`, `FIFO`, `IPv4`, `unix`…
     public static let type = LsofFields(rawValue: 1 << 7)
-    /// `d`: the DEVICE column: an Internet socket's inode, a UNIX socket's kernel address.
+    /// `d`: the DEVICE column of a socket: an Internet socket's inode, a UNIX socket's kernel address.
     public static let device = LsofFields(rawValue: 1 << 8)
-    /// `o`: the offset, `0t0`.
+    /// `D`: the device number of a file (not a socket's), in hex: `0xfe00`.
+    public static let deviceNumber = LsofFields(rawValue: 1 << 14)
+    /// `s`: a file's size (regular files, directories, mapped files).
+    public static let size = LsofFields(rawValue: 1 << 15)
+    /// `K`: the thread of a thread's set of files.
+    public static let taskID = LsofFields(rawValue: 1 << 17)
+    /// `k`: a file's link count.
+    public static let linkCount = LsofFields(rawValue: 1 << 16)
+    /// `o`: the offset: `0t0` for sockets, the position of devices and pipes.
     public static let offset = LsofFields(rawValue: 1 << 9)
     /// `i`: the inode, which only a UNIX socket has in NODE (an Internet socket's NODE is its protocol).
     public static let inode = LsofFields(rawValue: 1 << 13)
@@ -44,6 +52,10 @@ public struct LsofFields: OptionSet, Sendable {
         case "l": self = .lock
         case "t": self = .type
         case "d": self = .device
+        case "D": self = .deviceNumber
+        case "s": self = .size
+        case "k": self = .linkCount
+        case "K": self = .taskID
         case "i": self = .inode
         case "o": self = .offset
         case "P": self = .protocolName
@@ -65,7 +77,18 @@ public struct LsofRenderOptions {
         case fields
     }
 
+    /// What SIZE/OFF holds (lsof's `Fsize`, `Foffset`).
+    public enum Sizes: Sendable {
+        /// Sizes of files, offsets of devices, pipes and sockets.
+        case mixed
+        /// Sizes only (`-F s` without `o`).
+        case sizes
+        /// Offsets of every descriptor only (`-F o`).
+        case offsets
+    }
+
     public var output: Output = .table
+    public var sizes = Sizes.mixed
     /// `-F`: the fields asked for; `p` is written anyway.
     public var fields: LsofFields = []
     /// `-F0`: a NUL after each field, and a newline after each process or file set.

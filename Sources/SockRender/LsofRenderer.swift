@@ -120,6 +120,11 @@ public final class LsofRenderer: SocketSink {
         appendRight("0t0", sizeW)
         appendRight(socket.nodeText, nodeW)
         out.append(0x20)
+        appendSocketName(socket)
+    }
+
+    /// The NAME column of a socket row and what `-T` adds after it, with the newline.
+    func appendSocketName(_ socket: LsofSocket) {
         if let unix = socket.unix {
             appendUnixName(unix)
             // lsof writes the space for any -T selection, and only the state for a UNIX socket.
@@ -148,7 +153,7 @@ public final class LsofRenderer: SocketSink {
     }
 
     /// `(ESTABLISHED)`, `(LISTEN QR=0 QS=0)`, `(QR=0 QS=0)` for UDP with `-Tq`, or nothing.
-    private func appendTCPInfo(_ socket: LsofSocket) {
+    func appendTCPInfo(_ socket: LsofSocket) {
         var open = false
         if options.tcpState && socket.netid == .tcp {
             out.append(0x28)
@@ -169,7 +174,7 @@ public final class LsofRenderer: SocketSink {
     // MARK: - Names
 
     /// `PATH type=STREAM`, or `type=DGRAM` for an unnamed socket (lsof's `"%s%stype=%s"`).
-    private func appendUnixName(_ unix: LsofUnix) {
+    func appendUnixName(_ unix: LsofUnix) {
         if let path = unix.path {
             LsofText.append(path, multibyte: options.multibyte, to: out)
             out.append(0x20)
@@ -180,7 +185,7 @@ public final class LsofRenderer: SocketSink {
 
     /// Appends `local->peer` as lsof writes it; returns false when neither end is known.
     @discardableResult
-    private func appendAddresses(_ socket: LsofSocket) -> Bool {
+    func appendAddresses(_ socket: LsofSocket) -> Bool {
         let ends = socket.ends
         if let local = ends.local { appendEnd(local, socket.netid) }
         if let peer = ends.peer {
@@ -247,13 +252,20 @@ public final class LsofRenderer: SocketSink {
             }
             if options.nulTerminated { out.append(0x0A) }
         }
+        appendSocketFields(socket, fd: Self.fdText(holder.fd).drop { $0 == " " }.description, access: "u")
+    }
+
+    /// The `-F` fields of one socket descriptor (`f` to `T`), and with `-F0` the newline ending the set.
+    func appendSocketFields(_ socket: LsofSocket, fd: String, access: String) {
+        let fields = options.fields
+        let terminator: UInt8 = options.nulTerminated ? 0 : 0x0A
         func field(_ id: UInt8, _ value: String) {
             out.append(id)
             out.append(value)
             out.append(terminator)
         }
-        if fields.contains(.fd) { field(0x66, Self.fdText(holder.fd).drop { $0 == " " }.description) }
-        if fields.contains(.access) { field(0x61, "u") }
+        if fields.contains(.fd) { field(0x66, fd) }
+        if fields.contains(.access) { field(0x61, access) }
         if fields.contains(.lock) { field(0x6C, " ") }
         if fields.contains(.type) { field(0x74, socket.typeName) }
         if fields.contains(.device) { field(0x64, socket.deviceText) }

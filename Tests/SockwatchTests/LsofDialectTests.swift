@@ -228,7 +228,7 @@ final class LsofDialectTests {
 
     @Test func refusedAndBadOptionsAreOneLineAndStatusTwo() throws {
         let cases: [[String]] = [
-            ["-r", "1"], ["+D", "/tmp"], ["+d", "/tmp"], ["-d", "3"], ["-i", "foo"], ["-iTCP:"],
+            ["-r", "1"], ["+D", "/tmp"], ["+d", "/tmp"], ["-d", "1,^2"], ["-d", "3-1"], ["-i", "foo"], ["-iTCP:"],
             ["-i@nosuchhost.invalid"], ["-sTCP:FOO"], ["-sUDP:Idle"], ["-s"], ["-p", "abc"], ["/etc/passwd"],
             ["-F", "g"], ["-F"], ["-t", "-F", "p"], ["-a"], ["-x"], ["-Tf"], ["-c", "/(/"], ["-c", "^a", "-c", "a"],
             ["-u", "no-such-user-here"], ["-K"], ["-R"], ["-N"], ["+c", "16"], ["-z"], ["-v"],
@@ -246,7 +246,7 @@ final class LsofDialectTests {
         for flag in ["--help", "-h", "-?"] {
             let result = try BinaryRunner.run(["lsof", flag])
             #expect(result.status == 0, "\(flag)")
-            for word in ["-i [46]", "-s TCP:", "-F FIELDS", "+c W", "system resolver", "/etc/services", "Refused"] {
+            for word in ["-i [46]", "-s TCP:", "-d FDS", "-F FIELDS", "+c W", "system resolver", "/etc/services", "Refused"] {
                 #expect(result.stdout.contains(word), "\(flag) help lacks \(word)")
             }
         }
@@ -509,7 +509,8 @@ struct FakeResolver: LsofResolver {
         #expect(!queues.tcpState && queues.tcpQueues)
         #expect(try Self.parse(["+T"]).tcpState)
         #expect(try Self.parse(["-t"]).output == .pids)
-        #expect(try Self.parse(["-F", "pis"]).fields == [.pid, .inode])
+        #expect(try Self.parse(["-F", "pis"]).fields == [.pid, .inode, .size])
+        #expect(try Self.parse(["-F", "pMS"]).fields == [.pid])
         #expect(try Self.parse(["-F", "?"]).fieldHelp)
         #expect(try Self.parse(["+c", "0"]).commandWidth == 0)
     }

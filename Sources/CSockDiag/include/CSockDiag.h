@@ -161,6 +161,13 @@ extern const csd_field csd_tcp_info_fields[CSD_TCPI_COUNT];
 /// `sizeof(struct tcp_info)` in the headers sockwatch was built with.
 extern const uint32_t csd_tcp_info_size;
 
+/// getxattr(2) (glibc's <sys/xattr.h> is not in the Glibc module): lsof's way to name a socket's protocol
+/// (`system.sockprotoname`) when no /proc/net table has it.
+long csd_getxattr(const char *path, const char *name, void *value, size_t size);
+
+/// eventfd(2) with EFD_CLOEXEC (<sys/eventfd.h> is not in the Glibc module): the tests' anonymous inode.
+int csd_eventfd(unsigned int initial);
+
 #include "CSockDiagMonitor.h"
 
 #endif

@@ -13,8 +13,9 @@ struct LsofArguments {
     static let valueLetters = Set("cDdeFfgiKLmoprsSTuxZ".utf8)
     /// Letters that stand alone.
     static let flagLetters = Set("?abEhlMnNOPQRtUvVwX".utf8)
-    /// `-F` letters accepted although a socket has no such field (lsof prints nothing for them).
-    static let emptyFieldLetters = Set("skDKMS")
+    /// `-F` letters accepted although sockwatch has nothing to print for them (lsof prints nothing either for
+    /// the files it lists here).
+    static let emptyFieldLetters = Set("MS")
 
     private let arguments: [[UInt8]]
     private var index = 0
@@ -40,8 +41,8 @@ struct LsofArguments {
         if parser.index < parser.arguments.count {
             let name = String(decoding: parser.arguments[parser.index], as: UTF8.self)
             throw ValidationError(
-                "file arguments are not supported ('\(name)'): sockwatch lsof lists sockets only; "
-                    + "select them with -i (e.g. -i :PORT), -U, -p, -c or -u")
+                "file arguments are not supported ('\(name)'): select processes with -p, -c or -u "
+                    + "(and sockets with -i or -U), then grep the NAME column")
         }
         try options.commands.validate()
         try options.states.validate()
@@ -181,7 +182,7 @@ struct LsofArguments {
         case "s":
             guard let spec = optional() else {
                 throw ValidationError(
-                    "-s without PROTOCOL:STATES (file sizes) is not supported: sockets have no size; "
+                    "-s without PROTOCOL:STATES (sizes only) is not supported: SIZE/OFF shows file sizes; "
                         + "to select states use -sTCP:LISTEN or -sTCP:^CLOSE_WAIT")
             }
             try options.states.add(spec)
@@ -211,27 +212,28 @@ struct LsofArguments {
         // What sockwatch does not do, and what to use instead.
         case "d":
             if plus {
-                throw refuse("(files in a directory) is not supported: sockwatch lsof lists sockets only")
+                throw refuse("(files in a directory) is not supported; use -p, -c or -u and grep the NAME column")
             }
-            throw refuse("(select by file descriptor) is not supported; select sockets with -i, -p, -c or -u")
+            guard let value, !Self.isOption(value) else { throw ValidationError("no file descriptor specified") }
+            try options.descriptors.add(value)
         case "D":
             if plus {
-                throw refuse("(files under a directory) is not supported: sockwatch lsof lists sockets only")
+                throw refuse("(files under a directory) is not supported; use -p, -c or -u and grep the NAME column")
             }
             throw refuse("(device cache) is not supported: sockwatch lsof reads no device table")
         case "U": options.unix = true
         case "r": throw refuse("(repeat mode) is not supported; use 'watch -n SECONDS sockwatch lsof …' or a loop")
-        case "N": throw refuse("(NFS files) is not supported: sockwatch lsof lists sockets only")
+        case "N": throw refuse("(NFS files) is not supported; grep the NAME column")
         case "X": throw refuse("(skip TCP and UDP files) is not supported; -U lists the UNIX sockets alone")
-        case "K": throw refuse("(tasks) is not supported: sockets are listed for their processes")
+        case "K": throw refuse("(task rows) is not supported: files are listed per process, as lsof does without -K")
         case "R": throw refuse("(PPID column) is not supported; use 'ps -o ppid= -p PID'")
         case "g": throw refuse("(process groups) is not supported; select processes with -p, -c or -u")
-        case "o": throw refuse("(file offsets) is not supported: sockets have none (SIZE/OFF shows 0t0)")
-        case "L": throw refuse("(link counts) is not supported: sockets have no links")
-        case "f": throw refuse("(file system names) is not supported: sockwatch lsof lists sockets only")
+        case "o": throw refuse("(offsets only) is not supported: SIZE/OFF shows the offset of devices, pipes and sockets")
+        case "L": throw refuse("(link counts) is not supported; -F k writes each file's link count")
+        case "f": throw refuse("(file system names) is not supported; grep the NAME column")
         case "E": throw refuse("(endpoint information) is not supported; 'sockwatch -p' shows both ends of local connections")
-        case "e": throw refuse("(exempt file systems) is not supported: sockwatch lsof stats no files")
-        case "x": throw refuse("(cross over with +d/+D) is not supported: sockwatch lsof lists sockets only")
+        case "e": throw refuse("(exempt file systems) is not supported")
+        case "x": throw refuse("(cross over with +d/+D) is not supported: +d and +D are refused")
         case "Z": throw refuse("(SELinux contexts) is not supported")
         case "m": throw refuse("(mount supplement) is not supported: sockwatch lsof reads no mount table")
         case "v": throw refuse("(version information) is not supported; use 'sockwatch --version'")
@@ -244,8 +246,8 @@ struct LsofArguments {
     private mutating func fields(_ value: String?, into options: inout LsofOptions) throws {
         if Self.isOption(value) || value == "0" {
             throw ValidationError(
-                "-F without field letters (lsof's full set) is not supported: name the fields, e.g. -F pcnT "
-                    + "(fields: p c u L f a l t d o P n T, and 0 for NUL terminators)")
+                "-F without field letters (lsof's full set) is not supported: name the fields, e.g. -F pcfn "
+                    + "(fields: p c u L K f a l t d D s o i k P n T, and 0 for NUL terminators)")
         }
         guard let value else { return }
         if value == "?" {
@@ -266,7 +268,7 @@ struct LsofArguments {
                 continue
             } else if "gRGZmr".contains(letter) {
                 throw ValidationError(
-                    "-F \(letter): this field is not written (fields: p c u L f a l t d o i P n T, and 0 for NUL terminators)")
+                    "-F \(letter): this field is not written (fields: p c u L K f a l t d D s o i k P n T, and 0 for NUL terminators)")
             } else {
                 throw ValidationError("unknown field: \(letter)")
             }

@@ -18,6 +18,8 @@ struct LsofOptions {
     var pids: [(pid: Int32, excluded: Bool)] = []
     /// `-u USER[,^USER]`, as uids.
     var users: [(uid: UInt32, excluded: Bool)] = []
+    /// `-d FD[,FD]` or `-d ^FD[,^FD]`: descriptors and names (`cwd`, `txt`, `mem`…) to select or exclude.
+    var descriptors = LsofDescriptors()
 
     // MARK: Output
 
@@ -51,6 +53,6 @@ struct LsofOptions {
     /// Whether anything selects (lsof's `Selflags`): exclusions alone do not.
     var hasSelection: Bool {
         network.all || !network.specs.isEmpty || unix || commands.includes || pids.contains { !$0.excluded }
-            || users.contains { !$0.excluded }
+            || users.contains { !$0.excluded } || !descriptors.isEmpty
     }
 }

@@ -27,11 +27,13 @@ final class LsofSelection {
         static let address = Kinds(rawValue: 1 << 4)
         /// `-U`.
         static let unix = Kinds(rawValue: 1 << 5)
+        /// `-d`: lsof's `SELFD`.
+        static let fd = Kinds(rawValue: 1 << 6)
         static let processes: Kinds = [.pid, .uid, .command]
         /// What selects Internet sockets.
         static let internet: Kinds = [.network, .address]
         static let sockets: Kinds = [.network, .address, .unix]
-        static let all = Kinds(rawValue: 0x3F)
+        static let all = Kinds(rawValue: 0x7F)
     }
 
     let options: LsofOptions
@@ -57,6 +59,7 @@ final class LsofSelection {
         if options.network.all { kinds.insert(.network) }
         if !options.network.specs.isEmpty { kinds.insert(.address) }
         if options.unix { kinds.insert(.unix) }
+        if !options.descriptors.isEmpty { kinds.insert(.fd) }
         self.kinds = kinds
         pidFound = options.pids.map { _ in false }
         prefixFound = options.commands.prefixes.map { _ in false }
@@ -130,7 +133,13 @@ final class LsofSelection {
     /// Whether only processes that a `-p`, `-u` or `-c` selects can be listed, so the sockets of other
     /// processes need not be read at all.
     var onlySelectedProcesses: Bool {
-        !kinds.isDisjoint(with: .processes) && (options.and || kinds.isDisjoint(with: .sockets))
+        !kinds.isDisjoint(with: .processes) && (options.and || kinds.isDisjoint(with: Kinds.sockets.union(.fd)))
+    }
+
+    /// Whether only socket descriptors can be listed (lsof's `Ckscko`): a socket selection (`-i`, `-U`) alone,
+    /// or ANDed with the rest. Otherwise every file of a process may be listed (`LsofFileListing`).
+    var socketsOnly: Bool {
+        !kinds.isDisjoint(with: .sockets) && (options.and || kinds.isSubset(of: .sockets))
     }
 
     /// Reads the names and owners of the processes `-p`, `-u` and `-c` may select, before the sockets, so a
@@ -160,10 +169,31 @@ final class LsofSelection {
         guard let uid = processes.uid(of: holder.pid),
             var found = processKinds(pid: holder.pid, command: holder.command, uid: uid)
         else { return nil }
+        if kinds.contains(.fd) && options.descriptors.selects(fd: holder.fd) { found.insert(.fd) }
+        guard let socketFound = socketKinds(socket) else { return nil }
+        found.formUnion(socketFound)
+        return listed(found) ? uid : nil
+    }
+
+    /// lsof's decision for one file of a listed process (`processFound`: what `processKinds` gave it):
+    /// `-d` on its FD, and for a socket `-s`, `-i` and `-U` as `select` applies them.
+    func selectFile(_ slot: ProcessFileEntry.Slot, socket: LsofSocket?, processFound: Kinds) -> Bool {
+        var found = processFound
+        if kinds.contains(.fd) && options.descriptors.selects(slot) { found.insert(.fd) }
+        if let socket {
+            guard let socketFound = socketKinds(socket) else { return false }
+            found.formUnion(socketFound)
+        }
+        return listed(found)
+    }
+
+    /// What selects a socket (`-i`, `-U`), marking the search items it finds; nil when `-s` excludes it.
+    private func socketKinds(_ socket: LsofSocket) -> Kinds? {
+        var found: Kinds = []
         if socket.unix != nil {
             // -s and -i never apply to a UNIX socket; -U selects every one.
             if kinds.contains(.unix) { found.insert(.unix) }
-            return listed(found) ? uid : nil
+            return found
         }
         // -s: every TCP and UDP socket's state, before any -i.
         let states = options.states
@@ -194,8 +224,7 @@ final class LsofSelection {
             }
             if matched { found.insert(.address) }
         }
-        guard listed(found) else { return nil }
-        return uid
+        return found
     }
 
     /// `is_file_sel`: any selection holds, or with -a all of them.
