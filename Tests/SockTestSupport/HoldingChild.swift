@@ -11,11 +11,14 @@ public struct HoldingChild: Sendable {
         ChildProcess.wait(processIdentifier)
     }
 
-    /// Starts `sleep 60` holding `descriptors` at consecutive numbers from `first` (by default just above the
+    /// Starts `sleep 1800` holding `descriptors` at consecutive numbers from `first` (by default just above the
     /// highest of them); returns once the child holds them all.
+    ///
+    /// The child outlives any suite that keeps it, even on a loaded machine (a minute was once too short for a
+    /// serialized suite); `terminate()` ends it.
     public static func sleep(holding descriptors: [Int32], from first: Int32? = nil) throws -> HoldingChild {
         let numbers = numbered(descriptors, from: first)
-        let pid = try ChildProcess.spawn("/bin/sleep", ["/bin/sleep", "60"], holding: numbers)
+        let pid = try ChildProcess.spawn("/bin/sleep", ["/bin/sleep", "1800"], holding: numbers)
         try waitFor(pid, comm: "sleep", holding: numbers)
         return HoldingChild(processIdentifier: pid)
     }
