@@ -306,22 +306,11 @@ public final class LsofFileRenderer {
     }
 
     private func writeHeader() {
-        out.append("COMMAND")
-        out.appendSpaces(commandW - 7)
-        appendRight("PID", pidW)
-        if showTasks {
-            appendRight("TID", tidW)
-            out.append(0x20)
-            LsofText.appendPadded("TASKCMD", width: taskW, spaceIsUnprintable: true, to: out)
-        }
-        appendRight("USER", userW)
-        appendRight("FD", fdW - 2)
-        out.append("  ")
-        appendRight("TYPE", typeW)
-        appendRight("DEVICE", deviceW)
-        appendRight("SIZE/OFF", sizeW)
-        appendRight("NODE", nodeW)
-        out.append(" NAME\n")
+        LsofText.appendHeader(
+            LsofText.ColumnWidths(
+                command: commandW, pid: pidW, user: userW, fd: fdW, type: typeW, device: deviceW, size: sizeW,
+                node: nodeW, task: showTasks ? (tidW, taskW) : nil),
+            to: out)
     }
 
     private func write(_ row: Row, pid: Int32, task: (id: Int32, command: String)?, command: String, user: String) {

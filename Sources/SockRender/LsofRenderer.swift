@@ -92,17 +92,11 @@ public final class LsofRenderer: SocketSink {
 
     private func writeHeader() {
         headerWritten = true
-        out.append("COMMAND")
-        out.appendSpaces(commandW - 7)
-        appendRight("PID", pidW)
-        appendRight("USER", userW)
-        appendRight("FD", fdW - 2)
-        out.append("  ")
-        appendRight("TYPE", typeW)
-        appendRight("DEVICE", deviceW)
-        appendRight("SIZE/OFF", sizeW)
-        appendRight("NODE", nodeW)
-        out.append(" NAME\n")
+        LsofText.appendHeader(
+            LsofText.ColumnWidths(
+                command: commandW, pid: pidW, user: userW, fd: fdW, type: typeW, device: deviceW, size: sizeW,
+                node: nodeW),
+            to: out)
     }
 
     private func writeRow(_ socket: LsofSocket, _ holder: SocketHolder, _ owner: LsofOwner) {

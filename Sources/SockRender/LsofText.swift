@@ -53,6 +53,38 @@ enum LsofText {
         return width
     }
 
+    /// The widths of lsof's columns, each at least its title's.
+    struct ColumnWidths {
+        var command = 7, pid = 3, user = 4, fd = 4, type = 4, device = 6, size = 8, node = 4
+        /// TID and TASKCMD, when thread rows are listed.
+        var task: (id: Int, command: Int)? = nil
+    }
+
+    /// Appends lsof's title line (`print_header`): titles right-aligned to their columns, NAME last.
+    static func appendHeader(_ widths: ColumnWidths, to out: OutputBuffer) {
+        func right(_ title: String, _ width: Int) {
+            out.append(0x20)
+            out.appendSpaces(width - title.utf8.count)
+            out.append(title)
+        }
+        out.append("COMMAND")
+        out.appendSpaces(widths.command - 7)
+        right("PID", widths.pid)
+        if let task = widths.task {
+            right("TID", task.id)
+            out.append(0x20)
+            appendPadded("TASKCMD", width: task.command, spaceIsUnprintable: true, to: out)
+        }
+        right("USER", widths.user)
+        right("FD", widths.fd - 2)
+        out.append("  ")
+        right("TYPE", widths.type)
+        right("DEVICE", widths.device)
+        right("SIZE/OFF", widths.size)
+        right("NODE", widths.node)
+        out.append(" NAME\n")
+    }
+
     /// Appends at most `width` columns of `text`, then spaces up to `width` (`safestrprtn`): an escape that
     /// would not fit ends the text.
     static func appendPadded(_ text: String, width: Int, spaceIsUnprintable: Bool, to out: OutputBuffer) {
