@@ -205,6 +205,7 @@ struct NetstatTablesTests {
 
     @Test(arguments: [
         (["-ri"], "cannot be combined"), (["-r", "-s"], "cannot be combined"), (["-is"], "cannot be combined"),
+        (["-rr"], "each given once"), (["-s", "--statistics"], "each given once"),
         (["-s", "-4", "-6"], "no statistics for the address family 'inet,inet6'"),
         (["-s", "-A", "unix"], "no statistics for the address family 'unix'"),
         (["-rx"], "no routing table for the address family 'unix'"),

@@ -225,11 +225,15 @@ struct NetstatFlags {
         }
     }
 
-    /// The modes named, once each, in order.
+    /// The modes named, in order.
     private var modes: [Mode] = []
 
-    private mutating func select(_ mode: Mode) {
-        if !modes.contains(mode) { modes.append(mode) }
+    /// Names a mode; netstat refuses one named twice (`-rr`, `-s --statistics`) as a usage error.
+    private mutating func select(_ mode: Mode) throws {
+        guard !modes.contains(mode) else {
+            throw ValidationError("netstat: -r, -i and -s are each given once (one table at a time)")
+        }
+        modes.append(mode)
     }
 
     /// The families -r prints, in the order named; IPv4 when none is.
@@ -261,9 +265,9 @@ struct NetstatFlags {
         case "c": continuous = true
         case "4": (ipv4, familyNamed, familyOrder) = (true, true, familyOrder + ["inet"])
         case "6": (ipv6, familyNamed, familyOrder) = (true, true, familyOrder + ["inet6"])
-        case "r": select(.routes)
-        case "i": select(.interfaces)
-        case "s": select(.statistics)
+        case "r": try select(.routes)
+        case "i": try select(.interfaces)
+        case "s": try select(.statistics)
         case "g": groups = true
         case "F": break  // the FIB, which -r shows anyway
         case "N": symbolic = true  // symbolic hardware names; -r's names are masked by it
