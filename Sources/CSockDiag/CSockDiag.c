@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/eventfd.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -249,4 +250,13 @@ long csd_getxattr(const char *path, const char *name, void *value, size_t size) 
 
 int csd_eventfd(unsigned int initial) {
     return eventfd(initial, EFD_CLOEXEC);
+}
+
+int csd_effective_capabilities(uint64_t *effective) {
+    struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+    memset(data, 0, sizeof(data));
+    if (syscall(SYS_capget, &header, data) != 0) return -1;
+    *effective = (uint64_t)data[1].effective << 32 | data[0].effective;
+    return 0;
 }

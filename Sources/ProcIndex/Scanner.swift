@@ -1,4 +1,5 @@
 import Glibc
+import CSockDiag
 import SockDiag
 
 /// Reads one process's `/proc/PID/fd` links and `/proc/PID/comm`, with no per-descriptor allocation.
@@ -148,21 +149,14 @@ struct Scanner {
     /// sandbox's init) and is not reported on every run.
     static let refusedLinksAreDenied: Bool = !effectiveCapabilities().contains(bit: 19)  // CAP_SYS_PTRACE
 
-    /// This process's effective capabilities, from `CapEff:` in `/proc/self/status` (all set when unreadable:
-    /// nothing is then reported that might not be ours).
+    /// This thread's effective capabilities (`capget`; all set when it fails: nothing is then reported that
+    /// might not be ours).
     static func effectiveCapabilities() -> CapabilitySet {
-        guard let status = try? WholeFile.read("/proc/self/status") else { return CapabilitySet(bits: ~0) }
-        var lines = status.split(separator: 0x0A)[...]
-        while let line = lines.popFirst() {
-            guard line.starts(with: "CapEff:".utf8) else { continue }
-            let hex = line.dropFirst(7).drop { $0 == 0x09 || $0 == 0x20 }
-            guard let bits = UInt64(String(decoding: hex, as: UTF8.self), radix: 16) else { break }
-            return CapabilitySet(bits: bits)
-        }
-        return CapabilitySet(bits: ~0)
+        var bits: UInt64 = 0
+        return csd_effective_capabilities(&bits) == 0 ? CapabilitySet(bits: bits) : CapabilitySet(bits: ~0)
     }
 
-    /// A capability set as the kernel prints it: bit N is capability N (`capability.h`).
+    /// A capability set: bit N is capability N (`capability.h`).
     struct CapabilitySet {
         var bits: UInt64
 

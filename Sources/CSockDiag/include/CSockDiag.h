@@ -168,6 +168,10 @@ long csd_getxattr(const char *path, const char *name, void *value, size_t size);
 /// eventfd(2) with EFD_CLOEXEC (<sys/eventfd.h> is not in the Glibc module): the tests' anonymous inode.
 int csd_eventfd(unsigned int initial);
 
+/// This thread's effective capability set (capget(2), version 3: capabilities 0-63), or -1 with errno. No
+/// descriptor is needed, so it answers under a spent descriptor limit.
+int csd_effective_capabilities(uint64_t *effective);
+
 #include "CSockDiagMonitor.h"
 
 #endif
