@@ -360,9 +360,7 @@ public final class LsofFileRenderer {
         let fields = options.fields
         let terminator: UInt8 = options.nulTerminated ? 0 : 0x0A
         func field(_ id: UInt8, _ value: String) {
-            out.append(id)
-            out.append(value)
-            out.append(terminator)
+            LsofText.appendField(id, value, terminator: terminator, to: out)
         }
         out.append(0x70)
         out.append(decimal: pid)

@@ -254,9 +254,7 @@ public final class LsofRenderer: SocketSink {
         let fields = options.fields
         let terminator: UInt8 = options.nulTerminated ? 0 : 0x0A
         func field(_ id: UInt8, _ value: String) {
-            out.append(id)
-            out.append(value)
-            out.append(terminator)
+            LsofText.appendField(id, value, terminator: terminator, to: out)
         }
         if fields.contains(.fd) { field(0x66, fd) }
         if fields.contains(.access) { field(0x61, access) }

@@ -60,6 +60,13 @@ enum LsofText {
         var task: (id: Int, command: Int)? = nil
     }
 
+    /// Appends one `-F` field: its letter, its value, and the terminator (newline, or NUL with `-F0`).
+    static func appendField(_ id: UInt8, _ value: String, terminator: UInt8, to out: OutputBuffer) {
+        out.append(id)
+        out.append(value)
+        out.append(terminator)
+    }
+
     /// Appends lsof's title line (`print_header`): titles right-aligned to their columns, NAME last.
     static func appendHeader(_ widths: ColumnWidths, to out: OutputBuffer) {
         func right(_ title: String, _ width: Int) {
