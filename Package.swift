@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "SockExporter",
             dependencies: [
-                "SockDiag", "SockPipeline", "ExporterArguments", "CommandSupport",
+                "SockDiag", "ProcIndex", "SockPipeline", "ExporterArguments", "CommandSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -250,18 +250,7 @@ public struct ProcessFileTable: Sendable {
     /// The whole of `fdinfo/N`; empty when unreadable.
     static func info(_ name: String, infofd: Int32) -> [UInt8] {
         guard infofd >= 0 else { return [] }
-        let fd = openat(infofd, name, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return [] }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
-            bytes += chunk[0..<n]
-        }
-        return bytes
+        return (try? WholeFile.read(name, in: infofd)) ?? []
     }
 
     /// lsof's name for an anonymous inode it knows more of from fdinfo: `[eventfd:ID]`, `[pidfd:PID]`,

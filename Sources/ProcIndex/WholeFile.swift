@@ -9,9 +9,30 @@ public enum WholeFile {
 
     /// The bytes of the file at `path`; `open` and `read` are retried on `EINTR`, any other failure is thrown.
     public static func read(_ path: String) throws(Errno) -> [UInt8] {
+        let fd: FileDescriptor
         do {
-            let fd = try path.withCString { try FileDescriptor.open($0, .readOnly, options: .closeOnExec) }
-            defer { try? fd.close() }
+            fd = try path.withCString { try FileDescriptor.open($0, .readOnly, options: .closeOnExec) }
+        } catch {
+            // swift-system's calls throw only `Errno`.
+            throw error as? Errno ?? .ioError
+        }
+        defer { try? fd.close() }
+        return try readToEnd(fd)
+    }
+
+    /// The bytes of the file `name` in the open directory `directory` (`openat`: one `/proc/PID/fdinfo` opened
+    /// once for all of a process's descriptors).
+    public static func read(_ name: String, in directory: Int32) throws(Errno) -> [UInt8] {
+        let raw = name.withCString { openat(directory, $0, O_RDONLY | O_CLOEXEC) }
+        guard raw >= 0 else { throw Errno(rawValue: errno) }
+        let fd = FileDescriptor(rawValue: raw)
+        defer { try? fd.close() }
+        return try readToEnd(fd)
+    }
+
+    /// Reads `fd` to EOF from where it stands.
+    static func readToEnd(_ fd: FileDescriptor) throws(Errno) -> [UInt8] {
+        do {
             var bytes: [UInt8] = []
             var filled = 0
             while true {
@@ -27,7 +48,6 @@ public enum WholeFile {
             bytes.removeLast(bytes.count - filled)
             return bytes
         } catch {
-            // swift-system's calls throw only `Errno`.
             throw error as? Errno ?? .ioError
         }
     }

@@ -4,6 +4,7 @@ import Glibc
 import NIOCore
 import NIOConcurrencyHelpers
 import NIOSSL
+import ProcIndex
 
 /// The exporter-toolkit web configuration (`--web.config.file`, as node_exporter takes it): TLS and basic auth.
 ///
@@ -31,12 +32,14 @@ public struct WebConfig: Sendable {
     /// Reads and checks the file at `path`; every problem is one `CommandFailure` naming the file.
     public static func load(path: String) throws -> WebConfig {
         func failure(_ message: String) -> CommandFailure { CommandFailure("--web.config.file \(path): \(message)") }
-        let text: String
+        let bytes: [UInt8]
         do {
-            text = try readText(path)
+            bytes = try WholeFile.read(path)
         } catch {
-            throw failure("cannot be read (\(String(cString: strerror(error.errno))))")
+            throw failure("cannot be read (\(String(cString: strerror(error.rawValue))))")
         }
+        guard bytes.count <= 1 << 20 else { throw failure("cannot be read (\(String(cString: strerror(EFBIG))))") }
+        let text = String(decoding: bytes, as: UTF8.self)
         let root: WebConfigYAML.Node?
         do {
             root = try WebConfigYAML.parse(text)
@@ -135,31 +138,6 @@ public struct WebConfig: Sendable {
         } catch {
             throw failure("TLS setup: \(error)")
         }
-    }
-}
-
-extension WebConfig {
-    /// Why the file could not be read: the errno.
-    struct ReadFailure: Error {
-        var errno: Int32
-    }
-
-    /// The whole file at `path` as text (at most 1 MiB).
-    static func readText(_ path: String) throws(ReadFailure) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ReadFailure(errno: errno) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw ReadFailure(errno: errno) }
-            if n == 0 { break }
-            bytes += chunk[0..<n]
-            guard bytes.count <= 1 << 20 else { throw ReadFailure(errno: EFBIG) }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

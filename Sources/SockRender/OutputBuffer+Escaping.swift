@@ -6,33 +6,7 @@ extension OutputBuffer {
     /// U+2066–U+2069) become `\uNNNN`, and a byte that was not UTF-8 (`String(rawBytes:)`) becomes `\xNN`: one
     /// record stays one line, shows in its own order, and every name can be read back byte for byte.
     public func appendEscaped(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes in
-            var i = 0
-            while i < bytes.count {
-                let byte = bytes[i]
-                switch byte {
-                case 0x0A: append("\\n")
-                case 0x09: append("\\t")
-                case 0x0D: append("\\r")
-                case 0x5C: append("\\\\")
-                case 0..<0x20, 0x7F: appendHexEscape(byte, prefix: "\\x", digits: 2)
-                case 0xC2, 0xE2, 0xF4:
-                    if let (scalar, length) = Self.hostileScalar(bytes, at: i) {
-                        if let raw = String.rawByte(scalar) {
-                            appendHexEscape(raw, prefix: "\\x", digits: 2)
-                        } else {
-                            appendUnicodeEscape(scalar.value)
-                        }
-                        i += length
-                        continue
-                    }
-                    append(byte)
-                default: append(byte)
-                }
-                i += 1
-            }
-        }
+        appendEscapedBytes(of: text, json: false)
     }
 
     /// Appends `text` as a JSON string, quotes included (RFC 8259 escapes). C1 controls and bidi overrides
@@ -40,24 +14,38 @@ extension OutputBuffer {
     /// (a lone surrogate escape would be rejected by many): `appendJSONRawBytes` adds the bytes themselves.
     public func appendJSONString(_ text: String) {
         append(0x22)
+        appendEscapedBytes(of: text, json: true)
+        append(0x22)
+    }
+
+    /// The one escaping walk behind both: `\n \t \r \\` and C1 controls and bidi overrides as `\uNNNN` in
+    /// both; other controls as `\xNN` in a table and `\u00NN` in JSON, which also escapes `"`, `\b` and `\f`;
+    /// a raw byte as `\xNN` in a table and U+FFFD in JSON. Inlined, so each caller's `json` is a constant.
+    @inline(__always)
+    private func appendEscapedBytes(of text: String, json: Bool) {
         var text = text
         text.withUTF8 { bytes in
             var i = 0
             while i < bytes.count {
                 let byte = bytes[i]
                 switch byte {
-                case 0x22: append("\\\"")
-                case 0x5C: append("\\\\")
                 case 0x0A: append("\\n")
                 case 0x09: append("\\t")
                 case 0x0D: append("\\r")
-                case 0x08: append("\\b")
-                case 0x0C: append("\\f")
-                case 0..<0x20, 0x7F: appendHexEscape(byte, prefix: "\\u", digits: 4)
+                case 0x5C: append("\\\\")
+                case 0x22 where json: append("\\\"")
+                case 0x08 where json: append("\\b")
+                case 0x0C where json: append("\\f")
+                case 0..<0x20, 0x7F:
+                    if json {
+                        appendHexEscape(byte, prefix: "\\u", digits: 4)
+                    } else {
+                        appendHexEscape(byte, prefix: "\\x", digits: 2)
+                    }
                 case 0xC2, 0xE2, 0xF4:
                     if let (scalar, length) = Self.hostileScalar(bytes, at: i) {
-                        if String.rawByte(scalar) != nil {
-                            append("\u{FFFD}")
+                        if let raw = String.rawByte(scalar) {
+                            if json { append("\u{FFFD}") } else { appendHexEscape(raw, prefix: "\\x", digits: 2) }
                         } else {
                             appendUnicodeEscape(scalar.value)
                         }
@@ -70,7 +58,6 @@ extension OutputBuffer {
                 i += 1
             }
         }
-        append(0x22)
     }
 
     /// When `text` held bytes that are not UTF-8 (`String(rawBytes:)`), appends `,"KEY_hex":"…"`: every byte
