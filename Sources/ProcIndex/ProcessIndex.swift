@@ -3,7 +3,8 @@ import Glibc
 /// Maps socket inodes to the processes and descriptors holding them, read from `/proc/PID/fd`.
 ///
 /// Each `/proc/PID/fd/N` of a socket is a link to `socket:[INODE]`. The index reads every link once, keeps the
-/// socket ones in one flat array sorted by inode, and answers lookups by binary search. A process that exits
+/// socket ones in one flat array sorted by inode, and finds an inode's first entry through an open-addressing
+/// table (a binary search over a million entries missed the cache on every step). A process that exits
 /// mid-scan (ENOENT, ESRCH) or refuses access (EACCES, EPERM) is skipped: its sockets simply have no known owner.
 public struct ProcessIndex: Sendable {
     /// 16 bytes: sock_diag reports inodes as 32 bits (`idiag_inode`), so wider ones can never be joined.
@@ -16,6 +17,10 @@ public struct ProcessIndex: Sendable {
 
     private var entries: [Entry] = []
     private var commands: [String] = []
+    /// Each indexed inode's first entry, plus one (0: an empty slot); at most half full, linear probing.
+    private var slots: [Int32] = []
+    /// `64 - log2(slots.count)`: a multiplicative hash keeps the top bits.
+    private var shift: UInt64 = 64
     /// Processes whose fd table could not be read (permission, or gone mid-scan).
     public private(set) var skippedProcesses = 0
     /// Of those, the ones that refused access (EACCES, EPERM): other users' processes, without privilege.
@@ -84,6 +89,41 @@ public struct ProcessIndex: Sendable {
             scannedProcesses += partial.scanned
         }
         entries.sort { ($0.inode, $0.pid, $0.fd) < ($1.inode, $1.pid, $1.fd) }
+        buildSlots()
+    }
+
+    /// Fills `slots` from the sorted entries: one slot per distinct inode.
+    private mutating func buildSlots() {
+        guard !entries.isEmpty, entries.count < Int(Int32.max) else { return }
+        var bits: UInt64 = 4
+        while (1 << bits) < entries.count * 2 { bits += 1 }
+        shift = 64 - bits
+        slots = Array(repeating: 0, count: 1 << bits)
+        let mask = slots.count - 1
+        var previous: UInt32? = nil
+        for (i, e) in entries.enumerated() where e.inode != previous {
+            previous = e.inode
+            var s = slot(e.inode)
+            while slots[s] != 0 { s = (s + 1) & mask }
+            slots[s] = Int32(i + 1)
+        }
+    }
+
+    @inline(__always)
+    private func slot(_ inode: UInt32) -> Int { Int(truncatingIfNeeded: (UInt64(inode) &* 0x9E37_79B9_7F4A_7C15) >> shift) }
+
+    /// The first entry of `inode`, or nil when no process holds it.
+    @inline(__always)
+    private func first(_ inode: UInt32) -> Int? {
+        guard !slots.isEmpty else { return nil }
+        let mask = slots.count - 1
+        var s = slot(inode)
+        while true {
+            let found = Int(slots[s])
+            if found == 0 { return nil }
+            if entries[found - 1].inode == inode { return found - 1 }
+            s = (s + 1) & mask
+        }
     }
 
     /// Socket descriptors indexed.
@@ -92,8 +132,7 @@ public struct ProcessIndex: Sendable {
     /// Calls `body` for every holder of the socket with `inode`, ordered by pid then fd.
     @inline(__always)
     public func forEachHolder(of inode: UInt64, _ body: (SocketHolder) throws -> Void) rethrows {
-        guard inode != 0, let inode = UInt32(exactly: inode) else { return }
-        var i = lowerBound(inode)
+        guard inode != 0, let inode = UInt32(exactly: inode), var i = first(inode) else { return }
         while i < entries.count, entries[i].inode == inode {
             let e = entries[i]
             try body(SocketHolder(pid: e.pid, fd: e.fd, command: commands[Int(e.process)]))
@@ -121,17 +160,6 @@ public struct ProcessIndex: Sendable {
     /// Whether any process holds `inode`.
     public func contains(_ inode: UInt64) -> Bool {
         guard let inode = UInt32(exactly: inode) else { return false }
-        let i = lowerBound(inode)
-        return i < entries.count && entries[i].inode == inode
-    }
-
-    private func lowerBound(_ inode: UInt32) -> Int {
-        var low = 0
-        var high = entries.count
-        while low < high {
-            let mid = (low + high) / 2
-            if entries[mid].inode < inode { low = mid + 1 } else { high = mid }
-        }
-        return low
+        return first(inode) != nil
     }
 }

@@ -6,12 +6,13 @@ import SystemPackage
 /// Runs a `SocketQuery`: asks the kernel for the sockets, joins them with their owners, filters them and
 /// hands each joined socket to a sink.
 ///
-/// Three paths, cheapest first:
+/// Four paths, cheapest first:
 /// - no owners wanted: stream each socket from the receive buffer to the sink;
 /// - `--pid`/`--command`/`--user`: read only those processes' fds, then look their sockets up one by one
 ///   (or, for many, stream the dump and keep the sockets they hold);
-/// - owners wanted: capture the dump, scan /proc (for a narrowed listing, only until every captured inode
-///   has an owner), then hand over the capture.
+/// - owners of every process, rows in kernel order: read /proc, then stream the dump through the join;
+/// - other owner joins: capture the dump, scan /proc (for a narrowed listing, only until every captured
+///   inode has an owner), then hand over the capture.
 public final class SocketPipeline {
     private let report: (PipelineNote) -> Void
     private let procRoot: String
@@ -85,6 +86,20 @@ public final class SocketPipeline {
             }
             denied = index.deniedProcesses
             shortage = (index.exhaustedProcesses, index.procUnlisted)
+        } else if query.streamsAfterScan {
+            // Every process is read anyway and rows go out in kernel order: read /proc first (on every core),
+            // then stream the dump through the join, as ss does. Nothing is held per socket, so memory
+            // follows the descriptors, not the table (a capture is ~85 bytes a socket).
+            let index = ProcessIndex(procRoot: procRoot, workers: Self.workers)
+            let owners = OwnerTable(index)
+            try forEachDump { client, request, check in
+                try client.dump(request) { record in
+                    guard check(record) else { return }
+                    try run.emit(record, owners: owners)
+                }
+            }
+            denied = index.deniedProcesses
+            shortage = (index.exhaustedProcesses, index.procUnlisted)
         } else if query.joinsOwners {
             var capture = SocketCapture(keeping: query.extensions, cgroupIDs: query.joinsCgroups)
             func dumpAll() throws {
@@ -94,7 +109,7 @@ public final class SocketPipeline {
             }
             let index: ProcessIndex
             // A UNIX socket shows its peer's owners too, which the early exit would not look for.
-            if query.isNarrowed, !query.allOwners, !query.netids.contains(.unix) {
+            if !query.readsEveryProcess {
                 // A narrowed listing: dump first, then read /proc only until every socket has an owner.
                 try dumpAll()
                 index = ProcessIndex(

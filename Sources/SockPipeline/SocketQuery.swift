@@ -92,6 +92,14 @@ public struct SocketQuery {
     /// True when the query is narrower than "every socket of these transports".
     public var isNarrowed: Bool { states != .all || expression != .all }
 
+    /// The owners' join reads every process: a full listing (shared sockets list all their holders, as in
+    /// ss), `allOwners`, or UNIX sockets (a row shows its peer's owners too, which an early stop would miss).
+    var readsEveryProcess: Bool { !isNarrowed || allOwners || netids.contains(.unix) }
+
+    /// Owners come from a full read of /proc made before the dump, which then streams through the join: rows
+    /// go out in kernel order and nothing (socket options) needs the dump's inodes before the scan.
+    var streamsAfterScan: Bool { joinsOwners && readsEveryProcess && order == .kernel && !socketOptions }
+
     /// The dumps to make: each INET transport over each address family (with the kernel filter; TCP over both
     /// families in one walk), then the other families (netlink and packet only when `close` is among the
     /// states: they have no other).
