@@ -76,21 +76,41 @@ final class ParallelScan: @unchecked Sendable {
 
     /// Starts `workers - 1` threads, runs `work` here, then scans here too; returns every partial.
     func run(workers: Int, alongside work: () throws -> Void) rethrows -> [Partial] {
-        let partials = (0..<workers).map { _ in Partial() }
-        var threads: [WorkerThread] = []
-        for partial in partials.dropFirst() {
-            // Not started: this thread does its share.
-            if let thread = WorkerThread.start({ [self] in scan(into: partial) }) { threads.append(thread) }
-        }
-        defer { for thread in threads { thread.join() } }
+        start(workers: workers)
         do {
             try work()
         } catch {
-            stop.store(true, ordering: .releasing)
+            cancel()
             throw error
         }
+        return finish()
+    }
+
+    private var partials: [Partial] = []
+    private var threads: [WorkerThread] = []
+
+    /// Starts `workers - 1` threads on the scan; the caller's share waits for `finish`.
+    func start(workers: Int) {
+        partials = (0..<max(1, workers)).map { _ in Partial() }
+        for partial in partials.dropFirst() {
+            // Not started: the finishing thread does its share.
+            if let thread = WorkerThread.start({ [self] in scan(into: partial) }) { threads.append(thread) }
+        }
+    }
+
+    /// Scans on the calling thread until no task is left, waits for the workers; returns every partial.
+    func finish() -> [Partial] {
         scan(into: partials[0])
+        for thread in threads { thread.join() }
+        threads = []
         return partials
+    }
+
+    /// Stops the workers after their current process and waits for them.
+    func cancel() {
+        stop.store(true, ordering: .releasing)
+        for thread in threads { thread.join() }
+        threads = []
     }
 
     /// Takes tasks from the cursor until they run out or the wanted set is complete.

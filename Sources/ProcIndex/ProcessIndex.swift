@@ -58,19 +58,57 @@ public struct ProcessIndex: Sendable {
     private init(
         procRoot: String, pids: [Int32]?, wanted: Set<UInt64>?, workers: Int, alongside work: () throws -> Void
     ) rethrows {
+        let (scan, unlisted) = Self.plan(procRoot: procRoot, pids: pids, wanted: wanted, workers: workers)
+        let partials = try scan.run(workers: max(1, workers), alongside: work)
+        self.init(merging: partials, of: scan, procUnlisted: unlisted)
+    }
+
+    /// The scan of `pids` (every process of `procRoot` when nil), and whether /proc could not be listed.
+    private static func plan(
+        procRoot: String, pids: [Int32]?, wanted: Set<UInt64>?, workers: Int
+    ) -> (ParallelScan, procUnlisted: Bool) {
         let list: [Int32]
+        var unlisted = false
         if let pids {
             list = Array(Set(pids)).sorted()
         } else if let all = Scanner.numericEntries(of: procRoot) {
             list = all
         } else {
-            procUnlisted = errno == EMFILE || errno == ENFILE
+            unlisted = errno == EMFILE || errno == ENFILE
             list = []
         }
         // A large table (a server's workers) is cut into ranges that the threads share.
-        let scan = ParallelScan(
-            root: procRoot, pids: list, wanted: wanted?.subtracting([0]), split: workers > 1)
-        let partials = try scan.run(workers: max(1, workers), alongside: work)
+        return (ParallelScan(root: procRoot, pids: list, wanted: wanted?.subtracting([0]), split: workers > 1), unlisted)
+    }
+
+    /// A scan of every process running on worker threads while the caller does something else, until the
+    /// caller needs the index (`finish`).
+    public final class Pending {
+        private let scan: ParallelScan
+        private let unlisted: Bool
+        private var done = false
+
+        /// Starts reading `procRoot` on `workers - 1` threads (the caller's share waits for `finish`).
+        public init(procRoot: String = "/proc", workers: Int) {
+            (scan, unlisted) = ProcessIndex.plan(procRoot: procRoot, pids: nil, wanted: nil, workers: workers)
+            scan.start(workers: workers)
+        }
+
+        /// Reads on this thread too until every process is read, and returns the index.
+        public func finish() -> ProcessIndex {
+            precondition(!done, "ProcessIndex.Pending finished twice")
+            done = true
+            return ProcessIndex(merging: scan.finish(), of: scan, procUnlisted: unlisted)
+        }
+
+        deinit {
+            if !done { scan.cancel() }
+        }
+    }
+
+    /// The index of the partials a scan's threads found.
+    private init(merging partials: [ParallelScan.Partial], of scan: ParallelScan, procUnlisted: Bool) {
+        self.procUnlisted = procUnlisted
         stoppedEarly = scan.stoppedEarly
         // Merge: process numbers of each partial move past the ones before it.
         for partial in partials {

@@ -125,6 +125,32 @@ public final class DiagClient {
         return kept
     }
 
+    /// Runs `request`: the sockets `include` accepts go into `capture` while `hold` says so (it is asked after
+    /// each one, and may empty the capture), then each of the rest to `body` as it comes.
+    ///
+    /// A bounded capture: `-p` reads /proc while the dump is held, and streams what comes after.
+    public func dump(
+        _ request: DiagRequest, holdingIn capture: inout SocketCapture, while hold: (inout SocketCapture) throws -> Bool,
+        where include: (borrowing SocketRecord) -> Bool, _ body: (borrowing SocketRecord) throws -> Void
+    ) throws {
+        var holding = true
+        if case .inet(let inet) = request, inet.netid == .raw {
+            try dump(request) { record in
+                guard include(record) else { return }
+                guard holding else { return try body(record) }
+                capture.append(record: record)
+                holding = try hold(&capture)
+            }
+            return
+        }
+        _ = try dumpMessages(request) { record, payload in
+            guard include(record) else { return }
+            guard holding else { return try body(record) }
+            try capture.append(payload, record: record)
+            holding = try hold(&capture)
+        }
+    }
+
     /// `dump`, also handing over each message's payload (valid only inside `body`).
     private func dumpMessages(
         _ request: DiagRequest, _ body: (borrowing SocketRecord, UnsafeRawBufferPointer) throws -> Void

@@ -39,6 +39,19 @@ public struct SocketCapture {
     /// Sockets held.
     public var count: Int { ends.count }
 
+    /// About how many bytes the capture holds: its chunks and the per-socket positions, kinds and inodes.
+    public var byteCount: Int { chunks.count * Self.chunkSize + ends.count * 13 }
+
+    /// Lets go of every socket held (the attributes kept stay as they were).
+    public mutating func removeAll() {
+        chunks = []
+        ends = []
+        netids = []
+        namespaceRuns = []
+        decoded = [:]
+        inodes = []
+    }
+
     /// Keeps one message payload (already decoded once as `record`).
     mutating func append(_ payload: UnsafeRawBufferPointer, record: borrowing SocketRecord) throws(OutOfMemory) {
         let head = min(payload.count, FamilyRequest.messageSize(of: record.netid))

@@ -10,7 +10,8 @@ import SystemPackage
 /// - no owners wanted: stream each socket from the receive buffer to the sink;
 /// - `--pid`/`--command`/`--user`: read only those processes' fds, then look their sockets up one by one
 ///   (or, for many, stream the dump and keep the sockets they hold);
-/// - owners of every process, rows in kernel order: read /proc, then stream the dump through the join;
+/// - owners of every process, rows in kernel order: read /proc while holding the dump's first sockets (a
+///   bounded capture), join them, then stream the rest of the dump through the join;
 /// - other owner joins: capture the dump, scan /proc (for a narrowed listing, only until every captured
 ///   inode has an owner), then hand over the capture.
 public final class SocketPipeline {
@@ -27,16 +28,23 @@ public final class SocketPipeline {
     ///     (clients that replay batches, for tests).
     ///   - report: receives each note as it comes up; the pipeline itself never prints.
     ///   - identify: what a cgroup path names (`ContainerNaming.identifier`).
+    ///   - heldBytes: how much of the dump a full `-p` listing holds while /proc is read; the rest streams.
     public init(
         procRoot: String = "/proc", clients: [DiagClient]? = nil,
-        identify: @escaping ContainerIdentifier = CgroupPath.identity(of:),
+        identify: @escaping ContainerIdentifier = CgroupPath.identity(of:), heldBytes: Int = defaultHeldBytes,
         report: @escaping (PipelineNote) -> Void
     ) {
+        self.heldBytes = heldBytes
         self.procRoot = procRoot
         self.clients = clients
         self.report = report
         self.identify = identify
     }
+
+    /// The dump a full `-p` listing holds while /proc is read: ~100k TCP sockets (docs/BENCHMARKS.md, "A
+    /// million sockets").
+    public static let defaultHeldBytes = 8 << 20
+    private let heldBytes: Int
 
     /// Threads for the /proc scan: the online cores, at most 4 (more only contend in the kernel).
     public static let workers = max(1, min(4, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
@@ -87,19 +95,39 @@ public final class SocketPipeline {
             denied = index.deniedProcesses
             shortage = (index.exhaustedProcesses, index.procUnlisted)
         } else if query.streamsAfterScan {
-            // Every process is read anyway and rows go out in kernel order: read /proc first (on every core),
-            // then stream the dump through the join, as ss does. Nothing is held per socket, so memory
-            // follows the descriptors, not the table (a capture is ~85 bytes a socket).
-            let index = ProcessIndex(procRoot: procRoot, workers: Self.workers)
-            let owners = OwnerTable(index)
-            try forEachDump { client, request, check in
-                try client.dump(request) { record in
-                    guard check(record) else { return }
-                    try run.emit(record, owners: owners)
-                }
+            // Every process is read and rows go out in kernel order: /proc is read on the other cores while this
+            // thread holds the dump's first sockets (at most `heldBytes`); then this thread reads /proc too,
+            // joins what it held, and streams the rest of the dump through the join. Memory stays bounded at
+            // any table size, while the first ~100k sockets are dumped during the scan.
+            let pending = ProcessIndex.Pending(procRoot: procRoot, workers: Self.workers)
+            var capture = SocketCapture(keeping: query.extensions, cgroupIDs: query.joinsCgroups)
+            var index: ProcessIndex?
+            var owners: OwnerTable?
+            func join(_ held: inout SocketCapture) throws {
+                let built = pending.finish()
+                let table = OwnerTable(built)
+                index = built
+                owners = table
+                try held.forEach { record in try run.emit(record, owners: table) }
+                held.removeAll()
             }
-            denied = index.deniedProcesses
-            shortage = (index.exhaustedProcesses, index.procUnlisted)
+            try forEachDump { client, request, check in
+                if let owners {
+                    try client.dump(request) { record in
+                        guard check(record) else { return }
+                        try run.emit(record, owners: owners)
+                    }
+                    return
+                }
+                try client.dump(request, holdingIn: &capture, while: { held in
+                    guard held.byteCount >= heldBytes else { return true }
+                    try join(&held)
+                    return false
+                }, where: check) { record in try run.emit(record, owners: owners) }
+            }
+            if index == nil { try join(&capture) }
+            denied = index!.deniedProcesses
+            shortage = (index!.exhaustedProcesses, index!.procUnlisted)
         } else if query.joinsOwners {
             var capture = SocketCapture(keeping: query.extensions, cgroupIDs: query.joinsCgroups)
             func dumpAll() throws {

@@ -114,6 +114,30 @@ struct FakeProc {
         #expect(notes.allSatisfy { $0.level != .error })
     }
 
+    /// A full `-p` listing holds the dump's first sockets while /proc is read, then streams the rest: the
+    /// test's own sockets come out once each, with this process as holder, whether held or streamed.
+    @Test(arguments: [0, 1, SocketPipeline.defaultHeldBytes])
+    func aFullListingJoinsHeldAndStreamedSockets(heldBytes: Int) throws {
+        let listener = LiveSocket.tcpListener(v6: false)
+        let listener6 = LiveSocket.tcpListener(v6: true)
+        let (client, accepted) = LiveSocket.tcpConnection(to: listener)
+        let ours = [listener.inode, listener6.inode, client.inode, accepted.inode]
+        var query = SocketQuery(netids: [.tcp], families: [.inet, .inet6], states: .all)
+        query.owners = true
+        var notes: [PipelineNote] = []
+        let sink = RecordingSink()
+        try SocketPipeline(heldBytes: heldBytes) { notes.append($0) }.run(query, into: sink)
+        for inode in ours {
+            let rows = sink.rows.filter { UInt64($0.inode) == inode }
+            #expect(rows.count == 1, "inode \(inode) listed \(rows.count) times (held \(heldBytes) bytes)")
+            #expect(rows.first?.holders.contains(getpid()) == true, "inode \(inode): \(rows)")
+        }
+        let inodes = sink.rows.map(\.inode).filter { $0 != 0 }  // time-wait and request sockets have none
+        #expect(Set(inodes).count == inodes.count, "a socket listed twice")
+        #expect(notes.allSatisfy { $0.level != .error })
+        withExtendedLifetime((listener, listener6, client, accepted)) {}
+    }
+
     /// `--pid` of processes that do not exist: a typed error, not a print.
     @Test func aSelectionOfGonePidsIsATypedError() throws {
         var query = SocketQuery(netids: [.tcp], families: [.inet], states: .all)
