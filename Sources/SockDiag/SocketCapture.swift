@@ -3,8 +3,8 @@ import Glibc
 
 /// Sockets kept as the kernel encoded them, to be decoded again once something else is ready.
 ///
-/// `-p` needs every socket's inode before the /proc scan (so the scan can stop early) and the owners before
-/// rendering. Holding decoded records would cost hundreds of bytes each; this keeps each `inet_diag_msg` and
+/// A narrowed `-p` listing needs every socket's inode before the /proc scan (so the scan can stop early); a full
+/// one holds the dump's first sockets while the scan runs (`DiagClient.dump(_:holdingIn:while:where:_:)`). Holding decoded records would cost hundreds of bytes each; this keeps each `inet_diag_msg` and
 /// only the attributes the output asked for (every attribute for the other families), back to back in one arena.
 public struct SocketCapture {
     /// Fixed-size chunks: a growing single array would copy itself and briefly need twice its size.
