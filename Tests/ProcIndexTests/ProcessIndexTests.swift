@@ -55,6 +55,42 @@ import Testing
         #expect(holders.count == 2)
     }
 
+    /// Many inodes in the index's hash table (colliding slots, shared sockets): each lookup gives exactly the
+    /// holders laid out, by pid then fd, and an inode nobody holds gives none.
+    @Test func everyInodeFindsExactlyItsHolders() throws {
+        let root = "/tmp/sockwatch-fakeproc-many-\(getpid())"
+        defer { _ = system("rm -rf '\(root)'") }
+        var expected: [UInt32: [SocketHolder]] = [:]
+        var generator = SystemRandomNumberGenerator()
+        for pid: Int32 in [300, 41, 7000] {
+            #expect(system("mkdir -p '\(root)/\(pid)/fd' && echo p\(pid) > '\(root)/\(pid)/comm'") == 0)
+            for fd: Int32 in 3..<400 {
+                // Inodes from a small range, so that processes share some and the hash sees runs.
+                let inode = UInt32.random(in: 1_000_000..<1_000_700, using: &generator)
+                #expect(symlink("socket:[\(inode)]", "\(root)/\(pid)/fd/\(fd)") == 0)
+                expected[inode, default: []].append(SocketHolder(pid: pid, fd: fd, command: "p\(pid)"))
+            }
+        }
+        for workers in [1, 2] {
+            let index = ProcessIndex(procRoot: root, workers: workers)
+            #expect(index.count == 3 * 397)
+            for (inode, holders) in expected {
+                let sorted = holders.sorted { ($0.pid, $0.fd) < ($1.pid, $1.fd) }
+                #expect(index.holders(of: UInt64(inode)) == sorted, "inode \(inode), \(workers) workers")
+                #expect(index.contains(UInt64(inode)))
+            }
+            for absent in [UInt64(0), 999_999, 1_000_700, 5_000_000, UInt64(UInt32.max) + 1] {
+                #expect(index.holders(of: absent).isEmpty && !index.contains(absent), "inode \(absent)")
+            }
+            var seen: [UInt64] = []
+            index.forEachInode { inode, first in
+                seen.append(inode)
+                #expect(first == expected[UInt32(inode)]!.min { ($0.pid, $0.fd) < ($1.pid, $1.fd) })
+            }
+            #expect(seen == expected.keys.sorted().map(UInt64.init))
+        }
+    }
+
     /// A fake /proc: one process with sockets and other files, one that vanished (no fd dir), junk entries.
     @Test func scannerParsesLinksAndSkipsWhatItCannotRead() throws {
         let root = "/tmp/sockwatch-fakeproc-\(getpid())"
