@@ -22,6 +22,8 @@ struct WatchSampler {
     }
 
     private let identify: ContainerIdentifier
+    /// Sockets in the last sample (the next one reserves room for as many).
+    private var lastCount = 0
 
     init(query: SocketQuery, rescanOwners: Bool, identify: @escaping ContainerIdentifier = CgroupPath.identity(of:)) throws {
         // Rates come from tcp_info (UDP has none: the kernel adds nothing for it).
@@ -59,6 +61,7 @@ struct WatchSampler {
     mutating func sample() throws -> (samples: [WatchSample], time: UInt64) {
         let time = Self.now()
         var samples: [WatchSample] = []
+        samples.reserveCapacity(lastCount + lastCount / 16)  // no doubling copies of a table of the same size
         let cookie = detailCookie
         var info: TCPInfo?
         let cgroups = pipeline.cgroups
@@ -69,6 +72,7 @@ struct WatchSampler {
             if record.cookie == cookie { info = record.tcpInfo }
         }
         detailInfo = info
+        lastCount = samples.count
         let owners: OwnerTable
         if pipeline.query.selection.isEmpty {
             owners = pipeline.cachedOwners(of: samples.map(\.inode))
@@ -76,7 +80,7 @@ struct WatchSampler {
             owners = pipeline.selectedOwners()
             samples.removeAll { !owners.contains($0.inode) }
         }
-        for i in samples.indices { samples[i].holders = owners.holders(of: samples[i].inode) }
+        for i in samples.indices { samples[i].takeHolders(from: owners) }
         return (samples, time)
     }
 
