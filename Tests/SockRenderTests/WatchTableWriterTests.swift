@@ -189,5 +189,11 @@ import Testing
         #expect(third.allSatisfy { $0.sendRate == 0 })
         #expect(third[0].sentSinceStart == 1000 && third[0].age == 3)
         #expect(tracker.hostSent == 2500 * 1000)
+        // A dump in another order (the hash index instead of the walk in order): the same counters.
+        let reordered = tracker.update(second.reversed(), at: 4_000_000_000)
+        #expect(reordered.allSatisfy { $0.sendRate == 0 && $0.age >= 3 })
+        let older = reordered.filter { $0.age == 4 }  // first seen in the first dump: 1000 bytes since
+        #expect(older.count == 2500 && older.allSatisfy { $0.sentSinceStart == 1000 } && tracker.count == 5000)
+        #expect(reordered.filter { $0.age == 3 }.allSatisfy { $0.sentSinceStart == 0 })
     }
 }

@@ -32,11 +32,20 @@ public struct RateTracker: Sendable {
     /// Rows for `samples`, taken at `time` (monotonic nanoseconds), with rates against each socket's sample
     /// of the previous call; sockets absent from `samples` are forgotten.
     public mutating func update(_ samples: [WatchSample], at time: UInt64) -> [WatchRow] {
-        next.clear(keeping: samples.count)
         var rows: [WatchRow] = []
+        update(samples, at: time, into: &rows)
+        return rows
+    }
+
+    /// Puts the rows of `samples` in `rows`, emptied first with its capacity kept (the caller keeps one array
+    /// between refreshes: no large allocation faulted in afresh each time).
+    public mutating func update(_ samples: [WatchSample], at time: UInt64, into rows: inout [WatchRow]) {
+        next.clear(keeping: samples.count)
+        rows.removeAll(keepingCapacity: true)
         rows.reserveCapacity(samples.count)
+        var cursor = 0
         for sample in samples {
-            let before = previous[sample.cookie]
+            let before = previous.find(sample.cookie, near: &cursor)
             let firstSeen = before?.firstSeen ?? time
             let acked = Self.known(sample.bytesAcked)
             let received = Self.known(sample.bytesReceived)
@@ -65,7 +74,6 @@ public struct RateTracker: Sendable {
                 for: sample.cookie)
         }
         swap(&previous, &next)
-        return rows
     }
 
     @inline(__always)
@@ -79,92 +87,109 @@ public struct RateTracker: Sendable {
     }
 }
 
-/// Socket cookie → the counters of its last sample: open addressing on a multiplicative hash, cleared in O(1)
-/// by a generation number, its arrays kept between refreshes.
+/// Socket cookie → the counters of its last sample, its arrays kept between refreshes.
 ///
-/// Slots hold the cookie, the generation that wrote it and the index of the entry in `entries`, which grows in
-/// insertion order; a slot of an older generation is empty. At most half the slots are used.
+/// Entries are kept in the order of the dump that made them, and the kernel dumps a table in the same order
+/// each time (hash buckets in turn; a new socket goes to the head of its chain, a closed one leaves a gap): so
+/// the next dump finds most of its sockets at the position after the last one found, a sequential walk.
+/// A cookie greater than every cookie held is new (the kernel's cookies only grow). Only a socket found at
+/// neither place needs the hash index by cookie (open addressing on a multiplicative hash), which is built
+/// then, once per refresh at most.
 struct CookieTable: Sendable {
     /// A counter the kernel did not send.
     static let none = UInt64.max
 
     private struct Slot: Sendable {
         var cookie: UInt64
-        var generation: UInt32
+        /// The entry's position plus one; 0 marks an empty slot.
         var entry: UInt32
     }
 
-    private var slots: [Slot] = []
+    private var cookies: [UInt64] = []
     private var entries: [RateTracker.Previous] = []
-    private var generation: UInt32 = 1
+    /// The largest cookie held.
+    private var largest: UInt64 = 0
+    private var slots: [Slot] = []
     private var shift: UInt64 = 64
+    /// Whether `slots` index the entries held.
+    private var indexed = false
 
     /// Entries held.
     var count: Int { entries.count }
 
-    /// Empties the table, keeping room for `expected` entries (growing the slots when needed).
+    /// Empties the table, keeping room for `expected` entries.
     mutating func clear(keeping expected: Int) {
+        cookies.removeAll(keepingCapacity: true)
         entries.removeAll(keepingCapacity: true)
+        cookies.reserveCapacity(expected)
         entries.reserveCapacity(expected)
-        var size = 64
-        while size < 2 * expected { size *= 2 }
-        if size > slots.count || generation == .max {
-            slots = Array(repeating: Slot(cookie: 0, generation: 0, entry: 0), count: max(size, slots.count))
-            shift = 64 - UInt64(slots.count.trailingZeroBitCount)
-            generation = 1
-        } else {
-            generation += 1
-        }
+        largest = 0
+        indexed = false
     }
 
+    /// Appends the entry of `cookie` (found by `find` from the next refresh on).
     @inline(__always)
-    private func slot(_ cookie: UInt64) -> Int { Int(truncatingIfNeeded: (cookie &* 0x9E37_79B9_7F4A_7C15) >> shift) }
+    mutating func insert(_ value: RateTracker.Previous, for cookie: UInt64) {
+        cookies.append(cookie)
+        entries.append(value)
+        largest = max(largest, cookie)
+    }
 
-    /// The entry of `cookie`; nil when not there.
+    /// The entry of `cookie`: looked for at `cursor` and the few positions after it (where the previous
+    /// dump's order puts it), then in the hash index; `cursor` moves past the entry found.
     @inline(__always)
-    subscript(cookie: UInt64) -> RateTracker.Previous? {
-        guard !entries.isEmpty else { return nil }
+    mutating func find(_ cookie: UInt64, near cursor: inout Int) -> RateTracker.Previous? {
+        guard cookie <= largest, !entries.isEmpty else { return nil }
+        let found: Int? = cookies.withUnsafeBufferPointer { cookies in
+            var i = cursor
+            let end = min(cookies.count, cursor + 4)
+            while i < end {
+                if cookies[i] == cookie { return i }
+                i += 1
+            }
+            return nil
+        }
+        guard let position = found ?? indexedPosition(of: cookie) else { return nil }
+        cursor = position + 1
+        return entries[position]
+    }
+
+    /// The position of `cookie` through the hash index, built first when needed (the last of duplicates wins).
+    private mutating func indexedPosition(of cookie: UInt64) -> Int? {
+        if !indexed { buildIndex() }
+        let shift = self.shift
         return slots.withUnsafeBufferPointer { slots in
             let mask = slots.count - 1
-            var i = slot(cookie)
-            while slots[i].generation == generation {
-                if slots[i].cookie == cookie { return entries[Int(slots[i].entry)] }
-                i = (i + 1) & mask
-            }
-            return nil
-        }
-    }
-
-    /// Sets the entry of `cookie` (the last one wins when a cookie comes twice).
-    mutating func insert(_ value: RateTracker.Previous, for cookie: UInt64) {
-        if 2 * (entries.count + 1) > slots.count { grow() }
-        let generation = self.generation
-        let shift = self.shift
-        let index = UInt32(entries.count)
-        let replaced: Int? = slots.withUnsafeMutableBufferPointer { slots in
-            let mask = slots.count - 1
             var i = Int(truncatingIfNeeded: (cookie &* 0x9E37_79B9_7F4A_7C15) >> shift)
-            while slots[i].generation == generation {
-                if slots[i].cookie == cookie { return Int(slots[i].entry) }
+            while slots[i].entry != 0 {
+                if slots[i].cookie == cookie { return Int(slots[i].entry) - 1 }
                 i = (i + 1) & mask
             }
-            slots[i] = Slot(cookie: cookie, generation: generation, entry: index)
             return nil
         }
-        if let replaced { entries[replaced] = value } else { entries.append(value) }
     }
 
-    /// Doubles the slots and places the entries again.
-    private mutating func grow() {
-        let kept = slots.filter { $0.generation == generation }
-        slots = Array(repeating: Slot(cookie: 0, generation: 0, entry: 0), count: max(64, slots.count * 2))
-        shift = 64 - UInt64(slots.count.trailingZeroBitCount)
-        generation = 1
-        let mask = slots.count - 1
-        for old in kept {
-            var i = slot(old.cookie)
-            while slots[i].generation == generation { i = (i + 1) & mask }
-            slots[i] = Slot(cookie: old.cookie, generation: generation, entry: old.entry)
+    /// Indexes every entry by cookie, at most half the slots used (the slots' capacity kept).
+    private mutating func buildIndex() {
+        var size = 64
+        while size < 2 * cookies.count { size *= 2 }
+        if slots.count < size {
+            slots = Array(repeating: Slot(cookie: 0, entry: 0), count: size)
+        } else {
+            slots.withUnsafeMutableBufferPointer { $0.update(repeating: Slot(cookie: 0, entry: 0)) }
         }
+        shift = 64 - UInt64(slots.count.trailingZeroBitCount)
+        let shift = self.shift
+        cookies.withUnsafeBufferPointer { cookies in
+            slots.withUnsafeMutableBufferPointer { slots in
+                let mask = slots.count - 1
+                for (position, cookie) in cookies.enumerated() {
+                    var i = Int(truncatingIfNeeded: (cookie &* 0x9E37_79B9_7F4A_7C15) >> shift)
+                    while slots[i].entry != 0 && slots[i].cookie != cookie { i = (i + 1) & mask }
+                    slots[i] = Slot(cookie: cookie, entry: UInt32(truncatingIfNeeded: position + 1))
+                }
+            }
+        }
+        indexed = true
     }
 }

@@ -25,6 +25,8 @@ struct LiveWatch {
     /// The part of a live filter applied to rows after the dump (a process or container name).
     private var nameFilter: LiveFilter?
     private var tracker = RateTracker()
+    /// The last sample, kept with its capacity for the next one.
+    private var samples: [WatchSample] = []
     /// The rows of the last sample, after the name filter.
     private var rows: [WatchRow] = []
     private var frame: WatchFrame
@@ -79,7 +81,7 @@ struct LiveWatch {
         while true {
             now = WatchSampler.now()
             if now >= next {
-                let (samples, time) = try sampler.sample()
+                let time = try sampler.sample(into: &samples)
                 _ = sampler.takeNotes()  // stderr is the screen: notes would tear it
                 let all = tracker.update(samples, at: time)
                 frame.sparkline.add(all.reduce(0) { $0 + $1.totalRate }, at: time)

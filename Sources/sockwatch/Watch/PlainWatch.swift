@@ -14,16 +14,20 @@ struct PlainWatch {
 
     mutating func run() throws {
         var tracker = RateTracker()
-        var (samples, time) = try sampler.sample()
-        _ = tracker.update(samples, at: time)
+        // Kept between intervals, with their capacity: each refresh refills them.
+        var samples: [WatchSample] = []
+        var rows: [WatchRow] = []
+        var time = try sampler.sample(into: &samples)
+        tracker.update(samples, at: time, into: &rows)
         var deadline = time + period
         var interval = 0
         while count.map({ interval < $0 }) ?? true {
             Self.sleep(until: deadline)
-            (samples, time) = try sampler.sample()
+            time = try sampler.sample(into: &samples)
             for note in sampler.takeNotes() { Stderr.line(note) }
             interval += 1
-            try render(interval, tracker.update(samples, at: time))
+            tracker.update(samples, at: time, into: &rows)
+            try render(interval, rows)
             deadline += period
             let now = WatchSampler.now()
             if deadline <= now { deadline = now + period }  // fell behind: keep the period, skip the missed

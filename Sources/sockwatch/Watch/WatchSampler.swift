@@ -57,10 +57,12 @@ struct WatchSampler {
     /// `/proc` scans run so far for owners.
     var ownerScans: Int { pipeline.ownerScans }
 
-    /// Dumps the sockets and joins their owners; `time` is CLOCK_MONOTONIC in nanoseconds when the dump began.
-    mutating func sample() throws -> (samples: [WatchSample], time: UInt64) {
+    /// Dumps the sockets into `samples` (emptied first, its capacity kept: a table of 200k sockets is ~40 MiB,
+    /// which malloc would map and fault in afresh every refresh) and joins their owners; returns
+    /// CLOCK_MONOTONIC in nanoseconds when the dump began.
+    mutating func sample(into samples: inout [WatchSample]) throws -> UInt64 {
         let time = Self.now()
-        var samples: [WatchSample] = []
+        samples.removeAll(keepingCapacity: true)
         samples.reserveCapacity(lastCount + lastCount / 16)  // no doubling copies of a table of the same size
         let cookie = detailCookie
         var info: TCPInfo?
@@ -81,7 +83,7 @@ struct WatchSampler {
             samples.removeAll { !owners.contains($0.inode) }
         }
         for i in samples.indices { samples[i].takeHolders(from: owners) }
-        return (samples, time)
+        return time
     }
 
     /// Takes the notes gathered so far.
