@@ -32,46 +32,50 @@ public struct RateTracker: Sendable {
     /// Rows for `samples`, taken at `time` (monotonic nanoseconds), with rates against each socket's sample
     /// of the previous call; sockets absent from `samples` are forgotten.
     public mutating func update(_ samples: [WatchSample], at time: UInt64) -> [WatchRow] {
-        var rows: [WatchRow] = []
-        update(samples, at: time, into: &rows)
+        var rows = samples.map { WatchRow(sample: $0, sendRate: nil, receiveRate: nil, retransmits: nil, age: 0) }
+        update(&rows, at: time)
         return rows
     }
 
-    /// Puts the rows of `samples` in `rows`, emptied first with its capacity kept (the caller keeps one array
-    /// between refreshes: no large allocation faulted in afresh each time).
-    public mutating func update(_ samples: [WatchSample], at time: UInt64, into rows: inout [WatchRow]) {
-        next.clear(keeping: samples.count)
-        rows.removeAll(keepingCapacity: true)
-        rows.reserveCapacity(samples.count)
+    /// Fills in the rates, age and totals of `rows` (a sample each, taken at `time`), in place: the sampler
+    /// dumps straight into rows, so no socket is copied from a sample array into a row array.
+    public mutating func update(_ rows: inout [WatchRow], at time: UInt64) {
+        next.clear(keeping: rows.count)
         var cursor = 0
-        for sample in samples {
-            let before = previous.find(sample.cookie, near: &cursor)
-            let firstSeen = before?.firstSeen ?? time
-            let acked = Self.known(sample.bytesAcked)
-            let received = Self.known(sample.bytesReceived)
-            let firstAcked = before.map { $0.firstAcked } ?? acked
-            let firstReceived = before.map { $0.firstReceived } ?? received
-            var row = WatchRow(
-                sample: sample, sendRate: nil, receiveRate: nil, retransmits: nil,
-                age: Double(time &- firstSeen) / 1e9, sentSinceStart: Self.delta(firstAcked, acked),
-                receivedSinceStart: Self.delta(firstReceived, received))
-            if let before, time > before.time {
-                let seconds = Double(time - before.time) / 1e9
-                let sent = Self.delta(before.bytesAcked, acked)
-                let receivedDelta = Self.delta(before.bytesReceived, received)
-                row.sendRate = sent.map { Double($0) / seconds }
-                row.receiveRate = receivedDelta.map { Double($0) / seconds }
-                row.retransmits = Self.delta(before.totalRetransmits, Self.known(sample.totalRetransmits))
-                hostSent &+= sent ?? 0
-                hostReceived &+= receivedDelta ?? 0
+        rows.withUnsafeMutableBufferPointer { rows in
+            for i in rows.indices {
+                // Through the pointer: the fields are read and written where they are, the row is not copied.
+                let row = rows.baseAddress! + i
+                let cookie = row.pointee.sample.cookie
+                let before = previous.find(cookie, near: &cursor)
+                let firstSeen = before?.firstSeen ?? time
+                let acked = Self.known(row.pointee.sample.bytesAcked)
+                let received = Self.known(row.pointee.sample.bytesReceived)
+                let retransmits = Self.known(row.pointee.sample.totalRetransmits)
+                let firstAcked = before.map { $0.firstAcked } ?? acked
+                let firstReceived = before.map { $0.firstReceived } ?? received
+                row.pointee.sendRate = nil
+                row.pointee.receiveRate = nil
+                row.pointee.retransmits = nil
+                row.pointee.age = Double(time &- firstSeen) / 1e9
+                row.pointee.sentSinceStart = Self.delta(firstAcked, acked)
+                row.pointee.receivedSinceStart = Self.delta(firstReceived, received)
+                if let before, time > before.time {
+                    let seconds = Double(time - before.time) / 1e9
+                    let sent = Self.delta(before.bytesAcked, acked)
+                    let receivedDelta = Self.delta(before.bytesReceived, received)
+                    row.pointee.sendRate = sent.map { Double($0) / seconds }
+                    row.pointee.receiveRate = receivedDelta.map { Double($0) / seconds }
+                    row.pointee.retransmits = Self.delta(before.totalRetransmits, retransmits)
+                    hostSent &+= sent ?? 0
+                    hostReceived &+= receivedDelta ?? 0
+                }
+                next.insert(
+                    Previous(
+                        time: time, firstSeen: firstSeen, bytesAcked: acked, bytesReceived: received,
+                        totalRetransmits: retransmits, firstAcked: firstAcked, firstReceived: firstReceived),
+                    for: cookie)
             }
-            rows.append(row)
-            next.insert(
-                Previous(
-                    time: time, firstSeen: firstSeen, bytesAcked: acked, bytesReceived: received,
-                    totalRetransmits: Self.known(sample.totalRetransmits), firstAcked: firstAcked,
-                    firstReceived: firstReceived),
-                for: sample.cookie)
         }
         swap(&previous, &next)
     }

@@ -26,8 +26,12 @@ public enum WatchSort: String, Sendable, CaseIterable {
     public func order(_ rows: [WatchRow]) -> [UInt32] {
         var keys: [SortKey] = []
         keys.reserveCapacity(rows.count)
-        for (i, row) in rows.enumerated() {
-            keys.append(SortKey(value: key(row), cookie: row.sample.cookie, index: UInt32(truncatingIfNeeded: i)))
+        rows.withUnsafeBufferPointer { rows in
+            for i in rows.indices {
+                let row = rows.baseAddress! + i  // the fields where they are: no row copied
+                keys.append(
+                    SortKey(value: key(row), cookie: row.pointee.sample.cookie, index: UInt32(truncatingIfNeeded: i)))
+            }
         }
         keys.sort { $0.value != $1.value ? $0.value > $1.value : $0.cookie < $1.cookie }
         return keys.map(\.index)
@@ -35,12 +39,12 @@ public enum WatchSort: String, Sendable, CaseIterable {
 
     /// What a socket row is sorted by, largest first.
     @inline(__always)
-    private func key(_ row: WatchRow) -> Double {
+    private func key(_ row: UnsafePointer<WatchRow>) -> Double {
         switch self {
-        case .rate: row.totalRate
-        case .rtt: Double(row.sample.rtt ?? 0)
-        case .retrans: Double(row.retransmits ?? 0)
-        case .age: -row.age
+        case .rate: (row.pointee.sendRate ?? 0) + (row.pointee.receiveRate ?? 0)
+        case .rtt: Double(row.pointee.sample.rtt ?? 0)
+        case .retrans: Double(row.pointee.retransmits ?? 0)
+        case .age: -row.pointee.age
         }
     }
 

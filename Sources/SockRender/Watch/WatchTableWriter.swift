@@ -28,12 +28,16 @@ final class WatchTableWriter {
         ends.removeAll(keepingCapacity: true)
         ends.reserveCapacity(listing.count * Self.columns)
         var start = 0
-        for index in 0..<listing.count {
-            Self.format(listing.socketRow(index), bits: view.bits, totals: view.totals, into: scratch) { column in
-                let end = scratch.count
-                ends.append(UInt32(truncatingIfNeeded: end))
-                if column != Self.ownerColumn { widths[column] = max(widths[column], end - start) }
-                start = end
+        listing.rows.withUnsafeBufferPointer { rows in
+            for position in listing.order {
+                // Through a pointer: the row's fields are read where they are, the row is not copied.
+                Self.format(rows.baseAddress! + Int(position), bits: view.bits, totals: view.totals, into: scratch) {
+                    column in
+                    let end = scratch.count
+                    ends.append(UInt32(truncatingIfNeeded: end))
+                    if column != Self.ownerColumn { widths[column] = max(widths[column], end - start) }
+                    start = end
+                }
             }
         }
         if titles {
@@ -75,44 +79,46 @@ final class WatchTableWriter {
     /// after its cell: the bytes of `WatchColumns.cells(row, bits:totals:)`, one after the other.
     @inline(__always)
     static func format(
-        _ row: WatchRow, bits: Bool, totals: Bool, into out: OutputBuffer, cellEnd: (Int) -> Void
+        _ row: UnsafePointer<WatchRow>, bits: Bool, totals: Bool, into out: OutputBuffer, cellEnd: (Int) -> Void
     ) {
-        let s = row.sample
-        out.append(s.netid.rawValue)
-        if s.family == .inet6 { out.append(0x36) }
+        let netid = row.pointee.sample.netid
+        out.append(netid.rawValue)
+        if row.pointee.sample.family == .inet6 { out.append(0x36) }
         cellEnd(0)
-        if s.netid.isDatagram && s.state == .close { out.append("UNCONN") } else { out.append(s.state.netstatName) }
+        let state = row.pointee.sample.state
+        if netid.isDatagram && state == .close { out.append("UNCONN") } else { out.append(state.netstatName) }
         cellEnd(1)
-        out.append(endpoint: s.local)
+        out.append(endpoint: row.pointee.sample.local)
         cellEnd(2)
-        out.append(endpoint: s.peer)
+        out.append(endpoint: row.pointee.sample.peer)
         cellEnd(3)
         if totals {
-            out.appendAmount(row.sentSinceStart.map { Double($0) }, bits: bits)
+            out.appendAmount(row.pointee.sentSinceStart.map { Double($0) }, bits: bits)
             cellEnd(4)
-            out.appendAmount(row.receivedSinceStart.map { Double($0) }, bits: bits)
+            out.appendAmount(row.pointee.receivedSinceStart.map { Double($0) }, bits: bits)
         } else {
-            out.appendAmount(row.sendRate, bits: bits)
+            out.appendAmount(row.pointee.sendRate, bits: bits)
             cellEnd(4)
-            out.appendAmount(row.receiveRate, bits: bits)
+            out.appendAmount(row.pointee.receiveRate, bits: bits)
         }
         cellEnd(5)
-        if let retransmits = row.retransmits { out.append(decimal: retransmits) } else { out.append(0x2D) }
+        if let retransmits = row.pointee.retransmits { out.append(decimal: retransmits) } else { out.append(0x2D) }
         cellEnd(6)
-        let tcp = s.netid == .tcp
-        if tcp { out.appendMilliseconds(s.rtt) } else { out.append(0x2D) }
+        let tcp = netid == .tcp
+        if tcp { out.appendMilliseconds(row.pointee.sample.rtt) } else { out.append(0x2D) }
         cellEnd(7)
-        if tcp, let cwnd = s.congestionWindow { out.append(decimal: cwnd) } else { out.append(0x2D) }
+        if tcp, let cwnd = row.pointee.sample.congestionWindow { out.append(decimal: cwnd) } else { out.append(0x2D) }
         cellEnd(8)
-        out.appendAge(row.age)
+        out.appendAge(row.pointee.age)
         cellEnd(9)
-        if let owner = s.owner {
-            out.append(decimal: owner.pid)
+        if let pid = row.pointee.sample.owner?.pid {
+            out.append(decimal: pid)
             out.append(0x2F)
-            out.appendEscaped(owner.command)
-            if s.otherProcesses > 0 {
+            out.appendEscaped(row.pointee.sample.owner!.command)
+            let others = row.pointee.sample.otherProcesses
+            if others > 0 {
                 out.append(0x2B)
-                out.append(decimal: s.otherProcesses)
+                out.append(decimal: others)
             }
         } else {
             out.append(0x2D)

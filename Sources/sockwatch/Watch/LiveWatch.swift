@@ -25,8 +25,6 @@ struct LiveWatch {
     /// The part of a live filter applied to rows after the dump (a process or container name).
     private var nameFilter: LiveFilter?
     private var tracker = RateTracker()
-    /// The last sample, kept with its capacity for the next one.
-    private var samples: [WatchSample] = []
     /// The rows of the last sample, after the name filter.
     private var rows: [WatchRow] = []
     private var frame: WatchFrame
@@ -81,9 +79,10 @@ struct LiveWatch {
         while true {
             now = WatchSampler.now()
             if now >= next {
-                let time = try sampler.sample(into: &samples)
+                var all: [WatchRow] = []
+                let time = try sampler.sample(into: &all)
                 _ = sampler.takeNotes()  // stderr is the screen: notes would tear it
-                let all = tracker.update(samples, at: time)
+                tracker.update(&all, at: time)
                 frame.sparkline.add(all.reduce(0) { $0 + $1.totalRate }, at: time)
                 if !frame.paused {
                     rows = nameFilter.map { filter in all.filter(filter.keeps) } ?? all

@@ -14,19 +14,18 @@ struct PlainWatch {
 
     mutating func run() throws {
         var tracker = RateTracker()
-        // Kept between intervals, with their capacity: each refresh refills them.
-        var samples: [WatchSample] = []
+        // Kept between intervals, with its capacity: each refresh refills it.
         var rows: [WatchRow] = []
-        var time = try sampler.sample(into: &samples)
-        tracker.update(samples, at: time, into: &rows)
+        var time = try sampler.sample(into: &rows)
+        tracker.update(&rows, at: time)
         var deadline = time + period
         var interval = 0
         while count.map({ interval < $0 }) ?? true {
             Self.sleep(until: deadline)
-            time = try sampler.sample(into: &samples)
+            time = try sampler.sample(into: &rows)
             for note in sampler.takeNotes() { Stderr.line(note) }
             interval += 1
-            tracker.update(samples, at: time, into: &rows)
+            tracker.update(&rows, at: time)
             try render(interval, rows)
             deadline += period
             let now = WatchSampler.now()

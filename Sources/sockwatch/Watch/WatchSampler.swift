@@ -57,10 +57,12 @@ struct WatchSampler {
     /// `/proc` scans run so far for owners.
     var ownerScans: Int { pipeline.ownerScans }
 
-    /// Dumps the sockets into `samples` (emptied first, its capacity kept: a table of 200k sockets is ~40 MiB,
-    /// which malloc would map and fault in afresh every refresh) and joins their owners; returns
-    /// CLOCK_MONOTONIC in nanoseconds when the dump began.
-    mutating func sample(into samples: inout [WatchSample]) throws -> UInt64 {
+    /// Dumps the sockets into `samples`, one row each without rates yet (`RateTracker.update` adds them in
+    /// place), and joins their owners; returns CLOCK_MONOTONIC in nanoseconds when the dump began.
+    ///
+    /// `samples` is emptied first and its capacity kept: a table of 200k rows is ~60 MiB, which malloc would
+    /// map and fault in afresh every refresh.
+    mutating func sample(into samples: inout [WatchRow]) throws -> UInt64 {
         let time = Self.now()
         samples.removeAll(keepingCapacity: true)
         samples.reserveCapacity(lastCount + lastCount / 16)  // no doubling copies of a table of the same size
@@ -70,19 +72,19 @@ struct WatchSampler {
         try pipeline.run { record in
             var sample = WatchSample(record)
             if let id = record.cgroupID { sample.cgroup = cgroups.info(id: id) }
-            samples.append(sample)
+            samples.append(WatchRow(sample: sample, sendRate: nil, receiveRate: nil, retransmits: nil, age: 0))
             if record.cookie == cookie { info = record.tcpInfo }
         }
         detailInfo = info
         lastCount = samples.count
         let owners: OwnerTable
         if pipeline.query.selection.isEmpty {
-            owners = pipeline.cachedOwners(of: samples.map(\.inode))
+            owners = pipeline.cachedOwners(of: samples.map(\.sample.inode))
         } else {
             owners = pipeline.selectedOwners()
-            samples.removeAll { !owners.contains($0.inode) }
+            samples.removeAll { !owners.contains($0.sample.inode) }
         }
-        for i in samples.indices { samples[i].takeHolders(from: owners) }
+        for i in samples.indices { samples[i].sample.takeHolders(from: owners) }
         return time
     }
 
