@@ -53,22 +53,40 @@ final class WatchTableWriter {
             out.append(0x0A)
         }
         let right = columns.map(\.rightAligned)
+        // Every column but the last is padded to its width: a row is those widths, the separators, the owner
+        // cell and the newline.
+        let fixed = widths[0..<Self.ownerColumn].reduce(0, +) + Self.ownerColumn
         try scratch.withUnsafeBytes { cells in
             try ends.withUnsafeBufferPointer { ends in
                 var start = 0
                 var e = 0
                 for _ in 0..<listing.count {
-                    for column in 0..<Self.columns {
-                        let end = Int(ends[e])
-                        e += 1
-                        let width = end - start
-                        if column > 0 { out.append(0x20) }
-                        if right[column] { out.appendSpaces(widths[column] - width) }
-                        out.append(UnsafeRawBufferPointer(rebasing: cells[start..<end]))
-                        if !right[column] && column != Self.ownerColumn { out.appendSpaces(widths[column] - width) }
-                        start = end
+                    let rowLength = Int(ends[e + Self.columns - 1]) - start
+                    out.appendDirect(atMost: fixed + rowLength + 1) { line in
+                        var o = 0
+                        @inline(__always) func spaces(_ n: Int) {
+                            for i in 0..<max(0, n) { line.storeBytes(of: 0x20 as UInt8, toByteOffset: o + i, as: UInt8.self) }
+                            o += max(0, n)
+                        }
+                        for column in 0..<Self.columns {
+                            let end = Int(ends[e])
+                            e += 1
+                            let width = end - start
+                            if column > 0 { spaces(1) }
+                            let pad = column == Self.ownerColumn ? 0 : widths[column] - width
+                            if right[column] { spaces(pad) }
+                            if width > 16 {
+                                (line + o).copyMemory(from: cells.baseAddress! + start, byteCount: width)
+                            } else {
+                                for i in 0..<width { line.storeBytes(of: cells[start + i], toByteOffset: o + i, as: UInt8.self) }
+                            }
+                            o += width
+                            if !right[column] { spaces(pad) }
+                            start = end
+                        }
+                        line.storeBytes(of: 0x0A as UInt8, toByteOffset: o, as: UInt8.self)
+                        return o + 1
                     }
-                    out.append(0x0A)
                     try out.flushIfFull()
                 }
             }
