@@ -124,6 +124,15 @@ public final class OutputBuffer {
         count += n
     }
 
+    /// Lets `body` write up to `capacity` bytes straight into the buffer, one bounds check for all of them;
+    /// `body` returns how many it wrote (at most `capacity`).
+    @inline(__always) public func appendDirect(atMost capacity: Int, _ body: (UnsafeMutableRawPointer) -> Int) {
+        reserve(capacity)
+        let written = body(storage + count)
+        precondition(written <= capacity, "appendDirect wrote past what it reserved")
+        count += written
+    }
+
     /// Appends `count` spaces.
     @inline(__always) public func appendSpaces(_ count: Int) {
         guard count > 0 else { return }

@@ -21,8 +21,58 @@ public struct WatchSample: Sendable {
     public var rtt: UInt64?
     /// Congestion window in segments (`tcpi_snd_cwnd`).
     public var congestionWindow: UInt64?
+    /// The first process holding the socket (lowest pid, then fd); nil when unknown.
+    public private(set) var owner: SocketHolder?
+    /// Distinct processes beyond `owner` holding the socket (the table's `+N`).
+    public private(set) var otherProcesses: Int = 0
+    /// Every holder when there are several; empty otherwise (one holder is only `owner`: no array per socket).
+    private var shared: [SocketHolder] = []
+
     /// The processes holding the socket, lowest pid first; empty when unknown.
-    public var holders: [SocketHolder]
+    public var holders: [SocketHolder] {
+        get { shared.isEmpty ? (owner.map { [$0] } ?? []) : shared }
+        set {
+            owner = newValue.first
+            shared = newValue.count > 1 ? newValue : []
+            otherProcesses = 0
+            guard newValue.count > 1 else { return }
+            var pids = Set<Int32>()
+            for holder in newValue { pids.insert(holder.pid) }
+            otherProcesses = pids.count - 1
+        }
+    }
+
+    /// Calls `body` with each holder, lowest pid first, without making an array.
+    @inline(__always)
+    public func forEachHolder(_ body: (SocketHolder) throws -> Void) rethrows {
+        if shared.isEmpty {
+            if let owner { try body(owner) }
+        } else {
+            for holder in shared { try body(holder) }
+        }
+    }
+
+    /// Takes the holders of the socket from `owners` (this run's table): only a socket held by several
+    /// processes or descriptors gets an array.
+    public mutating func takeHolders(from owners: OwnerTable) {
+        var first: SocketHolder?
+        var all: [SocketHolder] = []
+        owners.forEachHolder(of: inode) { holder in
+            if first == nil {
+                first = holder
+            } else {
+                if all.isEmpty { all.append(first!) }
+                all.append(holder)
+            }
+        }
+        if all.isEmpty {
+            owner = first
+            shared = []
+            otherProcesses = 0
+        } else {
+            holders = all
+        }
+    }
     /// The cgroup the kernel gave the socket (its creator's), when known.
     public var cgroup: CgroupInfo?
 

@@ -40,39 +40,91 @@ public struct GroupRow: Sendable {
     /// The raw comm of a process group (what `--by-process` JSON calls `comm`).
     public var command: String { label }
 
+    /// Adds one socket's rates and totals.
+    @inline(__always)
+    mutating func add(_ row: WatchRow) {
+        sockets += 1
+        sendRate += row.sendRate ?? 0
+        receiveRate += row.receiveRate ?? 0
+        retransmits += row.retransmits ?? 0
+        maxRTT = max(maxRTT, row.sample.rtt ?? 0)
+        newestAge = min(newestAge, row.age)
+        sentSinceStart += row.sentSinceStart ?? 0
+        receivedSinceStart += row.receivedSinceStart ?? 0
+    }
+
     /// Groups `rows` by `key`, which names each row's group and that group's label.
     public static func aggregate(_ rows: [WatchRow], by key: (WatchRow) -> (Key, String)) -> [GroupRow] {
-        var groups: [Key: GroupRow] = [:]
+        var slots: [Key: Int] = [:]
+        var groups: [GroupRow] = []
         for row in rows {
             let (k, label) = key(row)
-            var group =
-                groups[k]
-                ?? GroupRow(
-                    key: k, label: label, sockets: 0, sendRate: 0, receiveRate: 0, retransmits: 0, maxRTT: 0,
-                    newestAge: row.age)
-            group.sockets += 1
-            group.sendRate += row.sendRate ?? 0
-            group.receiveRate += row.receiveRate ?? 0
-            group.retransmits += row.retransmits ?? 0
-            group.maxRTT = max(group.maxRTT, row.sample.rtt ?? 0)
-            group.newestAge = min(group.newestAge, row.age)
-            group.sentSinceStart += row.sentSinceStart ?? 0
-            group.receivedSinceStart += row.receivedSinceStart ?? 0
-            groups[k] = group
+            let slot = slots[k] ?? {
+                groups.append(GroupRow(key: k, label: label, age: row.age))
+                slots[k] = groups.count - 1
+                return groups.count - 1
+            }()
+            groups[slot].add(row)
         }
-        return Array(groups.values)
+        return groups
     }
 
-    /// One group per process, by each socket's first holder.
+    /// One group per process, by each socket's first holder: the groups found by pid, no string per row.
     public static func byProcess(_ rows: [WatchRow]) -> [GroupRow] {
-        aggregate(rows) { row in
-            let holder = row.sample.holders.first
-            return (.process(holder?.pid ?? 0), holder?.command ?? "")
+        var slots: [Int32: Int] = [:]
+        var groups: [GroupRow] = []
+        for row in rows {
+            let pid = row.sample.owner?.pid ?? 0
+            let slot = slots[pid] ?? {
+                groups.append(GroupRow(key: .process(pid), label: row.sample.owner?.command ?? "", age: row.age))
+                slots[pid] = groups.count - 1
+                return groups.count - 1
+            }()
+            groups[slot].add(row)
         }
+        return groups
     }
 
-    /// One group per container, by `WatchRow.containerLabel`.
+    /// One group per container, by `WatchRow.containerLabel`: each cgroup's group is found once by its label,
+    /// then by the cgroup object itself (no string hashed per row).
     public static func byContainer(_ rows: [WatchRow]) -> [GroupRow] {
-        aggregate(rows) { row in (.container(row.containerLabel), row.containerLabel ?? "") }
+        var byLabel: [String?: Int] = [:]
+        var byCgroup: [ObjectIdentifier: Int] = [:]
+        var last: (cgroup: ObjectIdentifier, slot: Int)?
+        var groups: [GroupRow] = []
+        func group(_ row: WatchRow) -> Int {
+            let label = row.containerLabel
+            if let slot = byLabel[label] { return slot }
+            groups.append(GroupRow(key: .container(label), label: label ?? "", age: row.age))
+            byLabel[label] = groups.count - 1
+            return groups.count - 1
+        }
+        for row in rows {
+            let slot: Int
+            if let cgroup = row.sample.cgroup {
+                let id = ObjectIdentifier(cgroup)
+                if let last, last.cgroup == id {
+                    slot = last.slot
+                } else if let found = byCgroup[id] {
+                    slot = found
+                } else {
+                    slot = group(row)
+                    byCgroup[id] = slot
+                }
+                last = (id, slot)
+            } else {
+                slot = group(row)
+            }
+            groups[slot].add(row)
+        }
+        return groups
+    }
+}
+
+extension GroupRow {
+    /// An empty group of `key`, its newest age starting at `age`.
+    init(key: Key, label: String, age: Double) {
+        self.init(
+            key: key, label: label, sockets: 0, sendRate: 0, receiveRate: 0, retransmits: 0, maxRTT: 0, newestAge: age)
     }
 }

@@ -20,10 +20,8 @@ public final class WatchJSONRenderer {
             view.sort.sort(&processes)
             for process in processes { append(process, interval: number) }
         } else {
-            var sorted = rows
-            view.sort.sort(&sorted)
-            for row in sorted {
-                append(row, interval: number)
+            for index in view.sort.order(rows) {
+                append(rows[Int(index)], interval: number)
                 try out.flushIfFull()
             }
         }
@@ -56,7 +54,11 @@ public final class WatchJSONRenderer {
         number("rtt", s.rtt)
         number("cwnd", s.congestionWindow)
         out.append(",\"processes\":[")
-        for (i, holder) in s.holders.enumerated() { out.appendJSONHolder(holder, first: i == 0) }
+        var first = true
+        s.forEachHolder { holder in
+            out.appendJSONHolder(holder, first: first)
+            first = false
+        }
         out.append("],\"container\":")
         if let label = row.containerLabel { out.appendJSONString(label) } else { out.append("null") }
         out.append("}\n")

@@ -18,12 +18,40 @@ public enum WatchSort: String, Sendable, CaseIterable {
 
     /// Sorts socket rows; ties keep a stable order by cookie, so rows do not jump between refreshes.
     public func sort(_ rows: inout [WatchRow]) {
-        switch self {
-        case .rate: rows.sort { order($0.totalRate, $1.totalRate, $0, $1) }
-        case .rtt: rows.sort { order(Double($0.sample.rtt ?? 0), Double($1.sample.rtt ?? 0), $0, $1) }
-        case .retrans: rows.sort { order(Double($0.retransmits ?? 0), Double($1.retransmits ?? 0), $0, $1) }
-        case .age: rows.sort { order(-$0.age, -$1.age, $0, $1) }
+        let order = order(rows)
+        rows = order.map { [rows] in rows[Int($0)] }
+    }
+
+    /// The positions of `rows` in sorted order: one small key per row is sorted, the rows are not moved.
+    public func order(_ rows: [WatchRow]) -> [UInt32] {
+        var keys: [SortKey] = []
+        keys.reserveCapacity(rows.count)
+        rows.withUnsafeBufferPointer { rows in
+            for i in rows.indices {
+                let row = rows.baseAddress! + i  // the fields where they are: no row copied
+                keys.append(
+                    SortKey(value: key(row), cookie: row.pointee.sample.cookie, index: UInt32(truncatingIfNeeded: i)))
+            }
         }
+        keys.sort { $0.value != $1.value ? $0.value > $1.value : $0.cookie < $1.cookie }
+        return keys.map(\.index)
+    }
+
+    /// What a socket row is sorted by, largest first.
+    @inline(__always)
+    private func key(_ row: UnsafePointer<WatchRow>) -> Double {
+        switch self {
+        case .rate: (row.pointee.sendRate ?? 0) + (row.pointee.receiveRate ?? 0)
+        case .rtt: Double(row.pointee.sample.rtt ?? 0)
+        case .retrans: Double(row.pointee.retransmits ?? 0)
+        case .age: -row.pointee.age
+        }
+    }
+
+    private struct SortKey {
+        var value: Double
+        var cookie: UInt64
+        var index: UInt32
     }
 
     /// Sorts group rows (processes, containers); ties by pid, then label.
@@ -37,9 +65,5 @@ public enum WatchSort: String, Sendable, CaseIterable {
             }
         }
         rows.sort { key($0) != key($1) ? key($0) > key($1) : $0.pid != $1.pid ? $0.pid < $1.pid : $0.label < $1.label }
-    }
-
-    private func order(_ a: Double, _ b: Double, _ x: WatchRow, _ y: WatchRow) -> Bool {
-        a != b ? a > b : x.sample.cookie < y.sample.cookie
     }
 }

@@ -38,13 +38,11 @@ public struct WatchView: Sendable {
     public func listing(_ rows: [WatchRow]) -> WatchListing {
         switch grouping {
         case .sockets:
-            var sorted = rows
-            sort.sort(&sorted)
-            return WatchListing(view: self, sockets: sorted, groups: [])
+            return WatchListing(view: self, rows: rows, order: sort.order(rows), groups: [])
         case .process, .container:
             var groups = grouping == .process ? GroupRow.byProcess(rows) : GroupRow.byContainer(rows)
             sort.sort(&groups)
-            return WatchListing(view: self, sockets: [], groups: groups)
+            return WatchListing(view: self, rows: [], order: [], groups: groups)
         }
     }
 
@@ -83,24 +81,38 @@ public enum WatchKey: Hashable, Sendable {
 }
 
 /// The rows of one refresh in the view's order, formatted only where shown.
+///
+/// Socket rows stay where the refresh put them: the listing holds their sorted positions, so a sort moves
+/// four bytes per row, not the rows.
 public struct WatchListing: Sendable {
     public let view: WatchView
-    public let sockets: [WatchRow]
+    /// The socket rows in the refresh's order (the socket view only).
+    let rows: [WatchRow]
+    /// Positions in `rows`, in the view's order.
+    let order: [UInt32]
     public let groups: [GroupRow]
 
-    public var count: Int { view.grouping == .sockets ? sockets.count : groups.count }
+    public var count: Int { view.grouping == .sockets ? order.count : groups.count }
+
+    /// The socket rows in the view's order.
+    public var sockets: [WatchRow] { order.map { rows[Int($0)] } }
+
+    /// The socket row at `index` in the view's order.
+    @inline(__always)
+    func socketRow(_ index: Int) -> WatchRow { rows[Int(order[index])] }
 
     public var keys: [WatchKey] {
-        view.grouping == .sockets ? sockets.map { .socket($0.sample.cookie) } : groups.map { .group($0.key) }
+        view.grouping == .sockets
+            ? order.map { .socket(rows[Int($0)].sample.cookie) } : groups.map { .group($0.key) }
     }
 
     public func key(at index: Int) -> WatchKey {
-        view.grouping == .sockets ? .socket(sockets[index].sample.cookie) : .group(groups[index].key)
+        view.grouping == .sockets ? .socket(socketRow(index).sample.cookie) : .group(groups[index].key)
     }
 
     public func index(of key: WatchKey) -> Int? {
         switch key {
-        case .socket(let cookie): sockets.firstIndex { $0.sample.cookie == cookie }
+        case .socket(let cookie): order.firstIndex { rows[Int($0)].sample.cookie == cookie }
         case .group(let k): groups.firstIndex { $0.key == k }
         }
     }
@@ -110,7 +122,7 @@ public struct WatchListing: Sendable {
         let columns = WatchColumns.columns(grouping: view.grouping, bits: view.bits, totals: view.totals)
         let cells: [[String]] =
             view.grouping == .sockets
-            ? sockets[range].map { WatchColumns.cells($0, bits: view.bits, totals: view.totals) }
+            ? range.map { WatchColumns.cells(socketRow($0), bits: view.bits, totals: view.totals) }
             : groups[range].map { WatchColumns.cells($0, bits: view.bits, totals: view.totals) }
         var table = WatchTable(columns: columns, rows: cells, total: count)
         table.expendable = WatchColumns.expendable(view.grouping)
@@ -120,7 +132,7 @@ public struct WatchListing: Sendable {
     /// The send and receive figures of row `index` in bytes (per second, or since start): what shading reads.
     public func magnitudes(at index: Int) -> (send: Double?, receive: Double?) {
         if view.grouping == .sockets {
-            let row = sockets[index]
+            let row = socketRow(index)
             return view.totals
                 ? (row.sentSinceStart.map { Double($0) }, row.receivedSinceStart.map { Double($0) })
                 : (row.sendRate, row.receiveRate)
@@ -132,6 +144,6 @@ public struct WatchListing: Sendable {
 
     /// The socket of row `index`, in the socket view.
     public func socket(at index: Int) -> WatchRow? {
-        view.grouping == .sockets && index < sockets.count ? sockets[index] : nil
+        view.grouping == .sockets && index < order.count ? socketRow(index) : nil
     }
 }

@@ -79,9 +79,10 @@ struct LiveWatch {
         while true {
             now = WatchSampler.now()
             if now >= next {
-                let (samples, time) = try sampler.sample()
+                var all: [WatchRow] = []
+                let time = try sampler.sample(into: &all)
                 _ = sampler.takeNotes()  // stderr is the screen: notes would tear it
-                let all = tracker.update(samples, at: time)
+                tracker.update(&all, at: time)
                 frame.sparkline.add(all.reduce(0) { $0 + $1.totalRate }, at: time)
                 if !frame.paused {
                     rows = nameFilter.map { filter in all.filter(filter.keeps) } ?? all

@@ -14,16 +14,19 @@ struct PlainWatch {
 
     mutating func run() throws {
         var tracker = RateTracker()
-        var (samples, time) = try sampler.sample()
-        _ = tracker.update(samples, at: time)
+        // Kept between intervals, with its capacity: each refresh refills it.
+        var rows: [WatchRow] = []
+        var time = try sampler.sample(into: &rows)
+        tracker.update(&rows, at: time)
         var deadline = time + period
         var interval = 0
         while count.map({ interval < $0 }) ?? true {
             Self.sleep(until: deadline)
-            (samples, time) = try sampler.sample()
+            time = try sampler.sample(into: &rows)
             for note in sampler.takeNotes() { Stderr.line(note) }
             interval += 1
-            try render(interval, tracker.update(samples, at: time))
+            tracker.update(&rows, at: time)
+            try render(interval, rows)
             deadline += period
             let now = WatchSampler.now()
             if deadline <= now { deadline = now + period }  // fell behind: keep the period, skip the missed

@@ -22,6 +22,8 @@ struct WatchSampler {
     }
 
     private let identify: ContainerIdentifier
+    /// Sockets in the last sample (the next one reserves room for as many).
+    private var lastCount = 0
 
     init(query: SocketQuery, rescanOwners: Bool, identify: @escaping ContainerIdentifier = CgroupPath.identity(of:)) throws {
         // Rates come from tcp_info (UDP has none: the kernel adds nothing for it).
@@ -55,29 +57,35 @@ struct WatchSampler {
     /// `/proc` scans run so far for owners.
     var ownerScans: Int { pipeline.ownerScans }
 
-    /// Dumps the sockets and joins their owners; `time` is CLOCK_MONOTONIC in nanoseconds when the dump began.
-    mutating func sample() throws -> (samples: [WatchSample], time: UInt64) {
+    /// Dumps the sockets into `samples`, one row each without rates yet (`RateTracker.update` adds them in
+    /// place), and joins their owners; returns CLOCK_MONOTONIC in nanoseconds when the dump began.
+    ///
+    /// `samples` is emptied first and its capacity kept: a table of 200k rows is ~60 MiB, which malloc would
+    /// map and fault in afresh every refresh.
+    mutating func sample(into samples: inout [WatchRow]) throws -> UInt64 {
         let time = Self.now()
-        var samples: [WatchSample] = []
+        samples.removeAll(keepingCapacity: true)
+        samples.reserveCapacity(lastCount + lastCount / 16)  // no doubling copies of a table of the same size
         let cookie = detailCookie
         var info: TCPInfo?
         let cgroups = pipeline.cgroups
         try pipeline.run { record in
             var sample = WatchSample(record)
             if let id = record.cgroupID { sample.cgroup = cgroups.info(id: id) }
-            samples.append(sample)
+            samples.append(WatchRow(sample: sample, sendRate: nil, receiveRate: nil, retransmits: nil, age: 0))
             if record.cookie == cookie { info = record.tcpInfo }
         }
         detailInfo = info
+        lastCount = samples.count
         let owners: OwnerTable
         if pipeline.query.selection.isEmpty {
-            owners = pipeline.cachedOwners(of: samples.map(\.inode))
+            owners = pipeline.cachedOwners(of: samples.map(\.sample.inode))
         } else {
             owners = pipeline.selectedOwners()
-            samples.removeAll { !owners.contains($0.inode) }
+            samples.removeAll { !owners.contains($0.sample.inode) }
         }
-        for i in samples.indices { samples[i].holders = owners.holders(of: samples[i].inode) }
-        return (samples, time)
+        for i in samples.indices { samples[i].sample.takeHolders(from: owners) }
+        return time
     }
 
     /// Takes the notes gathered so far.
