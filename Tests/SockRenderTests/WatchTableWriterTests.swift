@@ -196,4 +196,42 @@ import Testing
         #expect(older.count == 2500 && older.allSatisfy { $0.sentSinceStart == 1000 } && tracker.count == 5000)
         #expect(reordered.filter { $0.age == 3 }.allSatisfy { $0.sentSinceStart == 0 })
     }
+
+    @Test func groupsSumInPlaceAsTheGenericAggregateDoes() {
+        // Two cgroup objects with one label, the root cgroup (no label), sockets without a cgroup; shared holders.
+        let web1 = CgroupInfo(path: "/system.slice/web.service", identity: ContainerIdentity(unit: "web.service"), index: 0)
+        let web2 = CgroupInfo(path: "/system.slice/web.service", identity: ContainerIdentity(unit: "web.service"), index: 0)
+        let db = CgroupInfo(path: "/system.slice/db.service", identity: ContainerIdentity(unit: "db.service"), index: 1)
+        let root = CgroupInfo(path: "/", identity: nil, index: 2)
+        let a = SocketHolder(pid: 10, fd: 3, command: "a")
+        let b = SocketHolder(pid: 11, fd: 4, command: "b\u{1B}")
+        var rows: [WatchRow] = []
+        for i in 0..<40 {
+            var sample = WatchRenderTests.sample(
+                cookie: UInt64(i + 1), acked: UInt64(i) * 100, holders: i % 4 == 0 ? [] : i % 3 == 0 ? [a, b] : [b])
+            sample.cgroup = [web1, web2, db, root, nil][i % 5]
+            rows.append(WatchRow(
+                sample: sample, sendRate: Double(i), receiveRate: i % 2 == 0 ? nil : 3, retransmits: UInt64(i % 3),
+                age: Double(i), sentSinceStart: UInt64(i), receivedSinceStart: nil))
+        }
+        func same(_ x: [GroupRow], _ y: [GroupRow]) -> Bool {
+            let key = { (g: GroupRow) in "\(g.key)" }
+            let xs = x.sorted { key($0) < key($1) }
+            let ys = y.sorted { key($0) < key($1) }
+            return xs.count == ys.count && zip(xs, ys).allSatisfy { g, h in
+                g.key == h.key && g.label == h.label && g.sockets == h.sockets && g.sendRate == h.sendRate
+                    && g.receiveRate == h.receiveRate && g.retransmits == h.retransmits && g.maxRTT == h.maxRTT
+                    && g.newestAge == h.newestAge && g.sentSinceStart == h.sentSinceStart
+                    && g.receivedSinceStart == h.receivedSinceStart
+            }
+        }
+        let containers = GroupRow.byContainer(rows)
+        #expect(containers.count == 3)  // web.service (both objects), db.service, and none (root and no cgroup)
+        #expect(same(containers, GroupRow.aggregate(rows) { (.container($0.containerLabel), $0.containerLabel ?? "") }))
+        let processes = GroupRow.byProcess(rows)
+        #expect(processes.count == 3)  // pid 10 (first of a shared pair), pid 11, no owner
+        #expect(same(processes, GroupRow.aggregate(rows) { row in
+            (.process(row.sample.holders.first?.pid ?? 0), row.sample.holders.first?.command ?? "")
+        }))
+    }
 }

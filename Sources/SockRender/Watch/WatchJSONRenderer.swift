@@ -20,47 +20,50 @@ public final class WatchJSONRenderer {
             view.sort.sort(&processes)
             for process in processes { append(process, interval: number) }
         } else {
-            for index in view.sort.order(rows) {
-                append(rows[Int(index)], interval: number)
-                try out.flushIfFull()
+            let order = view.sort.order(rows)
+            try rows.withUnsafeBufferPointer { rows in
+                for index in order {
+                    // Through a pointer: the row's fields are read where they are, the row is not copied.
+                    append(rows.baseAddress! + Int(index), interval: number)
+                    try out.flushIfFull()
+                }
             }
         }
         try out.flush()
     }
 
-    private func append(_ row: WatchRow, interval: Int) {
-        let s = row.sample
+    private func append(_ row: UnsafePointer<WatchRow>, interval: Int) {
         out.append("{\"interval\":", decimal: interval)
         out.append(",\"netid\":\"")
-        out.append(s.netid.rawValue)
-        out.append(s.family == .inet ? "\",\"family\":\"inet\",\"state\":\"" : "\",\"family\":\"inet6\",\"state\":\"")
-        out.append(s.state.name)
+        out.append(row.pointee.sample.netid.rawValue)
+        out.append(row.pointee.sample.family == .inet ? "\",\"family\":\"inet\",\"state\":\"" : "\",\"family\":\"inet6\",\"state\":\"")
+        out.append(row.pointee.sample.state.name)
         out.append("\",\"local_addr\":\"")
-        out.append(address: s.local.address)
-        out.append("\",\"local_port\":", decimal: UInt64(s.local.port))
+        out.append(address: row.pointee.sample.local.address)
+        out.append("\",\"local_port\":", decimal: UInt64(row.pointee.sample.local.port))
         out.append(",\"peer_addr\":\"")
-        out.append(address: s.peer.address)
-        out.append("\",\"peer_port\":", decimal: UInt64(s.peer.port))
-        out.append(",\"inode\":", decimal: UInt64(s.inode))
-        out.append(",\"cookie\":", decimal: s.cookie)
+        out.append(address: row.pointee.sample.peer.address)
+        out.append("\",\"peer_port\":", decimal: UInt64(row.pointee.sample.peer.port))
+        out.append(",\"inode\":", decimal: UInt64(row.pointee.sample.inode))
+        out.append(",\"cookie\":", decimal: row.pointee.sample.cookie)
         out.append(",\"age\":")
-        out.append(fixed: UInt64(max(0, row.age) * 1000), scale: 3)
-        number("send_rate", row.sendRate.map { UInt64($0.rounded()) })
-        number("recv_rate", row.receiveRate.map { UInt64($0.rounded()) })
-        number("retrans", row.retransmits)
-        number("total_retrans", s.totalRetransmits)
-        number("bytes_acked", s.bytesAcked)
-        number("bytes_received", s.bytesReceived)
-        number("rtt", s.rtt)
-        number("cwnd", s.congestionWindow)
+        out.append(fixed: UInt64(max(0, row.pointee.age) * 1000), scale: 3)
+        number("send_rate", row.pointee.sendRate.map { UInt64($0.rounded()) })
+        number("recv_rate", row.pointee.receiveRate.map { UInt64($0.rounded()) })
+        number("retrans", row.pointee.retransmits)
+        number("total_retrans", row.pointee.sample.totalRetransmits)
+        number("bytes_acked", row.pointee.sample.bytesAcked)
+        number("bytes_received", row.pointee.sample.bytesReceived)
+        number("rtt", row.pointee.sample.rtt)
+        number("cwnd", row.pointee.sample.congestionWindow)
         out.append(",\"processes\":[")
         var first = true
-        s.forEachHolder { holder in
+        row.pointee.sample.forEachHolder { holder in
             out.appendJSONHolder(holder, first: first)
             first = false
         }
         out.append("],\"container\":")
-        if let label = row.containerLabel { out.appendJSONString(label) } else { out.append("null") }
+        if let label = row.pointee.containerLabel { out.appendJSONString(label) } else { out.append("null") }
         out.append("}\n")
     }
 
