@@ -512,8 +512,9 @@ public final class OwnerCache {
         var l = heads[slot]
         while l >= 0 {
             let link = links[Int(l)]
-            let process = processes[Int(link.process)]
-            try body(SocketHolder(pid: process.pid, fd: link.fd, command: process.command))
+            let p = Int(link.process)
+            // The two fields only: a copy of the whole `Process` would retain its descriptor array too.
+            try body(SocketHolder(pid: processes[p].pid, fd: link.fd, command: processes[p].command))
             l = link.next
         }
     }
