@@ -184,14 +184,7 @@ extension OutputBuffer {
         let scaled = Int((value * Double(divisor)).rounded())
         guard decimals > 0 else { return append(decimal: scaled) }
         guard scaled >= 0 else { return append(WatchColumns.fixed(value, decimals: decimals)) }
-        append(decimal: scaled / divisor)
-        append(0x2E)
-        var fraction = scaled % divisor
-        for _ in 0..<decimals {
-            divisor /= 10
-            append(UInt8(48 + fraction / divisor))
-            fraction %= divisor
-        }
+        append(fixed: UInt64(scaled), scale: decimals)
     }
 
     /// Appends `WatchColumns.age(seconds)`: `42s`, `3m07s`, `2h05m`, `3d04h`.
