@@ -101,15 +101,16 @@ public final class SocketPipeline {
             // any table size, while the first ~100k sockets are dumped during the scan.
             let pending = ProcessIndex.Pending(procRoot: procRoot, workers: Self.workers)
             var capture = SocketCapture(keeping: query.extensions, cgroupIDs: query.joinsCgroups)
-            var index: ProcessIndex?
+            var scanned: ProcessIndex?
             var owners: OwnerTable?
-            func join(_ held: inout SocketCapture) throws {
-                let built = pending.finish()
-                let table = OwnerTable(built)
-                index = built
+            func join(_ held: inout SocketCapture) throws -> ProcessIndex {
+                let index = pending.finish()
+                let table = OwnerTable(index)
+                scanned = index
                 owners = table
                 try held.forEach { record in try run.emit(record, owners: table) }
                 held.removeAll()
+                return index
             }
             try forEachDump { client, request, check in
                 if let owners {
@@ -121,13 +122,13 @@ public final class SocketPipeline {
                 }
                 try client.dump(request, holdingIn: &capture, while: { held in
                     guard held.byteCount >= heldBytes else { return true }
-                    try join(&held)
+                    _ = try join(&held)
                     return false
                 }, where: check) { record in try run.emit(record, owners: owners) }
             }
-            if index == nil { try join(&capture) }
-            denied = index!.deniedProcesses
-            shortage = (index!.exhaustedProcesses, index!.procUnlisted)
+            let index = try scanned ?? join(&capture)
+            denied = index.deniedProcesses
+            shortage = (index.exhaustedProcesses, index.procUnlisted)
         } else if query.joinsOwners {
             var capture = SocketCapture(keeping: query.extensions, cgroupIDs: query.joinsCgroups)
             func dumpAll() throws {

@@ -25,22 +25,10 @@ public struct NetstatInterfaceRenderer {
             out.append(interface.mtu, width: 5, scratch: scratch)
             out.append(0x20)
             if let c = interface.counters {
-                out.append(c.rxPackets, width: 8, scratch: scratch)
-                out.append(0x20)
-                out.append(c.rxErrors, width: 6, scratch: scratch)
-                out.append(0x20)
-                out.append(c.rxDropped, width: 6, scratch: scratch)
-                out.append(0x20)
-                out.append(c.rxFifo, width: 6, left: true, scratch: scratch)
-                out.append(0x20)
-                out.append(c.txPackets, width: 8, scratch: scratch)
-                out.append(0x20)
-                out.append(c.txErrors, width: 6, scratch: scratch)
-                out.append(0x20)
-                out.append(c.txDropped, width: 6, scratch: scratch)
-                out.append(0x20)
-                out.append(c.txFifo, width: 6, scratch: scratch)
-                out.append(0x20)
+                out.appendColumns(
+                    [(c.rxPackets, 8, false), (c.rxErrors, 6, false), (c.rxDropped, 6, false), (c.rxFifo, 6, true),
+                     (c.txPackets, 8, false), (c.txErrors, 6, false), (c.txDropped, 6, false), (c.txFifo, 6, false)],
+                    scratch: scratch)
             } else {
                 out.append("     - no statistics available -", width: 56, scratch: scratch)
             }

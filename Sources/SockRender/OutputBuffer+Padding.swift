@@ -19,4 +19,13 @@ extension OutputBuffer {
         scratch.withUnsafeBytes { append($0) }
         if left { appendSpaces(width - scratch.count) }
     }
+
+    /// Each value padded to its width (`%-Nd` when `left`, else `%Nd`), one space after each: a run of
+    /// netstat's fixed numeric columns.
+    func appendColumns<T: BinaryInteger>(_ columns: [(value: T, width: Int, left: Bool)], scratch: OutputBuffer) {
+        for column in columns {
+            append(column.value, width: column.width, left: column.left, scratch: scratch)
+            append(0x20)
+        }
+    }
 }
