@@ -20,7 +20,12 @@
 // that work run on one core while the caller decodes and formats on the other, so a listing takes about
 // max(kernel, user) instead of their sum.
 
-#define CSD_RING 4
+#define CSD_RING 8
+
+// A consumer asleep on an empty ring is woken once this many datagrams wait (or the dump ends), not at each:
+// the consumer decodes faster than the kernel dumps, so it empties the ring and sleeps again and again, and
+// every wake-up is a futex call that the receiving thread, the one bounding the listing's time, pays.
+#define CSD_WAKE_BATCH 4
 
 struct csd_pipeline {
     pthread_mutex_t lock;
@@ -172,7 +177,10 @@ static void *csd_pipeline_receive(void *arg) {
 
         p->len[slot] = (size_t)n;
         atomic_store(&p->head, head + 1);
-        csd_wake(p, &p->consumer_waits, &p->filled);
+        // Every path still wakes it: the batch fills up, or the ring does (the batch is at most the ring),
+        // or the dump ends below (`ended`).
+        if (last || head + 1 - atomic_load(&p->tail) >= CSD_WAKE_BATCH)
+            csd_wake(p, &p->consumer_waits, &p->filled);
         if (last) { p->finished = 1; break; }
     }
     p->status = status;
