@@ -10,10 +10,11 @@ import SystemPackage
 /// - no owners wanted: stream each socket from the receive buffer to the sink;
 /// - `--pid`/`--command`/`--user`: read only those processes' fds, then look their sockets up one by one
 ///   (or, for many, stream the dump and keep the sockets they hold);
-/// - owners of every process, rows in kernel order: read /proc while holding the dump's first sockets (a
-///   bounded capture), join them, then stream the rest of the dump through the join;
-/// - other owner joins: capture the dump, scan /proc (for a narrowed listing, only until every captured
-///   inode has an owner), then hand over the capture.
+/// - owners, rows in kernel order: hold the dump's first sockets (a bounded capture) while /proc is read,
+///   join them, then stream the rest of the dump through the join (a narrowed listing whose dump fits in the
+///   hold reads /proc only until every held inode has an owner);
+/// - other owner joins (rows by holder, `--sockopts`): capture the dump, scan /proc (for a narrowed listing,
+///   only until every captured inode has an owner), then hand over the capture.
 public final class SocketPipeline {
     private let report: (PipelineNote) -> Void
     private let procRoot: String
@@ -94,17 +95,19 @@ public final class SocketPipeline {
             }
             denied = index.deniedProcesses
             shortage = (index.exhaustedProcesses, index.procUnlisted)
-        } else if query.streamsAfterScan {
-            // Every process is read and rows go out in kernel order: /proc is read on the other cores while this
-            // thread holds the dump's first sockets (at most `heldBytes`); then this thread reads /proc too,
-            // joins what it held, and streams the rest of the dump through the join. Memory stays bounded at
-            // any table size, while the first ~100k sockets are dumped during the scan.
-            let pending = ProcessIndex.Pending(procRoot: procRoot, workers: Self.workers)
+        } else if query.streamsThroughJoin {
+            // Rows go out in kernel order, so the dump is never kept whole: this thread holds its first sockets
+            // (at most `heldBytes`), then joins them and streams the rest of the dump through the join.
+            // - A full listing reads every process anyway: /proc is read on the other cores during the hold,
+            //   and on this thread too once the hold ends.
+            // - A narrowed listing whose dump fits in the hold reads /proc only until each held socket has an
+            //   owner; one that outgrows the hold reads every process, as a full listing does.
+            let pending = query.readsEveryProcess ? ProcessIndex.Pending(procRoot: procRoot, workers: Self.workers) : nil
             var capture = SocketCapture(keeping: query.extensions, cgroupIDs: query.joinsCgroups)
             var scanned: ProcessIndex?
             var owners: OwnerTable?
-            func join(_ held: inout SocketCapture) throws -> ProcessIndex {
-                let index = pending.finish()
+            func join(_ held: inout SocketCapture, until wanted: Set<UInt64>? = nil) throws -> ProcessIndex {
+                let index = pending?.finish() ?? ProcessIndex(procRoot: procRoot, until: wanted, workers: Self.workers)
                 let table = OwnerTable(index)
                 scanned = index
                 owners = table
@@ -126,7 +129,8 @@ public final class SocketPipeline {
                     return false
                 }, where: check) { record in try run.emit(record, owners: owners) }
             }
-            let index = try scanned ?? join(&capture)
+            let wanted = pending == nil ? Set(capture.inodes.lazy.map(UInt64.init)) : nil
+            let index = try scanned ?? join(&capture, until: wanted)
             denied = index.deniedProcesses
             shortage = (index.exhaustedProcesses, index.procUnlisted)
         } else if query.joinsOwners {
@@ -139,7 +143,7 @@ public final class SocketPipeline {
             let index: ProcessIndex
             // A UNIX socket shows its peer's owners too, which the early exit would not look for.
             if !query.readsEveryProcess {
-                // A narrowed listing: dump first, then read /proc only until every socket has an owner.
+                // A narrowed, sorted listing: dump first, then read /proc only until every socket has an owner.
                 try dumpAll()
                 index = ProcessIndex(
                     procRoot: procRoot, until: Set(capture.inodes.lazy.map(UInt64.init)), workers: Self.workers)

@@ -96,9 +96,9 @@ public struct SocketQuery {
     /// ss), `allOwners`, or UNIX sockets (a row shows its peer's owners too, which an early stop would miss).
     var readsEveryProcess: Bool { !isNarrowed || allOwners || netids.contains(.unix) }
 
-    /// Owners come from a full read of /proc made before the dump, which then streams through the join: rows
-    /// go out in kernel order and nothing (socket options) needs the dump's inodes before the scan.
-    var streamsAfterScan: Bool { joinsOwners && readsEveryProcess && order == .kernel && !socketOptions }
+    /// The dump streams through the owners' join once /proc is read, instead of being captured whole: rows go
+    /// out in kernel order and nothing (socket options) needs every inode of the dump before the scan.
+    var streamsThroughJoin: Bool { joinsOwners && order == .kernel && !socketOptions }
 
     /// The dumps to make: each INET transport over each address family (with the kernel filter; TCP over both
     /// families in one walk), then the other families (netlink and packet only when `close` is among the

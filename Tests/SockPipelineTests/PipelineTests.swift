@@ -16,6 +16,7 @@ final class RecordingSink: SocketSink {
         var uid: UInt32?
         var cgroup: String? = nil
         var container: String? = nil
+        var state: SocketState? = nil
     }
 
     private(set) var rows: [Row] = []
@@ -28,7 +29,7 @@ final class RecordingSink: SocketSink {
         join.forEachHolder { holders.append($0.pid) }
         rows.append(Row(
             inode: record.inode, holders: holders, holder: join.holder?.holder.pid, fd: join.holder?.holder.fd,
-            uid: join.holder?.uid, cgroup: join.cgroup?.path, container: join.cgroup?.label))
+            uid: join.holder?.uid, cgroup: join.cgroup?.path, container: join.cgroup?.label, state: record.state))
     }
 
     func measure(_ record: borrowing SocketRecord, _ join: borrowing SocketJoin) { measured += 1 }
@@ -136,6 +137,30 @@ struct FakeProc {
         #expect(Set(inodes).count == inodes.count, "a socket listed twice")
         #expect(notes.allSatisfy { $0.level != .error })
         withExtendedLifetime((listener, listener6, client, accepted)) {}
+    }
+
+    /// A narrowed `-p` listing streams too: a dump that fits in the hold is joined after a /proc read that
+    /// stops early, one that outgrows it (0 or 1 byte held) after a full read; either way each of the test's
+    /// established sockets comes out once, with this process as holder, and its listener not at all.
+    @Test(arguments: [0, 1, SocketPipeline.defaultHeldBytes])
+    func aNarrowedListingJoinsHeldAndStreamedSockets(heldBytes: Int) throws {
+        let listener = LiveSocket.tcpListener(v6: false)
+        let (client, accepted) = LiveSocket.tcpConnection(to: listener)
+        var query = SocketQuery(netids: [.tcp], families: [.inet], states: StateSet(.established))
+        query.owners = true
+        #expect(query.isNarrowed)
+        var notes: [PipelineNote] = []
+        let sink = RecordingSink()
+        try SocketPipeline(heldBytes: heldBytes) { notes.append($0) }.run(query, into: sink)
+        for inode in [client.inode, accepted.inode] {
+            let rows = sink.rows.filter { UInt64($0.inode) == inode }
+            #expect(rows.count == 1, "inode \(inode) listed \(rows.count) times (held \(heldBytes) bytes)")
+            #expect(rows.first?.holders.contains(getpid()) == true, "inode \(inode): \(rows)")
+        }
+        #expect(!sink.rows.contains { UInt64($0.inode) == listener.inode }, "the listener is not established")
+        #expect(sink.rows.allSatisfy { $0.state == .established })
+        #expect(notes.allSatisfy { $0.level != .error })
+        withExtendedLifetime((listener, client, accepted)) {}
     }
 
     /// `--pid` of processes that do not exist: a typed error, not a print.
