@@ -167,6 +167,24 @@ public struct ProcessIndex: Sendable {
     /// Socket descriptors indexed.
     public var count: Int { entries.count }
 
+    /// Loads the table slot and first entry of each of `inodes`, so that the lookups that follow find them in
+    /// the cache: these loads are independent and overlap, where lookups one after another wait for each miss.
+    /// Returns a value made from them, for the caller to keep (loads whose result is unused are removed).
+    public func warm(_ inodes: UnsafeBufferPointer<UInt32>) -> Int32 {
+        guard !slots.isEmpty else { return 0 }
+        var kept: Int32 = 0
+        slots.withUnsafeBufferPointer { table in
+            for inode in inodes { kept &+= table[slot(inode)] }
+            entries.withUnsafeBufferPointer { list in
+                for inode in inodes {
+                    let found = Int(table[slot(inode)])
+                    if found > 0 { kept &+= list[found - 1].pid }
+                }
+            }
+        }
+        return kept
+    }
+
     /// Calls `body` for every holder of the socket with `inode`, ordered by pid then fd.
     @inline(__always)
     public func forEachHolder(of inode: UInt64, _ body: (SocketHolder) throws -> Void) rethrows {

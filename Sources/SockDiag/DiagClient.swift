@@ -82,6 +82,22 @@ public final class DiagClient {
     /// Written into every record's `netns` (the namespace's inode when listing several; 0 by default).
     public var netnsTag: UInt64 = 0
 
+    /// Given the inodes of each received batch of INET sockets before they are delivered one by one: a join
+    /// can load what it will look them up in, so that the cache misses overlap instead of coming one a socket.
+    public var lookahead: ((UnsafeBufferPointer<UInt32>) -> Void)?
+    private var lookaheadInodes: [UInt32] = []
+
+    /// Hands `lookahead` the inode of every INET socket message of `batch`.
+    private func announce(_ batch: UnsafeRawBufferPointer, replyType: UInt16) {
+        guard let lookahead else { return }
+        lookaheadInodes.removeAll(keepingCapacity: true)
+        _ = try? NetlinkBatch.walk(batch, request: "lookahead") { message in
+            guard message.type == replyType, let inode = InetDiagDecoder.inode(of: message.payload) else { return }
+            lookaheadInodes.append(inode)
+        }
+        lookaheadInodes.withUnsafeBufferPointer { lookahead($0) }
+    }
+
     private func dumpProcRaw(_ request: InetRequest, _ body: (borrowing SocketRecord) throws -> Void) throws -> Int {
         let path = request.family == .inet ? "/proc/thread-self/net/raw" : "/proc/thread-self/net/raw6"
         let raw = csd_open_file_in(netns?.rawValue ?? -1, path)
@@ -196,14 +212,17 @@ public final class DiagClient {
         let handle = socket.handle
         let tag = netnsTag
         var replyType = UInt16(SOCK_DIAG_BY_FAMILY)
+        var isInet = false
         if case .inet(let inet) = request {
+            isInet = true
             precondition(inet.id == nil, "a request with an id is a lookup: DiagClient.lookup")
             if inet.bothFamilies { replyType = CSockDiag_TCPDIAG_GETSOCK() }
         }
         if let replay {
             for batch in try replay(request) {
                 let outcome = try batch.withUnsafeBytes { bytes in
-                    try NetlinkBatch.walk(bytes, request: label) { message in
+                    if isInet { announce(bytes, replyType: replyType) }
+                    return try NetlinkBatch.walk(bytes, request: label) { message in
                         guard message.type == replyType else { return }
                         try FamilyRequest.decode(message.payload, netid: netid, netns: tag) { record in
                             try body(record, message.payload)
@@ -216,7 +235,8 @@ public final class DiagClient {
             return interrupted
         }
         return try withoutActuallyEscaping(body) { body in
-            let sink = BatchSink { [socket] batch in
+            let sink = BatchSink { [socket, unowned self] batch in
+                if isInet { announce(batch, replyType: replyType) }
                 let outcome = try NetlinkBatch.walk(batch, sequence: socket.lastSequence, request: label) { message in
                     guard message.type == replyType else { return }
                     try FamilyRequest.decode(message.payload, netid: netid, netns: tag) { record in

@@ -25,6 +25,13 @@ public final class OwnerTable {
         }
     }
 
+    /// Loads what the lookups of `inodes` will read (`ProcessIndex.warm`); for a `DiagClient.lookahead`.
+    public func warm(_ inodes: UnsafeBufferPointer<UInt32>) {
+        if case .index(let index) = storage { warmed &+= index.warm(inodes) }
+    }
+    /// What `warm` loaded, kept so that its loads are made.
+    private var warmed: Int32 = 0
+
     /// Every holder of the socket with `inode`, ordered by pid then fd.
     public func holders(of inode: UInt32) -> [SocketHolder] {
         var out: [SocketHolder] = []

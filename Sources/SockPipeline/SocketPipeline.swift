@@ -106,11 +106,13 @@ public final class SocketPipeline {
             var capture = SocketCapture(keeping: query.extensions, cgroupIDs: query.joinsCgroups)
             var scanned: ProcessIndex?
             var owners: OwnerTable?
+            defer { for client in targets { client.lookahead = nil } }
             func join(_ held: inout SocketCapture, until wanted: Set<UInt64>? = nil) throws -> ProcessIndex {
                 let index = pending?.finish() ?? ProcessIndex(procRoot: procRoot, until: wanted, workers: Self.workers)
                 let table = OwnerTable(index)
                 scanned = index
                 owners = table
+                for client in targets { client.lookahead = { table.warm($0) } }
                 try held.forEach { record in try run.emit(record, owners: table) }
                 held.removeAll()
                 return index

@@ -22,6 +22,33 @@ import Testing
         return found
     }
 
+    /// `lookahead` is given every delivered socket's inode, batch by batch, before the socket itself.
+    @Test func lookaheadAnnouncesEachBatchsInodesBeforeItsSockets() throws {
+        let listener = LiveSocket.tcpListener(v6: false)
+        let (client, accepted) = LiveSocket.tcpConnection(to: listener)
+        let diag = try DiagClient()
+        var announced: Set<UInt32> = []
+        var batches = 0
+        diag.lookahead = { inodes in
+            batches += 1
+            announced.formUnion(inodes)
+        }
+        var delivered: [UInt32] = []
+        var announcedFirst = true
+        try diag.dump(InetRequest(netid: .tcp, family: .inet, states: .all)) { record in
+            if !announced.contains(record.inode) { announcedFirst = false }
+            delivered.append(record.inode)
+        }
+        #expect(batches > 0)
+        #expect(announcedFirst, "a socket was delivered before its batch was announced")
+        #expect(Set(delivered).isSubset(of: announced))
+        for inode in [listener.inode, client.inode, accepted.inode] {
+            #expect(announced.contains(UInt32(inode)), "inode \(inode) not announced")
+        }
+        diag.lookahead = nil
+        withExtendedLifetime((listener, client, accepted)) {}
+    }
+
     @Test(arguments: [false, true])
     func tcpListenerAndConnectionAreReportedExactly(v6: Bool) throws {
         let listener = LiveSocket.tcpListener(v6: v6)

@@ -6,6 +6,14 @@ import CSockDiag
 /// an attribute too short for its struct is ignored rather than read past its end.
 public enum InetDiagDecoder {
     static let messageSize = MemoryLayout<inet_diag_msg>.size
+    static let inodeOffset = MemoryLayout<inet_diag_msg>.offset(of: \inet_diag_msg.idiag_inode)!
+
+    /// The socket's inode (`idiag_inode`), read without decoding the rest; nil when `payload` is too short.
+    @inline(__always)
+    static func inode(of payload: UnsafeRawBufferPointer) -> UInt32? {
+        guard payload.count >= messageSize else { return nil }
+        return payload.loadUnaligned(fromByteOffset: inodeOffset, as: UInt32.self)
+    }
 
     /// Decodes `payload` (the bytes after the `nlmsghdr`). Returns nil for a socket in a state sockwatch does not
     /// know (a newer kernel's); throws when the bytes are malformed.
